@@ -1,0 +1,56 @@
+# CivicSkills: `make run` to try it, `make test` to check it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= cms.settings.base
+
+.PHONY: setup run test lint bench messages lock clean
+
+setup: $(VENV)/.installed node_modules/.installed .env messages ## set up (idempotent)
+
+$(VENV)/.installed: requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --ignore-scripts --loglevel=error && touch $@; \
+	else echo "node/npm not found: skipping front-end packages (H5P player)"; fi
+
+# A development .env: DEBUG on and a random key. Production sets its own environment.
+.env:
+	@printf 'DEBUG=1\nSECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
+	@echo "wrote .env for development (DEBUG=1)"
+
+messages: $(VENV)/.installed ## compile translations (.po -> .mo)
+	@cd cms && ../$(PY) ../manage.py compilemessages --verbosity 0 --ignore=.venv
+	@for app in learning courses assessments analytics; do \
+		if [ -d $$app/locale ]; then (cd $$app && ../$(PY) ../manage.py compilemessages --verbosity 0); fi; \
+	done
+
+run: setup ## migrate, build the demo county and serve on 127.0.0.1:$(PORT)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "CivicSkills on http://127.0.0.1:$(PORT)/"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+lint: $(VENV)/.installed ## ruff, import layers, migrations in step with models
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py makemigrations --check --dry-run --noinput > /dev/null
+
+test: setup lint ## the whole suite (honours DATABASE_URL, REDIS_URL, CELERY_BROKER_URL)
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup ## benchmarks, results in benchmarks/results/
+	DJANGO_SETTINGS_MODULE=cms.settings.base $(PY) benchmarks/run.py
+
+lock: ## re-pin requirements.lock from requirements.in
+	$(PY) -m pip install --quiet -r requirements.in
+	$(PY) -m pip freeze --exclude-editable > requirements.lock
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache

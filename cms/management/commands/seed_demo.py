@@ -1,0 +1,42 @@
+"""Build the demo county. Each app contributes its own step; later steps (courses,
+assessments, curricula, history) append to STEPS. Every step is idempotent."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from cms.demo import seed_site
+from learning.demo import organisation
+
+
+class Command(BaseCommand):
+    help = "Create the demo county, its people and the demo accounts (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Create demo accounts even with DEBUG off (never on a real server).",
+        )
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                _(
+                    "DEBUG is off: seed_demo would create accounts with a published "
+                    "password. Run it only on a development machine, or add --force."
+                )
+            )
+        password = settings.DEMO_PASSWORD
+        site_pages = seed_site()
+        counts = organisation.seed(password=password)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo county ready: +{counts.departments} departments, "
+                f"+{counts.people} staff, +{counts.accounts} demo accounts, "
+                f"+{site_pages} pages."
+            )
+        )
+        self.stdout.write("Demo accounts (password from DEMO_PASSWORD):")
+        for username in ("learner", "hr", "leader", "editor", "admin"):
+            self.stdout.write(f"  {username:8} / {password}")

@@ -1,0 +1,63 @@
+"""Site-wide request handling: idle sign-out and the signed-in user's language."""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+_LAST_SEEN = "_civicskills_last_seen"
+# Write the session at most once a minute for the idle clock, not on every request.
+_TOUCH_EVERY = 60
+
+
+class IdleTimeoutMiddleware:
+    """Signs a user out after SESSION_IDLE_TIMEOUT_MINUTES without a request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            last_seen = request.session.get(_LAST_SEEN)
+            limit = settings.SESSION_IDLE_TIMEOUT_MINUTES * 60
+            if last_seen is not None and now - last_seen > limit:
+                logout(request)
+                messages.info(
+                    request, _("You were signed out after a period of inactivity.")
+                )
+            elif last_seen is None or now - last_seen >= _TOUCH_EVERY:
+                request.session[_LAST_SEEN] = now
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """A signed-in user's saved language wins over Accept-Language when no language
+    cookie says otherwise (e.g. on a new phone)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
+        ):
+            preferred = _preferred_language(user)
+            if preferred:
+                translation.activate(preferred)
+                request.LANGUAGE_CODE = preferred
+        return self.get_response(request)
+
+
+def _preferred_language(user) -> str:
+    # A missing profile (e.g. the site admin) raises RelatedObjectDoesNotExist, an
+    # AttributeError, so getattr's default covers it.
+    profile = getattr(user, "learner_profile", None)
+    return profile.preferred_language if profile else ""

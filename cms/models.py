@@ -1,0 +1,49 @@
+"""The site shell's pages."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+from .selectors import home_sections_for
+
+
+class HomePage(Page):
+    """The role-aware front page: each visitor sees the entry points of their roles."""
+
+    headline = models.CharField(_("headline"), max_length=200, blank=True)
+    intro = RichTextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("headline"), FieldPanel("intro")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def serve(self, request, *args, **kwargs):
+        # The site root serves the visitor's language when a translation exists.
+        translation = self.localized
+        if translation.pk != self.pk:
+            return translation.specific.serve(request, *args, **kwargs)
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["sections"] = home_sections_for(request.user)
+        return context
+
+
+class StandardPage(Page):
+    """A plain content page (about, help, privacy)."""
+
+    body = RichTextField(_("body"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("body")]
+
+    parent_page_types = ["cms.HomePage", "cms.StandardPage"]
+
+    class Meta:
+        verbose_name = _("standard page")

@@ -1,0 +1,1 @@
+"""Settings: ``base`` is the real configuration, ``test`` adjusts it for pytest."""

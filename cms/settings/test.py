@@ -1,0 +1,22 @@
+"""Settings for the test suite: the real settings, honouring DATABASE_URL, REDIS_URL and
+CELERY_BROKER_URL, with a fixed key, fast hashing and in-process tasks by default."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-key-" + "x" * 50)
+os.environ.setdefault("ENV_FILE", "")
+
+from .base import *  # noqa: E402,F403
+from .base import STORAGES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Code under test runs tasks in-process; tests/cms/test_services.py sends to a real
+# worker explicitly with send_task, which ignores this switch.
+CELERY_TASK_ALWAYS_EAGER = True
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+SECURE_SSL_REDIRECT = False
+AXES_ENABLED = True

@@ -1,0 +1,161 @@
+"""The one place that answers "may this user see or change this department or person".
+
+Rules:
+- An inactive user, or one whose learner profile is deactivated, may do nothing.
+- A superuser (site admin) may see and change everything.
+- A role scope (HR or leader) covers its department and the whole subtree below it.
+  Leaders may see their subtree; HR officers may see and change theirs.
+- Everyone else sees only themself.
+
+Views, admin viewsets and later analytics call these functions; none decides ad hoc.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from .models import Department, LearnerProfile, RoleScope
+
+HR = RoleScope.Role.HR
+LEADER = RoleScope.Role.LEADER
+VIEW_ROLES = (HR, LEADER)
+MANAGE_ROLES = (HR,)
+
+_CACHE_ATTR = "_civicskills_scope_paths"
+
+
+def is_active_person(user: Any) -> bool:
+    """Signed in, active, and not a deactivated (left) learner."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    profile = _profile_or_none(user)
+    return profile is None or profile.is_active
+
+
+def _profile_or_none(user: Any) -> LearnerProfile | None:
+    try:
+        return user.learner_profile
+    except LearnerProfile.DoesNotExist:
+        return None
+
+
+def _scope_paths(user: Any) -> dict[str, tuple[str, ...]]:
+    """Tree paths of the user's scope roots per role, cached on the user object."""
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = {}
+        rows = RoleScope.objects.filter(
+            user_id=user.pk, department__is_active=True
+        ).values_list("role", "department__path")
+        for role, path in rows:
+            cached.setdefault(role, ())
+            cached[role] += (path,)
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def clear_cache(user: Any) -> None:
+    """Forget cached scopes (after the user's role scopes change)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def _paths(user: Any, roles: Iterable[str]) -> tuple[str, ...]:
+    scopes = _scope_paths(user)
+    return tuple(path for role in roles for path in scopes.get(role, ()))
+
+
+def has_role(user: Any, role: str) -> bool:
+    """True when the user holds `role` over some department (admins hold every role)."""
+    if not is_active_person(user):
+        return False
+    return user.is_superuser or bool(_paths(user, (role,)))
+
+
+def _subtree_q(paths: tuple[str, ...], prefix: str = "") -> Q:
+    query = Q(pk__in=[])
+    for path in paths:
+        query |= Q(**{f"{prefix}path__startswith": path})
+    return query
+
+
+def visible_departments(user: Any, roles: Iterable[str] = VIEW_ROLES) -> QuerySet:
+    """Departments the user may see in the given roles (none for plain learners)."""
+    if not is_active_person(user):
+        return Department.objects.none()
+    if user.is_superuser:
+        return Department.objects.all()
+    paths = _paths(user, roles)
+    if not paths:
+        return Department.objects.none()
+    return Department.objects.filter(_subtree_q(paths))
+
+
+def managed_departments(user: Any) -> QuerySet:
+    """Departments whose organisation and people the user (HR) may change."""
+    return visible_departments(user, MANAGE_ROLES)
+
+
+def _covers(user: Any, department: Department | None, roles: Iterable[str]) -> bool:
+    if department is None or not is_active_person(user):
+        return False
+    if user.is_superuser:
+        return True
+    return any(department.path.startswith(path) for path in _paths(user, roles))
+
+
+def can_view_department(user: Any, department: Department | None) -> bool:
+    return _covers(user, department, VIEW_ROLES)
+
+
+def can_manage_department(user: Any, department: Department | None) -> bool:
+    return _covers(user, department, MANAGE_ROLES)
+
+
+def visible_profiles(user: Any, roles: Iterable[str] = VIEW_ROLES) -> QuerySet:
+    """Learner profiles the user may see: their scope's people, or just themself."""
+    if not is_active_person(user):
+        return LearnerProfile.objects.none()
+    if user.is_superuser:
+        return LearnerProfile.objects.all()
+    paths = _paths(user, roles)
+    own = Q(user_id=user.pk)
+    if not paths:
+        return LearnerProfile.objects.filter(own)
+    return LearnerProfile.objects.filter(own | _subtree_q(paths, "department__"))
+
+
+def managed_profiles(user: Any) -> QuerySet:
+    """Learner profiles the user (HR) may change; a learner cannot change records."""
+    if not is_active_person(user):
+        return LearnerProfile.objects.none()
+    if user.is_superuser:
+        return LearnerProfile.objects.all()
+    paths = _paths(user, MANAGE_ROLES)
+    if not paths:
+        return LearnerProfile.objects.none()
+    return LearnerProfile.objects.filter(_subtree_q(paths, "department__"))
+
+
+def can_view_person(user: Any, profile: LearnerProfile | None) -> bool:
+    if profile is None or not is_active_person(user):
+        return False
+    if profile.user_id == user.pk:
+        return True
+    return _covers(user, profile.department, VIEW_ROLES)
+
+
+def can_manage_person(user: Any, profile: LearnerProfile | None) -> bool:
+    if profile is None:
+        return False
+    return _covers(user, profile.department, MANAGE_ROLES)
+
+
+def can_use_dashboard(user: Any) -> bool:
+    """Leaders and HR officers (and admins) have a department dashboard."""
+    return is_active_person(user) and (
+        user.is_superuser or bool(_paths(user, VIEW_ROLES))
+    )

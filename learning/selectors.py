@@ -1,0 +1,80 @@
+"""Reads of the organisation, already scoped by the policy and with their joins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from . import policy
+from .models import Department, LearnerProfile, RoleScope
+
+
+def profile_get_for_user(user) -> LearnerProfile | None:
+    """The signed-in user's own profile with department, position and rank."""
+    return (
+        LearnerProfile.objects.select_related("department", "position", "rank")
+        .filter(user_id=user.pk)
+        .first()
+    )
+
+
+def profile_list(user, *, department: Department | None = None) -> QuerySet:
+    """People `user` may see, optionally within one department's subtree."""
+    queryset = policy.visible_profiles(user).select_related(
+        "user", "department", "position", "rank"
+    )
+    if department is not None:
+        queryset = queryset.filter(department__path__startswith=department.path)
+    return queryset
+
+
+def role_scope_list(user) -> QuerySet:
+    return RoleScope.objects.filter(user_id=user.pk).select_related("department")
+
+
+def department_ancestors(department: Department) -> list[Department]:
+    """The chain from the root down to `department`, in one query."""
+    steplen = department.steplen
+    paths = [
+        department.path[:i] for i in range(steplen, len(department.path) + 1, steplen)
+    ]
+    return list(Department.objects.filter(path__in=paths).order_by("depth"))
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    department: Department
+    depth: int
+    active_staff: int
+    subtree_staff: int
+
+
+def department_headcount_rows(
+    user, *, max_depth_below_root: int = 2
+) -> list[DepartmentRow]:
+    """The departments `user` covers down to a few levels below their scope roots, with
+    active staff in each department and in its whole subtree. Two queries."""
+    departments = list(
+        policy.visible_departments(user)
+        .filter(is_active=True)
+        .annotate(active_staff=Count("members", filter=Q(members__is_active=True)))
+        .order_by("path")
+    )
+    if not departments:
+        return []
+    # Subtree totals in Python over the path-ordered list: linear, no per-row query.
+    totals: dict[str, int] = {d.path: 0 for d in departments}
+    for department in departments:
+        for i in range(
+            department.steplen, len(department.path) + 1, department.steplen
+        ):
+            prefix = department.path[:i]
+            if prefix in totals:
+                totals[prefix] += department.active_staff
+    root_depth = min(d.depth for d in departments)
+    return [
+        DepartmentRow(d, d.depth - root_depth, d.active_staff, totals[d.path])
+        for d in departments
+        if d.depth - root_depth <= max_depth_below_root
+    ]

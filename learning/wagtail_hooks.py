@@ -1,0 +1,282 @@
+"""Back office for the organisation: HR officers manage departments, people and role
+scopes inside their own subtree. What they may touch is decided by learning.policy
+through one scoped permission policy shared by menus and views."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from . import policy, services
+from .forms import DepartmentForm, LearnerProfileForm, RoleScopeForm
+from .models import Department, LearnerProfile, Position, Rank, RoleScope
+
+
+class ScopedPermissionPolicy(ModelPermissionPolicy):
+    """Django model permissions, narrowed to the HR officer's department subtree."""
+
+    def __init__(self, model, department_of, scoped_queryset):
+        super().__init__(model)
+        self.department_of = department_of
+        self.scoped_queryset = scoped_queryset
+
+    def user_has_permission(self, user, action):
+        if not policy.is_active_person(user):
+            return False
+        return super().user_has_permission(user, action) and (
+            user.is_superuser or policy.has_role(user, policy.HR)
+        )
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action) and policy.can_manage_department(
+            user, self.department_of(instance)
+        )
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return any(
+            self.user_has_permission_for_instance(user, action, instance)
+            for action in actions
+        )
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not self.user_has_any_permission(user, actions):
+            return self.model.objects.none()
+        return self.scoped_queryset(user)
+
+
+department_policy = ScopedPermissionPolicy(
+    Department, lambda d: d, policy.managed_departments
+)
+profile_policy = ScopedPermissionPolicy(
+    LearnerProfile, lambda p: p.department, policy.managed_profiles
+)
+role_scope_policy = ScopedPermissionPolicy(
+    RoleScope,
+    lambda s: s.department,
+    lambda user: RoleScope.objects.filter(
+        department__in=policy.managed_departments(user)
+    ),
+)
+register_permission_policy(Department, department_policy)
+register_permission_policy(LearnerProfile, profile_policy)
+register_permission_policy(RoleScope, role_scope_policy)
+
+
+class FormClassMixin:
+    """Use the viewset's own form (it scopes its choices by learning.policy)."""
+
+    form_class = None
+
+    def get_form_class(self, for_update=False):
+        return self.form_class
+
+
+class ScopedIndexMixin:
+    def get_base_queryset(self) -> QuerySet:
+        queryset = super().get_base_queryset()
+        return queryset & self.permission_policy.instances_user_has_any_permission_for(
+            self.request.user, ["change", "view"]
+        )
+
+
+class ScopedObjectMixin:
+    """Edit, delete and inspect views refuse objects outside the user's scope."""
+
+    def get_object(self, queryset=None):
+        instance = super().get_object(queryset)
+        if not self.permission_policy.user_has_permission_for_instance(
+            self.request.user, "change", instance
+        ):
+            raise PermissionDenied
+        return instance
+
+
+class DepartmentIndexView(ScopedIndexMixin, generic.IndexView):
+    default_ordering = "path"
+
+
+class DepartmentCreateView(generic.CreateView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        parent = data.get("parent")
+        if parent is not None and not policy.can_manage_department(
+            self.request.user, parent
+        ):
+            raise PermissionDenied
+        return services.department_create(
+            code=data["code"],
+            name=data["name"],
+            name_en=data.get("name_en", ""),
+            kind=data["kind"],
+            parent=parent,
+        )
+
+
+class DepartmentEditView(ScopedObjectMixin, generic.EditView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return services.department_update(
+            department=self.object,
+            parent=data.get("parent"),
+            code=data["code"],
+            name=data["name"],
+            name_en=data.get("name_en", ""),
+            kind=data["kind"],
+            is_active=data["is_active"],
+        )
+
+
+class DepartmentDeleteView(ScopedObjectMixin, generic.DeleteView):
+    pass
+
+
+class DepartmentViewSet(FormClassMixin, ModelViewSet):
+    model = Department
+    form_class = DepartmentForm
+    icon = "group"
+    menu_label = _("Departments")
+    list_display = ["display_name", "code", "kind", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "name_en", "code"]
+    index_view_class = DepartmentIndexView
+    add_view_class = DepartmentCreateView
+    edit_view_class = DepartmentEditView
+    delete_view_class = DepartmentDeleteView
+    inspect_view_enabled = False
+    copy_view_enabled = False
+
+
+class ProfileIndexView(ScopedIndexMixin, generic.IndexView):
+    pass
+
+
+class ProfileCreateView(generic.CreateView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        if not policy.can_manage_department(self.request.user, data["department"]):
+            raise PermissionDenied
+        return services.person_create(
+            employee_number=data["employee_number"],
+            full_name=data["full_name"],
+            department=data["department"],
+            position=data.get("position"),
+            rank=data.get("rank"),
+            hire_date=data.get("hire_date"),
+            phone=data.get("phone", ""),
+            email=data.get("email", ""),
+        )
+
+
+class ProfileEditView(ScopedObjectMixin, generic.EditView):
+    def save_instance(self):
+        data = dict(self.form.cleaned_data)
+        email = data.pop("email", "")
+        return services.person_update(profile=self.object, email=email, **data)
+
+
+class ProfileDeleteView(ScopedObjectMixin, generic.DeleteView):
+    """ "Delete" deactivates: leavers keep their history."""
+
+    def delete_action(self):
+        services.person_deactivate(profile=self.object)
+
+
+class LearnerProfileViewSet(FormClassMixin, ModelViewSet):
+    model = LearnerProfile
+    form_class = LearnerProfileForm
+    icon = "user"
+    menu_label = _("People")
+    list_display = [
+        "full_name",
+        "employee_number",
+        "department",
+        "position",
+        "is_active",
+    ]
+    list_filter = ["is_active", "position"]
+    search_fields = ["full_name", "employee_number"]
+    index_view_class = ProfileIndexView
+    add_view_class = ProfileCreateView
+    edit_view_class = ProfileEditView
+    delete_view_class = ProfileDeleteView
+    inspect_view_enabled = False
+    copy_view_enabled = False
+
+
+class RoleScopeIndexView(ScopedIndexMixin, generic.IndexView):
+    pass
+
+
+class RoleScopeCreateView(generic.CreateView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        if not policy.can_manage_department(self.request.user, data["department"]):
+            raise PermissionDenied
+        return services.role_scope_grant(
+            user=data["user"], role=data["role"], department=data["department"]
+        )
+
+
+class RoleScopeEditView(ScopedObjectMixin, generic.EditView):
+    pass
+
+
+class RoleScopeDeleteView(ScopedObjectMixin, generic.DeleteView):
+    pass
+
+
+class RoleScopeViewSet(FormClassMixin, ModelViewSet):
+    model = RoleScope
+    form_class = RoleScopeForm
+    icon = "key"
+    menu_label = _("Role scopes")
+    list_display = ["user", "role", "department"]
+    list_filter = ["role"]
+    index_view_class = RoleScopeIndexView
+    add_view_class = RoleScopeCreateView
+    edit_view_class = RoleScopeEditView
+    delete_view_class = RoleScopeDeleteView
+    inspect_view_enabled = False
+    copy_view_enabled = False
+
+
+class PositionViewSet(ModelViewSet):
+    model = Position
+    icon = "tag"
+    menu_label = _("Positions")
+    form_fields = ["code", "title", "title_en", "rank", "is_leader"]
+    list_display = ["title", "title_en", "code", "rank", "is_leader"]
+    search_fields = ["title", "title_en", "code"]
+    copy_view_enabled = False
+
+
+class RankViewSet(ModelViewSet):
+    model = Rank
+    icon = "order"
+    menu_label = _("Ranks")
+    form_fields = ["code", "name", "name_en", "order"]
+    list_display = ["name", "name_en", "code", "order"]
+    copy_view_enabled = False
+
+
+class OrganisationViewSetGroup(ViewSetGroup):
+    menu_label = _("Organisation")
+    menu_icon = "site"
+    menu_order = 300
+    items = (
+        DepartmentViewSet("departments"),
+        LearnerProfileViewSet("people"),
+        RoleScopeViewSet("role_scopes"),
+        PositionViewSet("positions"),
+        RankViewSet("ranks"),
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_organisation_viewsets():
+    return OrganisationViewSetGroup()

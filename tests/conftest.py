@@ -1,0 +1,65 @@
+"""Shared fixtures. Service fixtures skip when a service is missing, and fail instead
+under REQUIRE_SERVICES=1 (as CI runs), so a green CI run really talked to PostgreSQL,
+Redis, a Celery worker and Chromium."""
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+
+from tests import factories
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") in {"1", "true", "yes"}
+
+
+def service_missing(reason: str) -> None:
+    """Skip, or fail under REQUIRE_SERVICES=1."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def require_postgres(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        service_missing("DATABASE_URL does not point at PostgreSQL")
+    return connection
+
+
+@pytest.fixture
+def require_redis_cache():
+    if not settings.REDIS_URL:
+        service_missing("REDIS_URL is not set")
+    from django.core.cache import cache
+
+    return cache
+
+
+@pytest.fixture
+def chromium_path():
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
+    if not path or not os.path.exists(path):
+        service_missing("Debian's chromium is not installed (apt-get install chromium)")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _english_free_cache():
+    """Every test starts with an empty cache, as lock-outs and sessions may use it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def county(db):
+    return factories.county_tree()
+
+
+@pytest.fixture
+def password():
+    return factories.PASSWORD

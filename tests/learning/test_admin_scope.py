@@ -1,0 +1,120 @@
+"""HR officers manage the organisation in Wagtail's admin, inside their scope only."""
+
+import pytest
+from django.urls import reverse
+
+from learning.models import Department, LearnerProfile, RoleScope
+from tests.factories import person_in, scoped_user
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_denied(response):
+    """Wagtail's admin answers a PermissionDenied with a redirect to its dashboard."""
+    assert response.status_code in (302, 403)
+    if response.status_code == 302:
+        assert response.url == reverse("wagtailadmin_home")
+
+
+@pytest.fixture
+def bureau_hr(county, client, password):
+    hr = scoped_user(RoleScope.Role.HR, county.bureau_a)
+    client.force_login(hr.user)
+    return hr
+
+
+def test_department_index_lists_only_the_hr_subtree(county, client, bureau_hr):
+    response = client.get(reverse("departments:index"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "窗口服务科" in body
+    assert "财政局" not in body
+    assert "预算科" not in body
+
+
+def test_editing_a_department_outside_scope_is_forbidden(county, client, bureau_hr):
+    url = reverse("departments:edit", args=[county.section_b1.pk])
+    assert_denied(client.get(url))
+    response = client.post(
+        url, {"code": "CTY-B-1", "name": "改名", "kind": "section", "is_active": "on"}
+    )
+    assert_denied(response)
+    assert Department.objects.get(pk=county.section_b1.pk).name == "预算科"
+
+
+def test_hr_creates_a_section_in_scope(county, client, bureau_hr):
+    response = client.post(
+        reverse("departments:add"),
+        {
+            "code": "CTY-A-3",
+            "name": "政务公开科",
+            "name_en": "Open Government Section",
+            "kind": "section",
+            "is_active": "on",
+            "parent": county.bureau_a.pk,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    created = Department.objects.get(code="CTY-A-3")
+    assert created.get_parent().pk == county.bureau_a.pk
+
+
+def test_hr_cannot_create_under_a_department_outside_scope(county, client, bureau_hr):
+    response = client.post(
+        reverse("departments:add"),
+        {
+            "code": "CTY-B-9",
+            "name": "越权科",
+            "kind": "section",
+            "is_active": "on",
+            "parent": county.bureau_b.pk,
+        },
+    )
+    assert response.status_code == 200  # the form comes back with an error
+    assert "parent" in response.context["form"].errors
+    assert not Department.objects.filter(code="CTY-B-9").exists()
+
+
+def test_people_index_and_edit_respect_scope(county, client, bureau_hr):
+    mine = person_in(county.section_a1, full_name="张窗口")
+    other = person_in(county.section_b1, full_name="王财政")
+
+    body = client.get(reverse("people:index")).content.decode()
+    assert "张窗口" in body
+    assert "王财政" not in body
+    assert_denied(client.get(reverse("people:edit", args=[other.pk])))
+    assert client.get(reverse("people:edit", args=[mine.pk])).status_code == 200
+
+
+def test_hr_adds_a_person_and_the_account_exists(county, client, bureau_hr):
+    response = client.post(
+        reverse("people:add"),
+        {
+            "employee_number": "QX90001",
+            "full_name": "孙新人",
+            "department": county.section_a2.pk,
+            "hire_date": "2026-09-01",
+            "email": "sun@example.org",
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    profile = LearnerProfile.objects.get(employee_number="QX90001")
+    assert profile.user.email == "sun@example.org"
+    assert profile.department == county.section_a2
+
+
+def test_deleting_a_person_deactivates_them(county, client, bureau_hr):
+    person = person_in(county.section_a1)
+    response = client.post(reverse("people:delete", args=[person.pk]))
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert not person.is_active
+    assert not person.user.is_active
+
+
+def test_a_leader_has_no_back_office(county, client):
+    leader = scoped_user(RoleScope.Role.LEADER, county.bureau_a)
+    client.force_login(leader.user)
+    response = client.get(reverse("departments:index"))
+    assert response.status_code == 302
+    assert reverse("wagtailadmin_login") in response.url or response.url == "/admin/"

@@ -1,0 +1,70 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from learning import services
+from learning.models import Department, LearnerProfile
+
+pytestmark = pytest.mark.django_db
+
+
+def test_department_cannot_move_under_its_own_section(county):
+    with pytest.raises(ValidationError):
+        services.department_update(department=county.bureau_a, parent=county.section_a1)
+    county.bureau_a.refresh_from_db()
+    assert county.bureau_a.get_parent().code == "CTY"
+
+
+def test_department_move_carries_its_subtree(county):
+    services.department_update(department=county.bureau_a, parent=county.township)
+    section = Department.objects.get(code="CTY-A-1")
+    assert section.get_parent().code == "CTY-A"
+    assert section.path.startswith(Department.objects.get(code="CTY-T").path)
+
+
+def test_duplicate_department_code_is_refused(county):
+    with pytest.raises(ValidationError):
+        services.department_create(
+            code="CTY-A", name="重复", kind="bureau", parent=county.county
+        )
+    assert Department.objects.filter(code="CTY-A").count() == 1
+
+
+def test_person_create_makes_an_account_without_a_usable_password(county):
+    profile = services.person_create(
+        employee_number="E-100",
+        full_name="王小明",
+        department=county.section_a1,
+        hire_date=datetime.date(2020, 5, 1),
+    )
+    assert profile.user.username == "E-100"
+    assert not profile.user.has_usable_password()
+    assert profile.user.first_name == "王小明"
+
+
+def test_deactivating_a_leaver_keeps_the_record(county):
+    profile = services.person_create(
+        employee_number="E-200", full_name="李四", department=county.bureau_b
+    )
+    services.person_deactivate(profile=profile, left_on=datetime.date(2026, 6, 30))
+
+    stored = LearnerProfile.objects.get(employee_number="E-200")
+    assert not stored.is_active
+    assert stored.left_on == datetime.date(2026, 6, 30)
+    assert not stored.user.is_active
+
+    services.person_reactivate(profile=stored)
+    stored.refresh_from_db()
+    assert stored.is_active and stored.user.is_active and stored.left_on is None
+
+
+def test_unsupported_language_is_refused(county):
+    profile = services.person_create(
+        employee_number="E-300", full_name="赵六", department=county.bureau_b
+    )
+    with pytest.raises(ValidationError):
+        services.profile_set_language(user=profile.user, language="fr")
+    services.profile_set_language(user=profile.user, language="en")
+    profile.refresh_from_db()
+    assert profile.preferred_language == "en"
