@@ -1,0 +1,1 @@
+"""Writes for competence: one module per area (frameworks, evidence, quizzes, …)."""
