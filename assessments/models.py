@@ -143,7 +143,7 @@ class Competency(MP_Node):
         return localised(self.description_zh, self.description)
 
 
-# Evidence and current level ------------------------------------------------------------
+# Evidence and current level -----------------------------------------------------------
 
 
 class Evidence(models.Model):
@@ -250,7 +250,7 @@ class CompetencyLevel(models.Model):
         return f"{self.learner} · {self.competency.code} = {self.level}"
 
 
-# Question bank -------------------------------------------------------------------------
+# Question bank ------------------------------------------------------------------------
 
 
 class QuestionCategory(models.Model):
@@ -341,10 +341,15 @@ class Question(ClusterableModel):
         return localised(self.explanation_zh, self.explanation)
 
     def clean(self):
-        scale_max = self.competency.framework.scale.max_level if self.competency_id else 0
+        scale_max = (
+            self.competency.framework.scale.max_level if self.competency_id else 0
+        )
         if self.level is not None and scale_max and not 1 <= self.level <= scale_max:
             raise ValidationError(
-                {"level": _("Level must be between 1 and %(max)s.") % {"max": scale_max}}
+                {
+                    "level": _("Level must be between 1 and %(max)s.")
+                    % {"max": scale_max}
+                }
             )
 
 
@@ -368,7 +373,7 @@ class QuestionOption(models.Model):
         return localised(self.text_zh, self.text)
 
 
-# Quizzes -------------------------------------------------------------------------------
+# Quizzes ------------------------------------------------------------------------------
 
 
 class Quiz(ClusterableModel):
@@ -449,6 +454,9 @@ class QuizQuestion(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.quiz_id}:{self.question_id}"
+
 
 class QuizDrawRule(models.Model):
     """N questions drawn at random per attempt from a category and/or competency."""
@@ -465,6 +473,9 @@ class QuizDrawRule(models.Model):
 
     class Meta:
         ordering = ["quiz", "sort_order", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.count} × {self.competency or self.category}"
 
     def clean(self):
         if not (self.category_id or self.competency_id):
@@ -491,7 +502,9 @@ class Attempt(models.Model):
     question_ids = models.JSONField(default=list)
     option_order = models.JSONField(default=dict)
     score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
-    max_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    max_score = models.DecimalField(
+        max_digits=8, decimal_places=2, null=True, blank=True
+    )
     percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     passed = models.BooleanField(null=True)
 
@@ -517,7 +530,9 @@ class Attempt(models.Model):
 
 
 class AttemptAnswer(models.Model):
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
+    attempt = models.ForeignKey(
+        Attempt, on_delete=models.CASCADE, related_name="answers"
+    )
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
     response = models.JSONField(default=dict)
     saved_at = models.DateTimeField()
@@ -530,3 +545,6 @@ class AttemptAnswer(models.Model):
                 fields=["attempt", "question"], name="assessments_attemptanswer_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}:{self.question_id}"
