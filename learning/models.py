@@ -50,6 +50,11 @@ class Department(MP_Node):
     def display_name(self) -> str:
         return _localised(self.name, self.name_en)
 
+    @property
+    def tree_label(self) -> str:
+        """The name indented by depth, for flat lists that show the tree."""
+        return "　" * max(self.depth - 1, 0) + self.display_name
+
 
 class Rank(models.Model):
     code = models.CharField(_("code"), max_length=32, unique=True)

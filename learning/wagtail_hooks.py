@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -140,7 +141,12 @@ class DepartmentViewSet(FormClassMixin, ModelViewSet):
     form_class = DepartmentForm
     icon = "group"
     menu_label = _("Departments")
-    list_display = ["display_name", "code", "kind", "is_active"]
+    list_display = [
+        TitleColumn("tree_label", label=_("Department"), url_name="departments:edit"),
+        Column("code", label=_("code")),
+        Column("kind", label=_("kind"), accessor="get_kind_display"),
+        BooleanColumn("is_active", label=_("active")),
+    ]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "name_en", "code"]
     index_view_class = DepartmentIndexView
@@ -152,7 +158,8 @@ class DepartmentViewSet(FormClassMixin, ModelViewSet):
 
 
 class ProfileIndexView(ScopedIndexMixin, generic.IndexView):
-    pass
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("department", "position")
 
 
 class ProfileCreateView(generic.CreateView):
@@ -192,11 +199,11 @@ class LearnerProfileViewSet(FormClassMixin, ModelViewSet):
     icon = "user"
     menu_label = _("People")
     list_display = [
-        "full_name",
-        "employee_number",
-        "department",
-        "position",
-        "is_active",
+        TitleColumn("full_name", label=_("full name"), url_name="people:edit"),
+        Column("employee_number", label=_("employee number")),
+        Column("department", label=_("department")),
+        Column("position", label=_("position")),
+        BooleanColumn("is_active", label=_("active")),
     ]
     list_filter = ["is_active", "position"]
     search_fields = ["full_name", "employee_number"]
@@ -209,7 +216,8 @@ class LearnerProfileViewSet(FormClassMixin, ModelViewSet):
 
 
 class RoleScopeIndexView(ScopedIndexMixin, generic.IndexView):
-    pass
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("user", "department")
 
 
 class RoleScopeCreateView(generic.CreateView):

@@ -262,7 +262,9 @@ WAGTAILDOCS_EXTENSIONS = [
     "txt",
     "xlsx",
 ]
-WAGTAIL_ENABLE_UPDATE_CHECK = False  # government intranets: no calls home
+# Government intranets: no calls home, no avatars from outside.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # Security ----------------------------------------------------------------------------
 

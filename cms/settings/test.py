@@ -7,8 +7,10 @@ os.environ.setdefault("SECRET_KEY", "test-only-key-" + "x" * 50)
 os.environ.setdefault("ENV_FILE", "")
 
 from .base import *  # noqa: E402,F403
-from .base import STORAGES  # noqa: E402
+from .base import DATABASES, STORAGES  # noqa: E402
 
+# Persistent connections from live-server threads would block dropping the test DB.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Code under test runs tasks in-process; tests/cms/test_services.py sends to a real
 # worker explicitly with send_task, which ignores this switch.

@@ -116,7 +116,8 @@ def test_dashboard_is_scoped(county, client):
 
 
 def _run_settings(env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    dropped = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update({"ENV_FILE": "", "DJANGO_SETTINGS_MODULE": "cms.settings.base"})
     env.update(env_overrides)
     return subprocess.run(

@@ -1,10 +1,4 @@
-import os
-
 import pytest
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls made by the
-# tests themselves (creating users) are still plain synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 LAUNCH_ARGS = [
     "--no-sandbox",
@@ -17,8 +11,12 @@ LAUNCH_ARGS = [
 
 
 @pytest.fixture
-def browser(chromium_path):
+def browser(chromium_path, monkeypatch):
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
+    # make themselves (creating users) are still plain synchronous calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

@@ -1,0 +1,62 @@
+"""Screenshots for the README from a running demo site (`make run`).
+
+    .venv/bin/python docs/take_screenshots.py [--base http://127.0.0.1:8000]
+
+Needs Debian's chromium and a CJK font (fonts-wqy-microhei or fonts-noto-cjk).
+"""
+
+import argparse
+import os
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+OUT = Path(__file__).resolve().parent / "screenshots"
+PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+SHOTS = [
+    # (file, user, path, viewport width, language)
+    ("login-phone.png", None, "/accounts/login/", 360, "zh-CN"),
+    ("home-learner-phone.png", "learner", "/", 360, "zh-CN"),
+    ("me-learner.png", "learner", "/me/", 1100, "zh-CN"),
+    ("dashboard-leader.png", "leader", "/dashboard/", 1100, "zh-CN"),
+    ("home-hr-en.png", "hr", "/", 1100, "en-GB"),
+    ("admin-departments-hr.png", "hr", "/admin/departments/", 1280, "zh-CN"),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base", default="http://127.0.0.1:8000")
+    base = parser.parse_args().base
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=ARGS
+        )
+        for name, user, path, width, locale in SHOTS:
+            context = browser.new_context(
+                viewport={"width": width, "height": 800}, locale=locale
+            )
+            page = context.new_page()
+            if user:
+                page.goto(f"{base}/accounts/login/")
+                page.fill("#id_username", user)
+                page.fill("#id_password", PASSWORD)
+                page.click("#main button[type=submit]")
+                page.wait_for_load_state()
+            page.goto(f"{base}{path}")
+            page.screenshot(path=str(OUT / name), full_page=width < 1000)
+            context.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
