@@ -159,3 +159,23 @@ def can_use_dashboard(user: Any) -> bool:
     return is_active_person(user) and (
         user.is_superuser or bool(_paths(user, VIEW_ROLES))
     )
+
+
+def can_rate_person(user: Any, profile: LearnerProfile | None) -> bool:
+    """Leaders rate the people in their subtree (never themselves)."""
+    if profile is None or profile.user_id == getattr(user, "pk", None):
+        return False
+    return _covers(user, profile.department, (LEADER,))
+
+
+def can_set_targets(user: Any, department: Department | None) -> bool:
+    """HR sets position targets for a department they manage; county-wide targets
+    (no department) need HR over a root of the organisation, or a site admin."""
+    if department is not None:
+        return can_manage_department(user, department)
+    if not is_active_person(user):
+        return False
+    if user.is_superuser:
+        return True
+    roots = Department.objects.filter(depth=1).values_list("path", flat=True)
+    return any(path in _paths(user, MANAGE_ROLES) for path in roots)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from . import policy
-from .models import Department, LearnerProfile, RoleScope
+from .models import CompetencyTarget, Department, LearnerProfile, RoleScope
 
 
 def profile_get_for_user(user) -> LearnerProfile | None:
@@ -78,3 +78,25 @@ def department_headcount_rows(
         for d in departments
         if d.depth - root_depth <= max_depth_below_root
     ]
+
+
+def targets_for_profile(profile: LearnerProfile) -> dict[int, int]:
+    """Required level per competency id for this person: their position's county-wide
+    targets, overridden by targets set for a department above them (the nearest
+    department wins). One query."""
+    if profile.position_id is None:
+        return {}
+    chain = profile.department.path
+    steplen = profile.department.steplen
+    ancestor_paths = [chain[:i] for i in range(steplen, len(chain) + 1, steplen)]
+    rows = (
+        CompetencyTarget.objects.filter(position_id=profile.position_id)
+        .filter(Q(department__isnull=True) | Q(department__path__in=ancestor_paths))
+        .values_list("competency_id", "required_level", "department__depth")
+    )
+    chosen: dict[int, tuple[int, int]] = {}
+    for competency_id, level, depth in rows:
+        rank = depth or 0
+        if competency_id not in chosen or rank > chosen[competency_id][1]:
+            chosen[competency_id] = (level, rank)
+    return {cid: level for cid, (level, _rank) in chosen.items()}

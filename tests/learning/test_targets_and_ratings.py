@@ -1,0 +1,148 @@
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from assessments.models import CompetencyLevel, Evidence
+from assessments.services.frameworks import framework_load_defaults
+from learning import selectors, services
+from learning.models import RoleScope
+from tests.factories import PositionFactory, person_in, scoped_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def frameworks(db):
+    framework_load_defaults()
+    from assessments.models import Competency
+
+    return {c.code: c for c in Competency.objects.select_related("framework__scale")}
+
+
+def test_leader_rating_of_a_person_in_scope_is_evidence(county, frameworks):
+    leader = scoped_user(RoleScope.Role.LEADER, county.bureau_a).user
+    person = person_in(county.section_a1)
+
+    evidence = services.manager_rating_record(
+        rater=leader,
+        profile=person,
+        competency=frameworks["EG-1.1"],
+        level=3,
+        comment="Handles the one-stop platform alone, trains new window staff.",
+    )
+    assert evidence.kind == Evidence.Kind.MANAGER
+    assert evidence.recorded_by == leader
+    level = CompetencyLevel.objects.get(
+        learner=person.user, competency=frameworks["EG-1.1"]
+    )
+    assert level.level == 3
+
+
+def test_rating_outside_scope_is_refused_and_writes_nothing(county, frameworks):
+    leader = scoped_user(RoleScope.Role.LEADER, county.bureau_a).user
+    outsider = person_in(county.section_b1)
+    with pytest.raises(PermissionDenied):
+        services.manager_rating_record(
+            rater=leader,
+            profile=outsider,
+            competency=frameworks["EG-1.1"],
+            level=2,
+            comment="Not my department",
+        )
+    assert not Evidence.objects.exists()
+
+
+def test_hr_or_self_cannot_give_a_manager_rating(county, frameworks):
+    hr = scoped_user(RoleScope.Role.HR, county.county)
+    leader = scoped_user(RoleScope.Role.LEADER, county.bureau_a)
+    for rater, person in ((hr.user, person_in(county.bureau_a)), (leader.user, leader)):
+        with pytest.raises(PermissionDenied):
+            services.manager_rating_record(
+                rater=rater,
+                profile=person,
+                competency=frameworks["DC22-4.1"],
+                level=4,
+                comment="x",
+            )
+    assert not Evidence.objects.exists()
+
+
+def test_rating_level_outside_the_scale_is_refused(county, frameworks):
+    leader = scoped_user(RoleScope.Role.LEADER, county.bureau_a).user
+    person = person_in(county.section_a1)
+    with pytest.raises(ValidationError):
+        services.manager_rating_record(
+            rater=leader,
+            profile=person,
+            competency=frameworks["EG-1.1"],  # a 4-level scale
+            level=5,
+            comment="Too high",
+        )
+    with pytest.raises(ValidationError):
+        services.manager_rating_record(
+            rater=leader,
+            profile=person,
+            competency=frameworks["EG-1.1"],
+            level=2,
+            comment="   ",
+        )
+    assert not Evidence.objects.exists()
+
+
+def test_department_target_overrides_the_county_wide_one(county, frameworks):
+    hr = scoped_user(RoleScope.Role.HR, county.county).user
+    window = PositionFactory(code="CKRY", title="窗口工作人员")
+    person = person_in(county.section_a1, position=window)
+    competency = frameworks["EG-1.2"]
+
+    services.target_set(
+        actor=hr, position=window, competency=competency, required_level=2
+    )
+    assert selectors.targets_for_profile(person) == {competency.pk: 2}
+
+    services.target_set(
+        actor=hr,
+        position=window,
+        competency=competency,
+        required_level=3,
+        department=county.bureau_a,
+    )
+    assert selectors.targets_for_profile(person) == {competency.pk: 3}
+    # Someone in another bureau keeps the county-wide target.
+    other = person_in(county.section_b1, position=window)
+    assert selectors.targets_for_profile(other) == {competency.pk: 2}
+
+
+def test_bureau_hr_sets_targets_only_inside_its_bureau(county, frameworks):
+    hr = scoped_user(RoleScope.Role.HR, county.bureau_a).user
+    window = PositionFactory(code="CKRY")
+    competency = frameworks["EG-1.2"]
+    with pytest.raises(PermissionDenied):
+        services.target_set(
+            actor=hr, position=window, competency=competency, required_level=2
+        )
+    with pytest.raises(PermissionDenied):
+        services.target_set(
+            actor=hr,
+            position=window,
+            competency=competency,
+            required_level=2,
+            department=county.bureau_b,
+        )
+    target = services.target_set(
+        actor=hr,
+        position=window,
+        competency=competency,
+        required_level=2,
+        department=county.section_a1,
+    )
+    assert target.required_level == 2
+    with pytest.raises(ValidationError):
+        services.target_set(
+            actor=hr,
+            position=window,
+            competency=competency,
+            required_level=9,
+            department=county.section_a1,
+        )
+    target.refresh_from_db()
+    assert target.required_level == 2
