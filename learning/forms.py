@@ -6,8 +6,10 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from assessments.models import Competency
+
 from . import policy
-from .models import Department, LearnerProfile, RoleScope
+from .models import CompetencyTarget, Department, LearnerProfile, RoleScope
 
 
 class DepartmentChoiceField(forms.ModelChoiceField):
@@ -104,3 +106,44 @@ class RoleScopeForm(WagtailAdminModelForm):
         self.fields["user"].queryset = user_model.objects.filter(
             pk__in=people
         ).order_by("username")
+
+
+class CompetencyTargetForm(WagtailAdminModelForm):
+    class Meta:
+        model = CompetencyTarget
+        fields = ["position", "competency", "required_level", "department"]
+        field_classes = {"department": DepartmentChoiceField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = policy.managed_departments(
+            self.for_user
+        ).order_by("path")
+        self.fields["department"].help_text = _(
+            "Empty: the target applies to this position across the county."
+        )
+        # Targets are set on competences, not on whole areas.
+        self.fields["competency"].queryset = Competency.objects.filter(
+            depth__gt=1
+        ).order_by("code")
+
+    def clean(self):
+        cleaned = super().clean()
+        competency = cleaned.get("competency")
+        level = cleaned.get("required_level")
+        if competency and level is not None:
+            top = competency.framework.scale.max_level
+            if not 1 <= level <= top:
+                self.add_error(
+                    "required_level",
+                    _("Choose a level from 1 to %(max)s.") % {"max": top},
+                )
+        if not policy.can_set_targets(self.for_user, cleaned.get("department")):
+            self.add_error(
+                "department",
+                _(
+                    "Choose a department you manage; county-wide targets need "
+                    "county HR."
+                ),
+            )
+        return cleaned

@@ -195,7 +195,10 @@ _HR_PERMISSIONS = {
         f"{action}_{model}"
         for model in ("position", "rank")
         for action in ("add", "change", "view")
-    ],
+    ]
+    + [f"{action}_competencytarget" for action in ("add", "change", "delete", "view")],
+    # Targets name competencies, so HR reads the frameworks.
+    "assessments": ["view_framework", "view_competency"],
 }
 
 

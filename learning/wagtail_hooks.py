@@ -3,7 +3,7 @@ scopes inside their own subtree. What they may touch is decided by learning.poli
 through one scoped permission policy shared by menus and views."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
@@ -14,8 +14,20 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from . import policy, services
-from .forms import DepartmentForm, LearnerProfileForm, RoleScopeForm
-from .models import Department, LearnerProfile, Position, Rank, RoleScope
+from .forms import (
+    CompetencyTargetForm,
+    DepartmentForm,
+    LearnerProfileForm,
+    RoleScopeForm,
+)
+from .models import (
+    CompetencyTarget,
+    Department,
+    LearnerProfile,
+    Position,
+    Rank,
+    RoleScope,
+)
 
 
 class ScopedPermissionPolicy(ModelPermissionPolicy):
@@ -63,6 +75,28 @@ role_scope_policy = ScopedPermissionPolicy(
         department__in=policy.managed_departments(user)
     ),
 )
+
+
+class TargetPermissionPolicy(ScopedPermissionPolicy):
+    """County-wide targets (no department) belong to county HR; others to the HR
+    officer who manages the department."""
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if action == "view":
+            return self.user_has_permission(user, action)
+        return self.user_has_permission(user, action) and policy.can_set_targets(
+            user, instance.department
+        )
+
+
+target_policy = TargetPermissionPolicy(
+    CompetencyTarget,
+    lambda t: t.department,
+    lambda user: CompetencyTarget.objects.filter(
+        Q(department__isnull=True) | Q(department__in=policy.managed_departments(user))
+    ),
+)
+register_permission_policy(CompetencyTarget, target_policy)
 register_permission_policy(Department, department_policy)
 register_permission_policy(LearnerProfile, profile_policy)
 register_permission_policy(RoleScope, role_scope_policy)
@@ -253,6 +287,71 @@ class RoleScopeViewSet(FormClassMixin, ModelViewSet):
     copy_view_enabled = False
 
 
+class TargetIndexView(ScopedIndexMixin, generic.IndexView):
+    def get_base_queryset(self):
+        return (
+            super()
+            .get_base_queryset()
+            .select_related("position", "competency", "department")
+            .order_by("position__code", "competency__code")
+        )
+
+
+class TargetCreateView(generic.CreateView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return services.target_set(
+            actor=self.request.user,
+            position=data["position"],
+            competency=data["competency"],
+            required_level=data["required_level"],
+            department=data.get("department"),
+        )
+
+
+class TargetEditView(ScopedObjectMixin, generic.EditView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        if (data["position"], data["competency"], data.get("department")) != (
+            self.object.position,
+            self.object.competency,
+            self.object.department,
+        ):
+            services.target_remove(actor=self.request.user, target=self.object)
+        return services.target_set(
+            actor=self.request.user,
+            position=data["position"],
+            competency=data["competency"],
+            required_level=data["required_level"],
+            department=data.get("department"),
+        )
+
+
+class TargetDeleteView(ScopedObjectMixin, generic.DeleteView):
+    def delete_action(self):
+        services.target_remove(actor=self.request.user, target=self.object)
+
+
+class CompetencyTargetViewSet(FormClassMixin, ModelViewSet):
+    model = CompetencyTarget
+    form_class = CompetencyTargetForm
+    icon = "pick"
+    menu_label = _("Competency targets")
+    list_display = [
+        TitleColumn("position", label=_("position"), url_name="targets:edit"),
+        Column("competency", label=_("competency")),
+        Column("required_level", label=_("required level")),
+        Column("department", label=_("only in department (with its subtree)")),
+    ]
+    list_filter = ["position"]
+    index_view_class = TargetIndexView
+    add_view_class = TargetCreateView
+    edit_view_class = TargetEditView
+    delete_view_class = TargetDeleteView
+    inspect_view_enabled = False
+    copy_view_enabled = False
+
+
 class PositionViewSet(ModelViewSet):
     model = Position
     icon = "tag"
@@ -280,6 +379,7 @@ class OrganisationViewSetGroup(ViewSetGroup):
         DepartmentViewSet("departments"),
         LearnerProfileViewSet("people"),
         RoleScopeViewSet("role_scopes"),
+        CompetencyTargetViewSet("targets"),
         PositionViewSet("positions"),
         RankViewSet("ranks"),
     )
