@@ -62,6 +62,10 @@ class CompetenceProfile:
     def is_proficient(self) -> bool:
         return self.level >= self.proficient_level
 
+    @property
+    def levels(self) -> range:
+        return range(1, self.scale_max + 1)
+
 
 @dataclass
 class AreaProfile:
@@ -152,26 +156,36 @@ def _competence(
 ) -> CompetenceProfile:
     scale = node.framework.scale
     row = levels.get(node.pk)
+    entries = [
+        EvidenceEntry(evidence=evidence, status=_status(evidence, now))
+        for evidence in evidence_by_competency.get(node.pk, [])
+    ]
     deciding = row.evidence if row else None
     valid_until = row.valid_until if row else None
+    level = row.level if row else 0
+    if valid_until is not None and valid_until <= now:
+        # The stored level's evidence has expired and the periodic recompute has not
+        # run yet: apply the same rule to the evidence already loaded.
+        counting = [e.evidence for e in entries if e.counts]
+        deciding = max(
+            counting, key=lambda e: (e.level, e.observed_at, e.pk), default=None
+        )
+        level = deciding.level if deciding else 0
+        valid_until = deciding.expires_at if deciding else None
     return CompetenceProfile(
         competency=node,
-        level=row.level if row else 0,
+        level=level,
         self_level=row.self_level if row else None,
         deciding_evidence=deciding,
         valid_until=valid_until,
         scale_max=scale.max_level,
         proficient_level=scale.proficient_level,
         expiring_soon=bool(
-            row
-            and row.level
+            level
             and valid_until is not None
             and now < valid_until <= now + EXPIRING_SOON
         ),
-        evidence=[
-            EvidenceEntry(evidence=evidence, status=_status(evidence, now))
-            for evidence in evidence_by_competency.get(node.pk, [])
-        ],
+        evidence=entries,
     )
 
 

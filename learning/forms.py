@@ -147,3 +147,10 @@ class CompetencyTargetForm(WagtailAdminModelForm):
                 ),
             )
         return cleaned
+
+
+class SelfAssessmentForm(forms.Form):
+    competency = forms.ModelChoiceField(
+        label=_("Competence"), queryset=Competency.objects.filter(depth__gt=1)
+    )
+    level = forms.IntegerField(label=_("My level"), min_value=1)

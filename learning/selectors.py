@@ -100,3 +100,48 @@ def targets_for_profile(profile: LearnerProfile) -> dict[int, int]:
         if competency_id not in chosen or rank > chosen[competency_id][1]:
             chosen[competency_id] = (level, rank)
     return {cid: level for cid, (level, _rank) in chosen.items()}
+
+
+@dataclass(frozen=True)
+class CompetenceRow:
+    """One competence on the learner's profile, with the target and gap."""
+
+    profile: object  # assessments.selectors.CompetenceProfile
+    target: int | None
+
+    @property
+    def gap(self) -> int:
+        if self.target is None:
+            return 0
+        return max(self.target - self.profile.level, 0)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.profile.level / self.profile.scale_max)
+
+    @property
+    def target_percent(self) -> int | None:
+        if self.target is None:
+            return None
+        return round(100 * self.target / self.profile.scale_max)
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    area: object  # assessments.selectors.AreaProfile
+    competences: list[CompetenceRow]
+
+    @property
+    def below_target(self) -> int:
+        return sum(1 for row in self.competences if row.gap)
+
+
+def competency_rows(areas, targets: dict[int, int]) -> list[AreaRow]:
+    """Attach the person's targets to their competency profile (no queries)."""
+    return [
+        AreaRow(
+            area,
+            [CompetenceRow(c, targets.get(c.competency.pk)) for c in area.competences],
+        )
+        for area in areas
+    ]

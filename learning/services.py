@@ -284,3 +284,17 @@ def manager_rating_record(
         source_id=str(rater.pk),
         source_label=rater.get_full_name() or rater.get_username(),
     )
+
+
+def self_assessment_record(*, learner, competency: Competency, level: int) -> Evidence:
+    """A learner's own rating: kept and shown beside the official level, never
+    counted towards it."""
+    _check_level(competency, level)
+    return evidence_record(
+        learner=learner,
+        competency=competency,
+        level=level,
+        kind=Evidence.Kind.SELF,
+        source_type="self",
+        source_label=_("Self-assessment"),
+    )

@@ -6,4 +6,6 @@ app_name = "learning"
 
 urlpatterns = [
     path("me/", views.me, name="me"),
+    path("me/competencies/", views.my_competencies, name="my_competencies"),
+    path("me/competencies/self/", views.self_assessment, name="self_assessment"),
 ]

@@ -165,6 +165,18 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Periodic work; every task is idempotent. django-celery-beat copies these into its
+# tables, where an administrator can pause or re-time them.
+CELERY_BEAT_SCHEDULE = {
+    "competency-levels-expire": {
+        "task": "assessments.competency_levels_expire",
+        "schedule": 60 * 60,
+    },
+    "quiz-attempts-close-expired": {
+        "task": "assessments.attempts_close_expired",
+        "schedule": 5 * 60,
+    },
+}
 
 # Authentication ----------------------------------------------------------------------
 
@@ -287,6 +299,8 @@ if not DEBUG:
 
 # Platform settings -------------------------------------------------------------------
 
+# Answers saved this long after a quiz's deadline still count (network delays).
+QUIZ_DEADLINE_GRACE_SECONDS = env.int("QUIZ_DEADLINE_GRACE_SECONDS", default=30)
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-pass-2026")
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
 SITE_TITLE = _("CivicSkills")

@@ -191,3 +191,21 @@ def test_learning_gain_is_none_when_nothing_was_left_to_gain():
 def test_learning_gain_refuses_impossible_percentages(pre, post):
     with pytest.raises(ValueError, match="between 0 and 100"):
         learning_gain(pre_percent=pre, post_percent=post)
+
+
+@pytest.mark.django_db
+def test_profile_does_not_show_a_level_whose_evidence_expired_before_the_task_ran(
+    learner,
+):
+    framework_load_defaults()
+    with time_machine.travel(NOW - datetime.timedelta(days=400), tick=False):
+        _record(learner, "EG-4.1", 3)  # valid 12 months, so expired by NOW
+    _record(learner, "EG-1.1", 2)  # never expires
+
+    profile = competency_profile_for(
+        learner=learner, framework=Framework.objects.get(code="CSEG"), now=NOW
+    )
+    by_code = {c.competency.code: c for area in profile for c in area.competences}
+    assert by_code["EG-4.1"].level == 0
+    assert by_code["EG-4.1"].deciding_evidence is None
+    assert by_code["EG-1.1"].level == 2

@@ -28,6 +28,15 @@ def browser(chromium_path, monkeypatch):
             browser.close()
 
 
+@pytest.fixture(autouse=True)
+def _home_page(transactional_db):
+    """Transactional tests elsewhere flush the data migrations' rows; put the home
+    page and site back so the browser has a site to visit."""
+    from cms.services import home_page_ensure
+
+    home_page_ensure()
+
+
 @pytest.fixture
 def phone(browser):
     """A 360 px wide phone-sized page in Chinese."""

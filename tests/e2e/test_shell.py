@@ -37,7 +37,7 @@ def test_leader_signs_in_on_a_phone(live_server, phone, county, tmp_path):
     phone.get_by_label("密码").fill(PASSWORD)
     phone.get_by_role("button", name="登录").click()
     phone.wait_for_url(f"{live_server.url}/")
-    assert phone.get_by_role("heading", name="部门看板").is_visible()
+    assert phone.get_by_role("heading", name="部门看板").is_visible(), phone.content()
     assert_fits(phone)
     shots.mkdir(parents=True, exist_ok=True)
     phone.screenshot(path=str(shots / "home-leader-360.png"), full_page=True)

@@ -5,7 +5,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from assessments import demo as assessments_demo
 from cms.demo import seed_site
+from cms.services import home_page_ensure
 from learning.demo import organisation
 
 
@@ -28,14 +30,20 @@ class Command(BaseCommand):
                 )
             )
         password = settings.DEMO_PASSWORD
+        home_page_ensure()
         site_pages = seed_site()
         counts = organisation.seed(password=password)
+        competence = assessments_demo.seed()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo county ready: +{counts.departments} departments, "
                 f"+{counts.people} staff, +{counts.accounts} demo accounts, "
                 f"+{site_pages} pages."
             )
+        )
+        self.stdout.write(
+            "Competence: "
+            + ", ".join(f"{key} {value}" for key, value in competence.items())
         )
         self.stdout.write("Demo accounts (password from DEMO_PASSWORD):")
         for username in ("learner", "hr", "leader", "editor", "admin"):

@@ -1,0 +1,316 @@
+"""Reads for the quiz pages: an attempt's questions as the learner sees them (never
+with the answers), the review after submitting as the quiz's review policy allows,
+and the learning gain between a pre-test and its post-test."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from .models import Attempt, AttemptAnswer, Question, QuestionOption, Quiz, localised
+
+
+@dataclass(frozen=True)
+class DisplayOption:
+    id: int
+    text: str
+    text_zh: str
+
+    @property
+    def display_text(self) -> str:
+        return localised(self.text_zh, self.text)
+
+
+@dataclass(frozen=True)
+class DisplayQuestion:
+    """One question of an open attempt. Holds nothing that tells the right answer."""
+
+    id: int
+    position: int
+    type: str
+    text: str
+    text_zh: str
+    points: Decimal
+    options: tuple[DisplayOption, ...]
+    # The learner's saved answer, for resuming: {} when not answered yet.
+    response: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def display_text(self) -> str:
+        return localised(self.text_zh, self.text)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready, for the quiz page's script."""
+        data = asdict(self)
+        data["points"] = str(self.points)
+        data["display_text"] = self.display_text
+        for option, source in zip(data["options"], self.options, strict=True):
+            option["display_text"] = source.display_text
+        return data
+
+
+def _options_by_question(
+    attempt: Attempt, *, fields: tuple[str, ...]
+) -> dict[int, list[QuestionOption]]:
+    """Each question's options in the order frozen at the start of the attempt."""
+    options = {
+        option.pk: option
+        for option in QuestionOption.objects.filter(
+            question_id__in=attempt.question_ids
+        )
+        .order_by()  # the frozen order applies; the model's ordering would join
+        .only("pk", "question_id", *fields)
+    }
+    ordered: dict[int, list[QuestionOption]] = defaultdict(list)
+    for question_id, option_ids in attempt.option_order.items():
+        for option_id in option_ids:
+            option = options.get(option_id)
+            # An option removed or moved since the draw is not shown.
+            if option is not None and str(option.question_id) == question_id:
+                ordered[option.question_id].append(option)
+    return ordered
+
+
+def attempt_questions_for_display(*, attempt: Attempt) -> list[DisplayQuestion]:
+    """The attempt's questions and options in the frozen order, with the learner's
+    saved responses. No correctness, accepted answers, numeric answers or
+    explanations: this is what the browser receives before submission. Three
+    queries."""
+    questions = Question.objects.filter(pk__in=attempt.question_ids).only(
+        "pk", "type", "text", "text_zh", "points"
+    )
+    by_id = {question.pk: question for question in questions}
+    options = _options_by_question(attempt, fields=("text", "text_zh"))
+    responses = dict(
+        AttemptAnswer.objects.filter(attempt=attempt).values_list(
+            "question_id", "response"
+        )
+    )
+    shown: list[DisplayQuestion] = []
+    for question_id in attempt.question_ids:
+        question = by_id.get(question_id)
+        if question is None:
+            continue
+        shown.append(
+            DisplayQuestion(
+                id=question.pk,
+                position=len(shown) + 1,
+                type=question.type,
+                text=question.text,
+                text_zh=question.text_zh,
+                points=question.points,
+                options=tuple(
+                    DisplayOption(id=o.pk, text=o.text, text_zh=o.text_zh)
+                    for o in options.get(question.pk, [])
+                ),
+                response=responses.get(question.pk) or {},
+            )
+        )
+    return shown
+
+
+# Review ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewOption:
+    id: int
+    text: str
+    text_zh: str
+    chosen: bool
+    # Only under the "full" review policy; None otherwise.
+    is_correct: bool | None
+
+    @property
+    def display_text(self) -> str:
+        return localised(self.text_zh, self.text)
+
+
+@dataclass(frozen=True)
+class ReviewQuestion:
+    id: int
+    position: int
+    type: str
+    text: str
+    text_zh: str
+    points: Decimal
+    response: dict[str, Any]
+    score: Decimal | None
+    is_correct: bool | None
+    options: tuple[ReviewOption, ...]
+    # The following are filled only under the "full" review policy.
+    accepted_answers: tuple[str, ...] = ()
+    numeric_answer: Decimal | None = None
+    numeric_tolerance: Decimal | None = None
+    explanation: str = ""
+    explanation_zh: str = ""
+
+    @property
+    def display_text(self) -> str:
+        return localised(self.text_zh, self.text)
+
+    @property
+    def display_explanation(self) -> str:
+        return localised(self.explanation_zh, self.explanation)
+
+
+@dataclass(frozen=True)
+class AttemptReview:
+    attempt_id: int
+    policy: str
+    score: Decimal | None
+    max_score: Decimal | None
+    percent: Decimal | None
+    passed: bool | None
+    # Empty under the "score only" policy.
+    questions: tuple[ReviewQuestion, ...]
+
+
+def attempt_review(*, attempt: Attempt) -> AttemptReview:
+    """What the learner may see after submitting, by the quiz's review policy:
+    - none: the score, percent and pass/fail only;
+    - responses: also each question with the learner's answer, its score and whether
+      it was right — but not which option or answer would have been right;
+    - full: also the right options, accepted answers, numeric answer and the
+      explanation.
+    Refused (ValidationError) while the attempt is still open. Four queries."""
+    if attempt.status != Attempt.Status.SUBMITTED:
+        raise ValidationError(
+            _("Submit the attempt first; the review opens after submitting."),
+            code="attempt_open",
+        )
+    policy = Quiz.objects.values_list("review_policy", flat=True).get(
+        pk=attempt.quiz_id
+    )
+    questions: tuple[ReviewQuestion, ...] = ()
+    if policy != Quiz.Review.NONE:
+        questions = tuple(_review_questions(attempt, full=policy == Quiz.Review.FULL))
+    return AttemptReview(
+        attempt_id=attempt.pk,
+        policy=policy,
+        score=attempt.score,
+        max_score=attempt.max_score,
+        percent=attempt.percent,
+        passed=attempt.passed,
+        questions=questions,
+    )
+
+
+def _review_questions(attempt: Attempt, *, full: bool) -> list[ReviewQuestion]:
+    by_id = {q.pk: q for q in Question.objects.filter(pk__in=attempt.question_ids)}
+    options = _options_by_question(attempt, fields=("text", "text_zh", "is_correct"))
+    answers = {a.question_id: a for a in AttemptAnswer.objects.filter(attempt=attempt)}
+    reviewed: list[ReviewQuestion] = []
+    for question_id in attempt.question_ids:
+        question = by_id.get(question_id)
+        if question is None:
+            continue
+        answer = answers.get(question_id)
+        response = answer.response if answer else {}
+        chosen = set(response.get("option_ids", [])) if response else set()
+        extra: dict[str, Any] = {}
+        if full:
+            extra = {
+                "accepted_answers": tuple(question.accepted_answers or ()),
+                "numeric_answer": question.numeric_answer,
+                "numeric_tolerance": question.numeric_tolerance,
+                "explanation": question.explanation,
+                "explanation_zh": question.explanation_zh,
+            }
+        reviewed.append(
+            ReviewQuestion(
+                id=question.pk,
+                position=len(reviewed) + 1,
+                type=question.type,
+                text=question.text,
+                text_zh=question.text_zh,
+                points=question.points,
+                response=response,
+                score=answer.score if answer else None,
+                is_correct=answer.is_correct if answer else None,
+                options=tuple(
+                    ReviewOption(
+                        id=o.pk,
+                        text=o.text,
+                        text_zh=o.text_zh,
+                        chosen=o.pk in chosen,
+                        is_correct=o.is_correct if full else None,
+                    )
+                    for o in options.get(question.pk, [])
+                ),
+                **extra,
+            )
+        )
+    return reviewed
+
+
+# Learning gain --------------------------------------------------------------------
+
+
+def normalised_gain(*, pre: Decimal | None, post: Decimal | None) -> float | None:
+    """(post − pre) / (100 − pre) on percentages; None when either is missing or the
+    pre-test was already 100 % (nothing left to gain)."""
+    if pre is None or post is None or pre >= 100:
+        return None
+    return float((Decimal(post) - Decimal(pre)) / (Decimal(100) - Decimal(pre)))
+
+
+def _latest_percent(*, learner, quiz_id: int) -> Decimal | None:
+    return (
+        Attempt.objects.filter(
+            quiz_id=quiz_id,
+            learner=learner,
+            status=Attempt.Status.SUBMITTED,
+            percent__isnull=False,
+        )
+        .order_by("-submitted_at", "-pk")
+        .values_list("percent", flat=True)
+        .first()
+    )
+
+
+def quiz_learning_gain(*, learner, post_quiz: Quiz) -> float | None:
+    """The learner's normalised gain from the pre-test paired with `post_quiz`: the
+    latest submitted pre-test attempt against the latest submitted post-test attempt
+    (latest, not best: the post-test shows where the learner is now, and a retaken
+    pre-test is the better baseline). None without a pairing, without either attempt,
+    or with a pre-test score of 100 %."""
+    if not post_quiz.paired_with_id:
+        return None
+    pre = _latest_percent(learner=learner, quiz_id=post_quiz.paired_with_id)
+    if pre is None:
+        return None
+    post = _latest_percent(learner=learner, quiz_id=post_quiz.pk)
+    return normalised_gain(pre=pre, post=post)
+
+
+def quiz_learning_gain_by_learner(*, post_quiz: Quiz) -> dict[int, float | None]:
+    """quiz_learning_gain for every learner with a submitted pre- and post-test
+    attempt, keyed by learner id, in one query (for analytics)."""
+    if not post_quiz.paired_with_id:
+        return {}
+    latest: dict[tuple[int, int], Decimal] = {}
+    rows = (
+        Attempt.objects.filter(
+            quiz_id__in=[post_quiz.pk, post_quiz.paired_with_id],
+            status=Attempt.Status.SUBMITTED,
+            percent__isnull=False,
+        )
+        .order_by("submitted_at", "pk")
+        .values_list("learner_id", "quiz_id", "percent")
+    )
+    for learner_id, quiz_id, percent in rows:
+        latest[(learner_id, quiz_id)] = percent  # later rows overwrite earlier ones
+    gains: dict[int, float | None] = {}
+    for (learner_id, quiz_id), pre in latest.items():
+        if quiz_id != post_quiz.paired_with_id:
+            continue
+        post = latest.get((learner_id, post_quiz.pk))
+        if post is not None:
+            gains[learner_id] = normalised_gain(pre=pre, post=post)
+    return gains

@@ -1,0 +1,380 @@
+"""Back office for competence: frameworks (view, import, export), the question bank
+(edit, import, export, template) and quizzes as snippets that lessons can use."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from . import interchange, question_io
+from .forms import FrameworkImportForm, QuestionImportForm
+from .models import Competency, Framework, Question, QuestionCategory, Quiz
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class FrameworkViewSet(ModelViewSet):
+    model = Framework
+    icon = "list-ul"
+    menu_label = gettext_lazy("Frameworks")
+    form_fields = [
+        "name",
+        "name_zh",
+        "version",
+        "source",
+        "licence",
+        "attribution",
+        "attribution_zh",
+        "is_active",
+    ]
+    list_display = [
+        TitleColumn("name", label=gettext_lazy("name"), url_name="frameworks:edit"),
+        Column("code", label=gettext_lazy("code")),
+        Column("version", label=gettext_lazy("version")),
+        Column("licence", label=gettext_lazy("licence")),
+        BooleanColumn("is_active", label=gettext_lazy("active")),
+    ]
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    add_to_admin_menu = False
+
+
+class CompetencyViewSet(ModelViewSet):
+    """Competencies are read here; their structure changes through framework import
+    so that codes other systems rely on never drift."""
+
+    model = Competency
+    icon = "pick"
+    menu_label = gettext_lazy("Competencies")
+    form_fields = [
+        "name",
+        "name_zh",
+        "description",
+        "description_zh",
+        "validity_months",
+    ]
+    list_display = [
+        TitleColumn("code", label=gettext_lazy("code"), url_name="competencies:edit"),
+        Column("display_name", label=gettext_lazy("name")),
+        Column("framework", label=gettext_lazy("framework")),
+        Column("validity_months", label=gettext_lazy("evidence valid for (months)")),
+    ]
+    list_filter = ["framework"]
+    search_fields = ["code", "name", "name_zh"]
+    ordering = ["path"]
+    copy_view_enabled = False
+    add_view_enabled = False
+
+    def get_queryset(self, request):
+        return Competency.objects.select_related("framework")
+
+
+class QuestionCategoryViewSet(SnippetViewSet):
+    model = QuestionCategory
+    icon = "folder-open-inverse"
+    menu_label = gettext_lazy("Question categories")
+    list_display = ["name", "name_zh", "code"]
+
+
+class QuestionViewSet(SnippetViewSet):
+    model = Question
+    icon = "help"
+    menu_label = gettext_lazy("Question bank")
+    list_display = [
+        TitleColumn(
+            "code",
+            label=gettext_lazy("code"),
+            url_name="wagtailsnippets_assessments_question:edit",
+        ),
+        Column("display_text", label=gettext_lazy("question")),
+        Column("competency", label=gettext_lazy("competency")),
+        Column("level", label=gettext_lazy("level")),
+        Column("type", label=gettext_lazy("type"), accessor="get_type_display"),
+        BooleanColumn("is_active", label=gettext_lazy("active")),
+    ]
+    list_filter = ["type", "category", "level", "is_active"]
+    search_fields = ["code", "text", "text_zh"]
+    panels = [
+        FieldRowPanel([FieldPanel("code"), FieldPanel("category")]),
+        FieldRowPanel(
+            [FieldPanel("competency"), FieldPanel("level"), FieldPanel("type")]
+        ),
+        FieldPanel("text_zh"),
+        FieldPanel("text"),
+        InlinePanel(
+            "options",
+            heading=gettext_lazy("Options (choice questions)"),
+            label=gettext_lazy("option"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("accepted_answers"),
+                FieldRowPanel(
+                    [FieldPanel("numeric_answer"), FieldPanel("numeric_tolerance")]
+                ),
+            ],
+            heading=gettext_lazy("Short text and numeric answers"),
+        ),
+        FieldRowPanel(
+            [
+                FieldPanel("partial_credit"),
+                FieldPanel("points"),
+                FieldPanel("is_active"),
+            ]
+        ),
+        FieldPanel("explanation_zh"),
+        FieldPanel("explanation"),
+    ]
+
+    def get_queryset(self, request):
+        return Question.objects.select_related("competency", "category")
+
+
+class QuizViewSet(SnippetViewSet):
+    model = Quiz
+    icon = "form"
+    menu_label = gettext_lazy("Quizzes")
+    list_display = [
+        TitleColumn(
+            "display_title",
+            label=gettext_lazy("title"),
+            url_name="wagtailsnippets_assessments_quiz:edit",
+        ),
+        Column("code", label=gettext_lazy("code")),
+        Column("kind", label=gettext_lazy("kind"), accessor="get_kind_display"),
+        Column("pass_mark_percent", label=gettext_lazy("pass mark (%)")),
+        BooleanColumn("is_active", label=gettext_lazy("active")),
+    ]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "title", "title_zh"]
+    panels = [
+        FieldRowPanel([FieldPanel("code"), FieldPanel("kind")]),
+        FieldPanel("title_zh"),
+        FieldPanel("title"),
+        FieldPanel("description_zh"),
+        FieldPanel("description"),
+        FieldRowPanel(
+            [
+                FieldPanel("time_limit_minutes"),
+                FieldPanel("max_attempts"),
+                FieldPanel("pass_mark_percent"),
+            ]
+        ),
+        FieldRowPanel(
+            [
+                FieldPanel("shuffle_questions"),
+                FieldPanel("shuffle_options"),
+                FieldPanel("review_policy"),
+            ]
+        ),
+        FieldRowPanel([FieldPanel("paired_with"), FieldPanel("is_active")]),
+        InlinePanel(
+            "fixed_questions",
+            heading=gettext_lazy("Questions always asked"),
+            label=gettext_lazy("question"),
+        ),
+        InlinePanel(
+            "draw_rules",
+            heading=gettext_lazy("Questions drawn at random"),
+            label=gettext_lazy("draw rule"),
+        ),
+    ]
+
+
+# Import and export ------------------------------------------------------------------
+
+
+def _require(request, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+def framework_import_view(request):
+    _require(request, "assessments.add_framework")
+    form = FrameworkImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            framework = interchange.framework_import(
+                content=upload.read(), filename=upload.name
+            )
+        except interchange.FrameworkImportError as error:
+            for message in error.messages:
+                form.add_error("file", message)
+        else:
+            messages.success(
+                request,
+                _("Imported “%(name)s” with %(count)s competencies.")
+                % {"name": framework, "count": framework.competencies.count()},
+            )
+            return redirect("competence_io:index")
+    return TemplateResponse(
+        request,
+        "assessments/admin/import.html",
+        {
+            "form": form,
+            "title": _("Import a competency framework"),
+            "help": _(
+                "A Moodle competency framework CSV or an IMS CASE 1.0 JSON package. "
+                "Nothing is saved if any row has a problem."
+            ),
+        },
+    )
+
+
+def framework_export_view(request, pk: int, fmt: str):
+    _require(request, "assessments.view_framework")
+    framework = get_object_or_404(Framework, pk=pk)
+    if fmt not in interchange.EXPORT_FORMATS:
+        raise PermissionDenied
+    _extension, content_type = interchange.EXPORT_FORMATS[fmt]
+    return _download(
+        interchange.framework_export(framework=framework, fmt=fmt),
+        interchange.framework_export_filename(framework=framework, fmt=fmt),
+        content_type,
+    )
+
+
+def question_import_view(request):
+    _require(request, "assessments.add_question")
+    form = QuestionImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = question_io.question_bank_import(file=upload, filename=upload.name)
+        except question_io.QuestionImportError as error:
+            for message in error.messages:
+                form.add_error("file", message)
+        else:
+            messages.success(
+                request,
+                _("Question bank imported: %(created)s new, %(updated)s updated.")
+                % {"created": result.created, "updated": result.updated},
+            )
+            return redirect("competence_io:index")
+    return TemplateResponse(
+        request,
+        "assessments/admin/import.html",
+        {
+            "form": form,
+            "title": _("Import questions"),
+            "help": _(
+                "An Excel (.xlsx) or CSV file laid out like the template. Every row is "
+                "checked first; if any row has a problem nothing is saved and each "
+                "problem is listed with its row and column."
+            ),
+            "template_url": reverse("competence_io:question_template"),
+        },
+    )
+
+
+def question_export_view(request, fmt: str):
+    _require(request, "assessments.view_question")
+    if fmt == "xlsx":
+        return _download(
+            question_io.question_bank_export_xlsx(), "question-bank.xlsx", XLSX
+        )
+    if fmt == "csv":
+        return _download(
+            question_io.question_bank_export_csv(), "question-bank.csv", "text/csv"
+        )
+    raise PermissionDenied
+
+
+def question_template_view(request):
+    _require(request, "assessments.add_question")
+    return _download(
+        question_io.question_template_xlsx(), "question-template.xlsx", XLSX
+    )
+
+
+def io_index_view(request):
+    if not request.user.has_perm("assessments.view_question"):
+        raise PermissionDenied
+    return TemplateResponse(
+        request,
+        "assessments/admin/io_index.html",
+        {
+            "title": _("Import and export"),
+            "frameworks": Framework.objects.order_by("code"),
+            "formats": interchange.EXPORT_FORMATS,
+        },
+    )
+
+
+class QuestionBankMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("assessments.view_question")
+
+
+class CompetenceIOViewSet(ViewSet):
+    """One back-office page for moving frameworks and questions in and out."""
+
+    name = "competence_io"
+    icon = "download"
+    menu_label = gettext_lazy("Import and export")
+
+    def get_menu_item(self, order=None):
+        return QuestionBankMenuItem(
+            label=self.menu_label,
+            url=self.menu_url,
+            name=self.name,
+            icon_name=self.icon,
+            order=self.get_menu_item_order(order),
+        )
+
+    def get_urlpatterns(self):
+        return [
+            path("", io_index_view, name="index"),
+            path("frameworks/import/", framework_import_view, name="framework_import"),
+            path(
+                "frameworks/<int:pk>/export/<str:fmt>/",
+                framework_export_view,
+                name="framework_export",
+            ),
+            path("questions/import/", question_import_view, name="question_import"),
+            path(
+                "questions/export/<str:fmt>/",
+                question_export_view,
+                name="question_export",
+            ),
+            path(
+                "questions/template/", question_template_view, name="question_template"
+            ),
+        ]
+
+
+class CompetenceGroup(ViewSetGroup):
+    menu_label = gettext_lazy("Competence")
+    menu_icon = "pick"
+    menu_order = 250
+    items = (
+        QuestionViewSet,
+        QuestionCategoryViewSet,
+        QuizViewSet,
+        FrameworkViewSet("frameworks"),
+        CompetencyViewSet("competencies"),
+        CompetenceIOViewSet(),
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_competence_viewsets():
+    return CompetenceGroup()
