@@ -154,3 +154,24 @@ class SelfAssessmentForm(forms.Form):
         label=_("Competence"), queryset=Competency.objects.filter(depth__gt=1)
     )
     level = forms.IntegerField(label=_("My level"), min_value=1)
+
+
+class RatingForm(forms.Form):
+    competency = forms.ModelChoiceField(queryset=Competency.objects.filter(depth__gt=1))
+    level = forms.IntegerField(min_value=1)
+    comment = forms.CharField(max_length=1000)
+
+
+class TeamFilterForm(forms.Form):
+    department = DepartmentChoiceField(
+        label=_("Department"), queryset=Department.objects.none(), required=False
+    )
+    q = forms.CharField(
+        label=_("Name or employee number"), required=False, max_length=50
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = policy.visible_departments(user).order_by(
+            "path"
+        )

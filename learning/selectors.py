@@ -29,6 +29,21 @@ def profile_list(user, *, department: Department | None = None) -> QuerySet:
     return queryset
 
 
+def team_filter(
+    people: QuerySet, *, department: Department | None = None, query: str = ""
+) -> QuerySet:
+    """Narrow an already scoped people list to a department subtree and/or a name
+    or employee number."""
+    if department is not None:
+        people = people.filter(department__path__startswith=department.path)
+    query = query.strip()
+    if query:
+        people = people.filter(
+            Q(full_name__icontains=query) | Q(employee_number__icontains=query)
+        )
+    return people
+
+
 def role_scope_list(user) -> QuerySet:
     return RoleScope.objects.filter(user_id=user.pk).select_related("department")
 
@@ -134,6 +149,34 @@ class AreaRow:
     @property
     def below_target(self) -> int:
         return sum(1 for row in self.competences if row.gap)
+
+    @property
+    def focus(self) -> list[CompetenceRow]:
+        """Competences with a target or any evidence: shown open."""
+        return [r for r in self.competences if r.target or r.profile.evidence]
+
+    @property
+    def others(self) -> list[CompetenceRow]:
+        return [r for r in self.competences if not (r.target or r.profile.evidence)]
+
+
+@dataclass(frozen=True)
+class ProfileSummary:
+    targets: int
+    targets_met: int
+    below: list[CompetenceRow]
+    expiring: list[CompetenceRow]
+
+
+def competency_summary(areas: list[AreaRow]) -> ProfileSummary:
+    rows = [row for area in areas for row in area.competences]
+    with_target = [row for row in rows if row.target]
+    return ProfileSummary(
+        targets=len(with_target),
+        targets_met=sum(1 for row in with_target if not row.gap),
+        below=[row for row in with_target if row.gap],
+        expiring=[row for row in rows if row.profile.expiring_soon],
+    )
 
 
 def competency_rows(areas, targets: dict[int, int]) -> list[AreaRow]:

@@ -1,15 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments.selectors import competency_profile_for
 
-from . import selectors, services
-from .forms import SelfAssessmentForm
+from . import policy, selectors, services
+from .forms import RatingForm, SelfAssessmentForm, TeamFilterForm
 
 
 @login_required
@@ -40,6 +41,7 @@ def my_competencies(request):
         "learning/my_competencies.html",
         {
             "areas": rows,
+            "summary": selectors.competency_summary(rows),
             "frameworks": sorted(frameworks, key=lambda f: f.code),
             "has_targets": bool(targets),
             "self_form": SelfAssessmentForm(),
@@ -68,3 +70,81 @@ def self_assessment(request):
     return redirect(
         f"{reverse('learning:my_competencies')}#c-{request.POST.get('competency', '')}"
     )
+
+
+@login_required
+def team(request):
+    """People in the leader's or HR officer's scope, filterable by department."""
+    if not policy.can_use_dashboard(request.user):
+        raise PermissionDenied
+    form = TeamFilterForm(request.GET or None, user=request.user)
+    people = selectors.profile_list(request.user).filter(is_active=True)
+    if form.is_valid():
+        people = selectors.team_filter(
+            people,
+            department=form.cleaned_data.get("department"),
+            query=form.cleaned_data.get("q", ""),
+        )
+    page = Paginator(
+        people.order_by("department__path", "employee_number"), 50
+    ).get_page(request.GET.get("page"))
+    return render(request, "learning/team.html", {"form": form, "page": page})
+
+
+@login_required
+def team_member(request, pk: int):
+    """One person in scope: their record, competency profile against their targets
+    and, for their leader, a rating form."""
+    profile = get_object_or_404(
+        selectors.profile_list(request.user).exclude(user=request.user), pk=pk
+    )
+    areas = competency_profile_for(learner=profile.user)
+    rows = selectors.competency_rows(areas, selectors.targets_for_profile(profile))
+    can_rate = policy.can_rate_person(request.user, profile)
+    return render(
+        request,
+        "learning/team_member.html",
+        {
+            "person": profile,
+            "department_chain": selectors.department_ancestors(profile.department),
+            "areas": rows,
+            "summary": selectors.competency_summary(rows),
+            "can_rate": can_rate,
+            "rating_url": reverse("learning:team_rate", args=[profile.pk]),
+        },
+    )
+
+
+@login_required
+@require_POST
+def team_rate(request, pk: int):
+    """A leader records a rating for a person in their scope."""
+    profile = get_object_or_404(selectors.profile_list(request.user), pk=pk)
+    form = RatingForm(request.POST)
+    target = reverse("learning:team_member", args=[profile.pk])
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("Choose a level and say what the rating is based on, then save again."),
+        )
+        return redirect(target)
+    try:
+        services.manager_rating_record(
+            rater=request.user,
+            profile=profile,
+            competency=form.cleaned_data["competency"],
+            level=form.cleaned_data["level"],
+            comment=form.cleaned_data["comment"],
+        )
+    except PermissionDenied:
+        messages.error(
+            request, _("You may rate only people in the departments you lead.")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Rating recorded for %(name)s.") % {"name": profile.full_name},
+        )
+    return redirect(f"{target}#c-{form.cleaned_data['competency'].pk}")

@@ -2,7 +2,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from learning.models import Department, LearnerProfile, Position, Rank, RoleScope
+from assessments.models import Attempt, CompetencyLevel, Evidence, Question, Quiz
+from learning.models import (
+    CompetencyTarget,
+    Department,
+    LearnerProfile,
+    Position,
+    Rank,
+    RoleScope,
+)
 
 pytestmark = pytest.mark.django_db
 DEMO_USERS = ("learner", "hr", "leader", "editor", "admin")
@@ -16,6 +24,12 @@ def counts():
         "positions": Position.objects.count(),
         "ranks": Rank.objects.count(),
         "scopes": RoleScope.objects.count(),
+        "questions": Question.objects.count(),
+        "quizzes": Quiz.objects.count(),
+        "targets": CompetencyTarget.objects.count(),
+        "attempts": Attempt.objects.count(),
+        "evidence": Evidence.objects.count(),
+        "levels": CompetencyLevel.objects.count(),
         "names": list(
             LearnerProfile.objects.order_by("employee_number").values_list(
                 "employee_number", "full_name", "department__code"
@@ -35,6 +49,15 @@ def test_seed_demo_builds_the_county_and_is_idempotent(settings, client):
     assert county.get_children().filter(kind__in=["bureau", "office"]).count() >= 38
     assert county.get_children().filter(kind="township").count() == 19
     assert 2900 <= first["people"] <= 3100
+    assert first["questions"] >= 120 and first["quizzes"] >= 12
+    assert first["attempts"] > 500 and first["targets"] > 20
+
+    # The demo learner has a history that shows real levels on their profile.
+    learner_levels = CompetencyLevel.objects.filter(
+        learner__username="learner", level__gt=0
+    )
+    assert learner_levels.count() >= 5
+    assert Evidence.objects.filter(learner__username="learner", kind="manager").exists()
 
     # The leader heads the administrative approval bureau; HR covers the county.
     leader_scope = RoleScope.objects.get(user__username="leader")

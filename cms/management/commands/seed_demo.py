@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from assessments import demo as assessments_demo
 from cms.demo import seed_site
 from cms.services import home_page_ensure
-from learning.demo import organisation
+from learning.demo import history, organisation
 
 
 class Command(BaseCommand):
@@ -34,6 +34,7 @@ class Command(BaseCommand):
         site_pages = seed_site()
         counts = organisation.seed(password=password)
         competence = assessments_demo.seed()
+        past = history.seed()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo county ready: +{counts.departments} departments, "
@@ -44,6 +45,10 @@ class Command(BaseCommand):
         self.stdout.write(
             "Competence: "
             + ", ".join(f"{key} {value}" for key, value in competence.items())
+        )
+        self.stdout.write(
+            f"History: +{past.targets} targets, +{past.attempts} quiz attempts, "
+            f"+{past.ratings} ratings."
         )
         self.stdout.write("Demo accounts (password from DEMO_PASSWORD):")
         for username in ("learner", "hr", "leader", "editor", "admin"):

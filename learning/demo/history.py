@@ -1,0 +1,321 @@
+"""Demo step: a year of competence history for the demo county.
+
+- Competency targets per position (county-wide), set by the demo HR officer.
+- Quiz attempts through the real quiz services, dated across the past year: every
+  person in the administrative approval service bureau (the demo leader's) and a
+  sample of every other unit takes pre-tests, graded quizzes (some fail, some retry)
+  and post-tests. Passing writes evidence and levels exactly as in production.
+- The demo leader's ratings of some of their staff.
+- The demo learner gets a full, readable history of their own.
+
+Deterministic (fixed seed). It runs once: if the demo learner already has attempts,
+the step does nothing, so running seed_demo twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.models import Attempt, Competency, Question, Quiz
+from assessments.services import quizzes
+
+from .. import services
+from ..models import LearnerProfile, Position
+
+User = get_user_model()
+SEED = 20261123
+TOPICS = ("EGOV", "SADM", "SEC", "DATA")
+SAMPLE_SHARE = 0.12  # of staff outside the leader's bureau
+
+# (position codes, competency code, required level). Codes not present are skipped.
+TARGETS = [
+    (("CKRY", "ZHSL"), "EG-1.1", 3),
+    (("CKRY", "ZHSL"), "EG-1.2", 3),
+    (("CKRY", "ZHSL"), "EG-1.3", 2),
+    (("CKRY", "ZHSL", "HWY"), "EG-2.1", 2),
+    (("CKRY", "ZHSL", "HWY"), "EG-2.2", 2),
+    (("CKRY", "ZHSL"), "EG-2.3", 2),
+    (("HWY",), "EG-1.4", 3),
+    (("HWY",), "EG-2.4", 2),
+    (("KY", "BSY", "CKRY", "ZHSL", "HWY", "KZ", "FKZ"), "EG-4.1", 2),
+    (("KY", "BSY", "CKRY", "ZHSL", "HWY", "KZ", "FKZ"), "EG-4.2", 2),
+    (("KY", "CKRY", "ZHSL", "KZ"), "EG-4.3", 2),
+    (("KY", "KZ", "FKZ"), "EG-3.1", 2),
+    (("KZ", "FKZ", "JZ", "FJZ", "ZR", "FZR"), "EG-3.4", 3),
+    (("JZ", "FJZ", "ZR", "FZR", "ZZ", "XZ", "JDZR"), "EG-4.4", 2),
+    (("JZ", "FJZ", "ZR", "FZR", "ZZ", "XZ", "JDZR"), "EG-2.4", 3),
+    (("KY", "BSY", "CKRY", "ZHSL", "HWY"), "DC22-1.1", 3),
+    (("KY", "BSY", "CKRY", "ZHSL", "HWY", "KZ"), "DC22-4.2", 3),
+    (("KY", "KZ", "FKZ"), "DC22-5.4", 2),
+]
+
+RATING_NOTES = [
+    "窗口受理熟练，能独立处理一网通办退件，并带教新同事。",
+    "本季度好差评零差评，办事指南修订及时。",
+    "能按要求核验电子证照，偶有需提醒之处。",
+]
+
+
+@dataclass
+class HistoryCounts:
+    targets: int = 0
+    attempts: int = 0
+    ratings: int = 0
+
+
+def _demo_user(username: str):
+    return User.objects.filter(username=username).first()
+
+
+def seed_targets(hr) -> int:
+    positions = {p.code: p for p in Position.objects.all()}
+    competencies = {
+        c.code: c for c in Competency.objects.select_related("framework__scale")
+    }
+    count = 0
+    for codes, competency_code, level in TARGETS:
+        competency = competencies.get(competency_code)
+        if competency is None:
+            continue
+        for code in codes:
+            if code in positions:
+                services.target_set(
+                    actor=hr,
+                    position=positions[code],
+                    competency=competency,
+                    required_level=level,
+                )
+                count += 1
+    return count
+
+
+class _Answerer:
+    """Answers quiz questions the way a person of a given ability might."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.questions: dict[int, Question] = {}
+
+    def load(self, ids: list[int]) -> None:
+        missing = [i for i in ids if i not in self.questions]
+        for question in Question.objects.filter(pk__in=missing).prefetch_related(
+            "options"
+        ):
+            self.questions[question.pk] = question
+
+    def response(self, question_id: int, ability: float) -> dict:
+        question = self.questions[question_id]
+        right = self.rng.random() < ability
+        options = list(question.options.all())
+        if question.type in (Question.Type.SINGLE, Question.Type.TRUE_FALSE):
+            pool = [o for o in options if o.is_correct == right] or options
+            return {"option_ids": [self.rng.choice(pool).pk]}
+        if question.type == Question.Type.MULTIPLE:
+            chosen = [o.pk for o in options if o.is_correct]
+            if not right and options:
+                chosen = [o.pk for o in self.rng.sample(options, k=2)]
+            return {"option_ids": chosen}
+        if question.type == Question.Type.SHORT:
+            answers = question.accepted_answers or ["?"]
+            return {"text": answers[0] if right else "不清楚"}
+        value = question.numeric_answer if right else (question.numeric_answer or 0) + 7
+        return {"value": str(value)}
+
+
+def take_quiz(
+    *,
+    quiz: Quiz,
+    learner,
+    ability: float,
+    when: datetime.datetime,
+    answerer: _Answerer,
+) -> Attempt | None:
+    """One attempt through the real services, answered and submitted at `when`."""
+    try:
+        attempt = quizzes.attempt_start(quiz=quiz, learner=learner, now=when)
+    except Exception:  # noqa: BLE001 - attempts used up: a real learner stops too
+        return None
+    answerer.load(attempt.question_ids)
+    answers = {qid: answerer.response(qid, ability) for qid in attempt.question_ids}
+    minutes = answerer.rng.randint(6, 15)
+    return quizzes.attempt_submit(
+        attempt=attempt,
+        learner=learner,
+        answers=answers,
+        now=when + datetime.timedelta(minutes=minutes),
+    )
+
+
+def _topic_journey(
+    *,
+    quizzes_by_code: dict[str, Quiz],
+    topic: str,
+    learner,
+    ability: float,
+    start: datetime.datetime,
+    rng: random.Random,
+    answerer: _Answerer,
+) -> int:
+    """Pre-test, graded quiz (retry after a fail), post-test: returns attempts made."""
+    made = 0
+    when = start
+    pre = quizzes_by_code.get(f"QZ-{topic}-PRE")
+    graded = quizzes_by_code.get(f"QZ-{topic}-GRADED")
+    post = quizzes_by_code.get(f"QZ-{topic}-POST")
+    if pre:
+        made += bool(
+            take_quiz(
+                quiz=pre,
+                learner=learner,
+                ability=ability * 0.7,
+                when=when,
+                answerer=answerer,
+            )
+        )
+    learned = min(0.97, ability + rng.uniform(0.05, 0.2))
+    if graded:
+        for _try in range(2):
+            when += datetime.timedelta(days=rng.randint(7, 30))
+            attempt = take_quiz(
+                quiz=graded,
+                learner=learner,
+                ability=learned,
+                when=when,
+                answerer=answerer,
+            )
+            made += attempt is not None
+            if attempt is None or attempt.passed:
+                break
+            learned = min(0.97, learned + 0.1)
+    if post and rng.random() < 0.8:
+        when += datetime.timedelta(days=rng.randint(1, 14))
+        made += bool(
+            take_quiz(
+                quiz=post,
+                learner=learner,
+                ability=learned,
+                when=when,
+                answerer=answerer,
+            )
+        )
+    return made
+
+
+def seed_attempts(now: datetime.datetime) -> int:
+    rng = random.Random(SEED)
+    answerer = _Answerer(rng)
+    quizzes_by_code = {q.code: q for q in Quiz.objects.filter(is_active=True)}
+    profiles = list(
+        LearnerProfile.objects.filter(is_active=True)
+        .select_related("user", "department")
+        .order_by("employee_number")
+    )
+    learner_user = _demo_user("learner")
+    bureau_path = (
+        LearnerProfile.objects.filter(user__username="leader")
+        .values_list("department__path", flat=True)
+        .first()
+    )
+    year_ago = now - datetime.timedelta(days=360)
+    made = 0
+    for profile in profiles:
+        user = profile.user
+        in_bureau = bool(bureau_path) and profile.department.path.startswith(
+            bureau_path
+        )
+        if user.pk == getattr(learner_user, "pk", None):
+            continue  # the demo learner's own story is written below
+        if not in_bureau and rng.random() > SAMPLE_SHARE:
+            continue
+        ability = min(0.95, max(0.35, rng.gauss(0.68, 0.14)))
+        topics = rng.sample(TOPICS, k=rng.randint(1, 3))
+        for topic in topics:
+            start = year_ago + datetime.timedelta(days=rng.randint(0, 300))
+            made += _topic_journey(
+                quizzes_by_code=quizzes_by_code,
+                topic=topic,
+                learner=user,
+                ability=ability,
+                start=start,
+                rng=rng,
+                answerer=answerer,
+            )
+    if learner_user is not None:
+        # 周晓雯: security done early (and due again soon), e-gov done well, service
+        # started, data literacy not yet.
+        made += _topic_journey(
+            quizzes_by_code=quizzes_by_code,
+            topic="SEC",
+            learner=learner_user,
+            ability=0.85,
+            start=now - datetime.timedelta(days=340),
+            rng=rng,
+            answerer=answerer,
+        )
+        made += _topic_journey(
+            quizzes_by_code=quizzes_by_code,
+            topic="EGOV",
+            learner=learner_user,
+            ability=0.9,
+            start=now - datetime.timedelta(days=120),
+            rng=rng,
+            answerer=answerer,
+        )
+        pre = quizzes_by_code.get("QZ-SADM-PRE")
+        if pre:
+            made += bool(
+                take_quiz(
+                    quiz=pre,
+                    learner=learner_user,
+                    ability=0.55,
+                    when=now - datetime.timedelta(days=12),
+                    answerer=answerer,
+                )
+            )
+    return made
+
+
+def seed_ratings(now: datetime.datetime) -> int:
+    leader = _demo_user("leader")
+    learner = LearnerProfile.objects.filter(user__username="learner").first()
+    if leader is None or learner is None:
+        return 0
+    competency = Competency.objects.select_related("framework__scale").get(
+        code="EG-1.2"
+    )
+    staff = list(
+        LearnerProfile.objects.filter(
+            department__path__startswith=learner.department.path, is_active=True
+        )
+        .exclude(user=leader)
+        .order_by("employee_number")[:3]
+    )
+    count = 0
+    for profile, note in zip([learner, *staff], RATING_NOTES, strict=False):
+        services.manager_rating_record(
+            rater=leader, profile=profile, competency=competency, level=3, comment=note
+        )
+        count += 1
+    return count
+
+
+@transaction.atomic
+def seed(*, now: datetime.datetime | None = None) -> HistoryCounts:
+    counts = HistoryCounts()
+    learner = _demo_user("learner")
+    hr = _demo_user("hr")
+    if learner is None or hr is None:
+        return counts
+    if Attempt.objects.filter(learner=learner).exists():
+        return counts
+    now = now or timezone.now()
+    counts.targets = seed_targets(hr)
+    counts.attempts = seed_attempts(now)
+    counts.ratings = seed_ratings(now)
+    return counts
