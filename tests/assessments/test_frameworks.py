@@ -100,3 +100,19 @@ def test_the_egov_branch_has_four_areas_of_three_to_five_competences():
     # Security practice evidence expires after 12 months.
     security = Competency.objects.get(code="EG-4.1")
     assert security.validity_months == 12
+
+
+@pytest.mark.django_db
+def test_load_command_is_idempotent():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from assessments.models import Competency, Framework
+
+    out = StringIO()
+    call_command("framework_load_defaults", stdout=out)
+    call_command("framework_load_defaults", stdout=out)
+    assert Framework.objects.count() == 2
+    assert Competency.objects.filter(framework__code="DC22").count() == 26
+    assert "DC22: 26 competencies" in out.getvalue()
