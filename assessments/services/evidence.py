@@ -102,27 +102,73 @@ def competency_level_recompute(
     *, learner_id: int, competency: Competency, now: datetime.datetime | None = None
 ) -> CompetencyLevel:
     """Apply the level rule to one learner and competency and store the result."""
+    competency_levels_recompute_many(
+        learner_id=learner_id, competency_ids=[competency.pk], now=now
+    )
+    return CompetencyLevel.objects.get(learner_id=learner_id, competency=competency)
+
+
+def competency_levels_recompute_many(
+    *, learner_id: int, competency_ids: list[int], now: datetime.datetime | None = None
+) -> None:
+    """Apply the level rule (module docstring) to several competencies of one learner
+    in three queries: the highest level of valid official evidence, ties to the most
+    recent; the latest valid self-assessment kept apart. The one place the rule is
+    written; every write of evidence ends here."""
+    if not competency_ids:
+        return
     now = now or timezone.now()
-    valid = Evidence.objects.filter(
-        learner_id=learner_id, competency=competency, revoked_at__isnull=True
-    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-    best = (
-        valid.filter(kind__in=Evidence.OFFICIAL_KINDS)
-        .order_by("-level", "-observed_at", "-pk")
-        .first()
+    # Lock the rows that exist before reading the evidence, as the single version does.
+    list(
+        CompetencyLevel.objects.select_for_update()
+        .filter(learner_id=learner_id, competency_id__in=competency_ids)
+        .values_list("pk", flat=True)
     )
-    latest_self = (
-        valid.filter(kind=Evidence.Kind.SELF).order_by("-observed_at", "-pk").first()
+    best: dict[int, Evidence] = {}
+    latest_self: dict[int, Evidence] = {}
+    valid = (
+        Evidence.objects.filter(
+            learner_id=learner_id,
+            competency_id__in=competency_ids,
+            revoked_at__isnull=True,
+            kind__in=[*Evidence.OFFICIAL_KINDS, Evidence.Kind.SELF],
+        )
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .only("pk", "competency_id", "level", "kind", "observed_at", "expires_at")
     )
-    row, _created = CompetencyLevel.objects.select_for_update().get_or_create(
-        learner_id=learner_id, competency=competency
+    for evidence in valid:
+        cid = evidence.competency_id
+        if evidence.kind == Evidence.Kind.SELF:
+            held = latest_self.get(cid)
+            if held is None or (evidence.observed_at, evidence.pk) > (
+                held.observed_at,
+                held.pk,
+            ):
+                latest_self[cid] = evidence
+            continue
+        held = best.get(cid)
+        rank = (evidence.level, evidence.observed_at, evidence.pk)
+        if held is None or rank > (held.level, held.observed_at, held.pk):
+            best[cid] = evidence
+    rows = []
+    for cid in competency_ids:
+        top, own = best.get(cid), latest_self.get(cid)
+        rows.append(
+            CompetencyLevel(
+                learner_id=learner_id,
+                competency_id=cid,
+                level=top.level if top else 0,
+                evidence=top,
+                valid_until=top.expires_at if top else None,
+                self_level=own.level if own else None,
+            )
+        )
+    CompetencyLevel.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["learner", "competency"],
+        update_fields=["level", "evidence", "valid_until", "self_level", "updated_at"],
     )
-    row.level = best.level if best else 0
-    row.evidence = best
-    row.valid_until = best.expires_at if best else None
-    row.self_level = latest_self.level if latest_self else None
-    row.save()
-    return row
 
 
 def competency_levels_expire(*, now: datetime.datetime | None = None) -> int:

@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,14 +34,13 @@ from ..models import (
     Attempt,
     AttemptAnswer,
     Competency,
-    CompetencyLevel,
     Evidence,
     Question,
     QuestionOption,
     Quiz,
     QuizQuestion,
 )
-from .evidence import evidence_expiry
+from .evidence import competency_levels_recompute_many, evidence_expiry
 
 DEFAULT_GRACE_SECONDS = 30
 MAX_TEXT_RESPONSE = 1000
@@ -601,68 +600,6 @@ def _evidence_write(
         now=observed_at,
     )
     return rows
-
-
-def competency_levels_recompute_many(
-    *, learner_id: int, competency_ids: list[int], now: datetime.datetime | None = None
-) -> None:
-    """competency_level_recompute for several competencies of one learner in three
-    queries: the same rule (highest level of valid official evidence, ties to the most
-    recent; latest valid self-assessment kept apart)."""
-    if not competency_ids:
-        return
-    now = now or timezone.now()
-    # Lock the rows that exist before reading the evidence, as the single version does.
-    list(
-        CompetencyLevel.objects.select_for_update()
-        .filter(learner_id=learner_id, competency_id__in=competency_ids)
-        .values_list("pk", flat=True)
-    )
-    best: dict[int, Evidence] = {}
-    latest_self: dict[int, Evidence] = {}
-    valid = (
-        Evidence.objects.filter(
-            learner_id=learner_id,
-            competency_id__in=competency_ids,
-            revoked_at__isnull=True,
-            kind__in=[*Evidence.OFFICIAL_KINDS, Evidence.Kind.SELF],
-        )
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .only("pk", "competency_id", "level", "kind", "observed_at", "expires_at")
-    )
-    for evidence in valid:
-        cid = evidence.competency_id
-        if evidence.kind == Evidence.Kind.SELF:
-            held = latest_self.get(cid)
-            if held is None or (evidence.observed_at, evidence.pk) > (
-                held.observed_at,
-                held.pk,
-            ):
-                latest_self[cid] = evidence
-            continue
-        held = best.get(cid)
-        rank = (evidence.level, evidence.observed_at, evidence.pk)
-        if held is None or rank > (held.level, held.observed_at, held.pk):
-            best[cid] = evidence
-    rows = []
-    for cid in competency_ids:
-        top, own = best.get(cid), latest_self.get(cid)
-        rows.append(
-            CompetencyLevel(
-                learner_id=learner_id,
-                competency_id=cid,
-                level=top.level if top else 0,
-                evidence=top,
-                valid_until=top.expires_at if top else None,
-                self_level=own.level if own else None,
-            )
-        )
-    CompetencyLevel.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["learner", "competency"],
-        update_fields=["level", "evidence", "valid_until", "self_level", "updated_at"],
-    )
 
 
 def attempts_close_expired(*, now: datetime.datetime | None = None) -> int:
