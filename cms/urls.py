@@ -21,6 +21,7 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("quizzes/", include("assessments.urls")),
     path("", include("learning.urls")),
     path("", include("analytics.urls")),
 ]

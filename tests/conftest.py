@@ -63,3 +63,20 @@ def county(db):
 @pytest.fixture
 def password():
     return factories.PASSWORD
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _release_test_database(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end PostgreSQL sessions still attached to
+    it: a live-server request thread parked on a browser's keep-alive connection can
+    hold one past the last test, and the drop would then fail with a warning."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
