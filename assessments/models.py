@@ -436,6 +436,10 @@ class Quiz(ClusterableModel):
     def display_title(self) -> str:
         return localised(self.title_zh, self.title)
 
+    @property
+    def display_description(self) -> str:
+        return localised(self.description_zh, self.description)
+
 
 class QuizQuestion(models.Model):
     """A question always asked in the quiz."""

@@ -10,9 +10,18 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Max, Q, Sum
 from django.utils.translation import gettext as _
 
-from .models import Attempt, AttemptAnswer, Question, QuestionOption, Quiz, localised
+from .models import (
+    Attempt,
+    AttemptAnswer,
+    Question,
+    QuestionOption,
+    Quiz,
+    QuizQuestion,
+    localised,
+)
 
 
 @dataclass(frozen=True)
@@ -260,7 +269,7 @@ def normalised_gain(*, pre: Decimal | None, post: Decimal | None) -> float | Non
     return float((Decimal(post) - Decimal(pre)) / (Decimal(100) - Decimal(pre)))
 
 
-def _latest_percent(*, learner, quiz_id: int) -> Decimal | None:
+def latest_percent(*, learner, quiz_id: int) -> Decimal | None:
     return (
         Attempt.objects.filter(
             quiz_id=quiz_id,
@@ -282,10 +291,10 @@ def quiz_learning_gain(*, learner, post_quiz: Quiz) -> float | None:
     or with a pre-test score of 100 %."""
     if not post_quiz.paired_with_id:
         return None
-    pre = _latest_percent(learner=learner, quiz_id=post_quiz.paired_with_id)
+    pre = latest_percent(learner=learner, quiz_id=post_quiz.paired_with_id)
     if pre is None:
         return None
-    post = _latest_percent(learner=learner, quiz_id=post_quiz.pk)
+    post = latest_percent(learner=learner, quiz_id=post_quiz.pk)
     return normalised_gain(pre=pre, post=post)
 
 
@@ -314,3 +323,40 @@ def quiz_learning_gain_by_learner(*, post_quiz: Quiz) -> dict[int, float | None]
         if post is not None:
             gains[learner_id] = normalised_gain(pre=pre, post=post)
     return gains
+
+
+@dataclass(frozen=True)
+class QuizStanding:
+    """One learner's record at one quiz."""
+
+    used: int = 0
+    best_percent: Decimal | None = None
+    has_open: bool = False
+
+
+def quiz_standings(*, learner, quiz_ids: list[int]) -> dict[int, QuizStanding]:
+    """Per quiz: attempts used, best submitted percent, whether one is open. One
+    query."""
+    rows = (
+        Attempt.objects.filter(learner=learner, quiz_id__in=quiz_ids)
+        .values("quiz_id")
+        .annotate(
+            used=Count("pk"),
+            best=Max("percent", filter=Q(status=Attempt.Status.SUBMITTED)),
+            open=Count("pk", filter=Q(status=Attempt.Status.IN_PROGRESS)),
+        )
+        .order_by()
+    )
+    return {
+        row["quiz_id"]: QuizStanding(
+            used=row["used"], best_percent=row["best"], has_open=bool(row["open"])
+        )
+        for row in rows
+    }
+
+
+def quiz_question_count(*, quiz: Quiz) -> tuple[int, bool]:
+    """How many questions an attempt asks, and whether some are drawn at random."""
+    fixed = QuizQuestion.objects.filter(quiz=quiz, question__is_active=True).count()
+    drawn = quiz.draw_rules.aggregate(total=Sum("count"))["total"] or 0
+    return fixed + drawn, bool(drawn)

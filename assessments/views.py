@@ -12,13 +12,11 @@ from __future__ import annotations
 import datetime
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Max, Q, Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,71 +25,22 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from . import grading
-from .models import Attempt, AttemptAnswer, Question, Quiz, QuizQuestion, localised
+from .models import Attempt, AttemptAnswer, Question, Quiz
 from .quiz_selectors import (
     DisplayQuestion,
+    QuizStanding,
     attempt_questions_for_display,
     attempt_review,
+    latest_percent,
     quiz_learning_gain,
+    quiz_question_count,
+    quiz_standings,
 )
 from .services import quizzes
 
 # Refusals that are about the attempt's state rather than the answer sent.
 _STATE_CODES = {quizzes.ATTEMPT_SUBMITTED, quizzes.DEADLINE_PASSED}
 _FIELD_PREFIX = "q-"
-
-
-# Reads for these pages ------------------------------------------------------------
-# Small per-learner reads that only these pages need; candidates for quiz_selectors.
-
-
-@dataclass(frozen=True)
-class QuizStanding:
-    """One learner's record at one quiz."""
-
-    used: int = 0
-    best_percent: Decimal | None = None
-    has_open: bool = False
-
-
-def _standings(*, learner, quiz_ids: list[int]) -> dict[int, QuizStanding]:
-    rows = (
-        Attempt.objects.filter(learner=learner, quiz_id__in=quiz_ids)
-        .values("quiz_id")
-        .annotate(
-            used=Count("pk"),
-            best=Max("percent", filter=Q(status=Attempt.Status.SUBMITTED)),
-            open=Count("pk", filter=Q(status=Attempt.Status.IN_PROGRESS)),
-        )
-        .order_by()
-    )
-    return {
-        row["quiz_id"]: QuizStanding(
-            used=row["used"], best_percent=row["best"], has_open=bool(row["open"])
-        )
-        for row in rows
-    }
-
-
-def _questions_per_attempt(quiz: Quiz) -> tuple[int, bool]:
-    """How many questions an attempt asks, and whether some are drawn at random."""
-    fixed = QuizQuestion.objects.filter(quiz=quiz, question__is_active=True).count()
-    drawn = quiz.draw_rules.aggregate(total=Sum("count"))["total"] or 0
-    return fixed + drawn, bool(drawn)
-
-
-def _latest_percent(*, learner, quiz_id: int) -> Decimal | None:
-    return (
-        Attempt.objects.filter(
-            learner=learner,
-            quiz_id=quiz_id,
-            status=Attempt.Status.SUBMITTED,
-            percent__isnull=False,
-        )
-        .order_by("-submitted_at", "-pk")
-        .values_list("percent", flat=True)
-        .first()
-    )
 
 
 def _attempts_left(quiz: Quiz, used: int) -> int | None:
@@ -229,7 +178,7 @@ class QuizGroup:
 def quiz_list(request: HttpRequest) -> HttpResponse:
     """Active quizzes grouped by kind, each with the learner's best score."""
     quiz_set = list(Quiz.objects.filter(is_active=True).select_related("paired_with"))
-    standings = _standings(learner=request.user, quiz_ids=[q.pk for q in quiz_set])
+    standings = quiz_standings(learner=request.user, quiz_ids=[q.pk for q in quiz_set])
 
     def row(quiz: Quiz) -> QuizRow:
         standing = standings.get(quiz.pk, QuizStanding())
@@ -288,12 +237,12 @@ def _pre_post_context(request: HttpRequest, quiz: Quiz) -> dict[str, Any]:
         return {"post_test": Quiz.objects.filter(paired_with=quiz).first()}
     if quiz.kind != Quiz.Kind.POST_TEST or not quiz.paired_with_id:
         return {}
-    pre_percent = _latest_percent(learner=request.user, quiz_id=quiz.paired_with_id)
+    pre_percent = latest_percent(learner=request.user, quiz_id=quiz.paired_with_id)
     gain = quiz_learning_gain(learner=request.user, post_quiz=quiz)
     return {
         "pre_test": quiz.paired_with,
         "pre_percent": pre_percent,
-        "post_percent": _latest_percent(learner=request.user, quiz_id=quiz.pk),
+        "post_percent": latest_percent(learner=request.user, quiz_id=quiz.pk),
         "gain_percent": None if gain is None else round(gain * 100),
     }
 
@@ -311,10 +260,10 @@ def quiz_detail(request: HttpRequest, code: str) -> HttpResponse:
         (a for a in attempts if a.status == Attempt.Status.IN_PROGRESS), None
     )
     attempts_left = _attempts_left(quiz, len(attempts))
-    question_count, drawn = _questions_per_attempt(quiz)
+    question_count, drawn = quiz_question_count(quiz=quiz)
     context = {
         "quiz": quiz,
-        "description": localised(quiz.description_zh, quiz.description),
+        "description": quiz.display_description,
         "question_count": question_count,
         "drawn": drawn,
         "attempts": attempts,
