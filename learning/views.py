@@ -110,6 +110,7 @@ def team_member(request, pk: int):
             "areas": rows,
             "summary": selectors.competency_summary(rows),
             "can_rate": can_rate,
+            "frameworks": sorted({a.framework for a in areas}, key=lambda f: f.code),
             "rating_url": reverse("learning:team_rate", args=[profile.pk]),
         },
     )

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from assessments import question_io
-from assessments.models import Framework, Question
+from assessments.models import Framework, Question, Quiz
 from assessments.services.frameworks import framework_load_defaults
 from assessments.services.permissions import editor_permissions_ensure
 from learning.models import CompetencyTarget, RoleScope
@@ -34,6 +34,25 @@ def test_editor_sees_the_question_bank_and_quizzes(client, editor):
         reverse("frameworks:index"),
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_editor_opens_the_question_and_quiz_forms(client, editor):
+    from assessments import demo
+
+    demo.seed()
+    question = Question.objects.get(code="Q-EG1-001")
+    quiz = Quiz.objects.get(code="QZ-EGOV-GRADED")
+    for url in (
+        reverse("wagtailsnippets_assessments_question:edit", args=[question.pk]),
+        reverse("wagtailsnippets_assessments_question:add"),
+        reverse("wagtailsnippets_assessments_quiz:edit", args=[quiz.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    body = client.get(
+        reverse("wagtailsnippets_assessments_question:edit", args=[question.pk])
+    ).content.decode()
+    assert question.text_zh in body
 
 
 def test_io_page_shows_the_digcomp_attribution(client, editor):

@@ -46,6 +46,7 @@ def test_leader_rates_a_person_from_their_page(client, county, leader):
     competency = Competency.objects.get(code="EG-1.2")
     page = client.get(reverse("learning:team_member", args=[person.pk]))
     assert page.status_code == 200 and page.context["can_rate"]
+    assert "DigComp 2.2" in page.content.decode()  # the CC BY credit is shown
 
     response = client.post(
         reverse("learning:team_rate", args=[person.pk]),
