@@ -21,6 +21,9 @@ PAGES = [
     ("/", "hr", "HR back office", "人事管理后台"),
     ("/me/", "hr", "My record", "我的档案"),
     ("/dashboard/", "hr", "Department dashboard", "部门看板"),
+    ("/me/competencies/", "hr", "My competencies", "我的能力"),
+    ("/team/", "hr", "People in your departments", "您所负责部门的人员"),
+    ("/quizzes/", "hr", "Your answers are saved as you go", "答案会自动保存"),
     ("/no-such-page/", None, "Page not found", "页面不存在"),
 ]
 
