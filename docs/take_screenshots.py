@@ -29,6 +29,13 @@ SHOTS = [
     ("dashboard-leader.png", "leader", "/dashboard/", 1100, "zh-CN"),
     ("home-hr-en.png", "hr", "/", 1100, "en-GB"),
     ("admin-departments-hr.png", "hr", "/admin/departments/", 1280, "zh-CN"),
+    ("competencies-learner.png", "learner", "/me/competencies/", 1100, "zh-CN"),
+    ("team-member-leader-phone.png", "leader", "/team/", 360, "zh-CN"),
+    ("quiz-overview.png", "learner", "/quizzes/QZ-EGOV-POST/", 1100, "zh-CN"),
+    # Starts (or resumes) an attempt at the data literacy quiz, then shows it.
+    ("quiz-attempt-phone.png", "learner", "/quizzes/QZ-DATA-GRADED/#start", 360, "zh-CN"),
+    ("admin-question-bank.png", "editor", "/admin/snippets/assessments/question/", 1280,
+     "zh-CN"),
 ]
 
 
@@ -53,6 +60,12 @@ def main() -> None:
                 page.click("#main button[type=submit]")
                 page.wait_for_load_state()
             page.goto(f"{base}{path}")
+            if path.endswith("#start"):
+                page.click("#main form button[type=submit]")
+                page.wait_for_load_state()
+            if path == "/team/":
+                page.click("table a")  # the first person in the list
+                page.wait_for_load_state()
             page.screenshot(path=str(OUT / name), full_page=width < 1000)
             context.close()
         browser.close()

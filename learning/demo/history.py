@@ -8,8 +8,10 @@
 - The demo leader's ratings of some of their staff.
 - The demo learner gets a full, readable history of their own.
 
-Deterministic (fixed seed). It runs once: if the demo learner already has attempts,
-the step does nothing, so running seed_demo twice changes nothing.
+Who takes which quiz, how able they are and when come from a fixed seed; the
+questions each attempt draws are random, as in production, so totals differ a little
+between new databases. It runs once: if the demo learner already has attempts, the
+step does nothing, so running seed_demo twice changes nothing.
 """
 
 from __future__ import annotations
