@@ -236,6 +236,9 @@ PAGES = [
     Page("login (anonymous)", "/accounts/login/", False, 'name="password"'),
     Page("me (learner)", "/me/", True, LEARNER_MARKER),
     Page("home (learner)", "/", True, 'action="/accounts/logout/"'),
+    # The competency profile reads every competence, level and piece of evidence.
+    Page("competencies (learner)", "/me/competencies/", True, "EG-1.1"),
+    Page("quizzes (learner)", "/quizzes/", True, "QZ-EGOV-GRADED"),
 ]
 
 

@@ -33,9 +33,20 @@ SHOTS = [
     ("team-member-leader-phone.png", "leader", "/team/", 360, "zh-CN"),
     ("quiz-overview.png", "learner", "/quizzes/QZ-EGOV-POST/", 1100, "zh-CN"),
     # Starts (or resumes) an attempt at the data literacy quiz, then shows it.
-    ("quiz-attempt-phone.png", "learner", "/quizzes/QZ-DATA-GRADED/#start", 360, "zh-CN"),
-    ("admin-question-bank.png", "editor", "/admin/snippets/assessments/question/", 1280,
-     "zh-CN"),
+    (
+        "quiz-attempt-phone.png",
+        "learner",
+        "/quizzes/QZ-DATA-GRADED/#start",
+        360,
+        "zh-CN",
+    ),
+    (
+        "admin-question-bank.png",
+        "editor",
+        "/admin/snippets/assessments/question/",
+        1280,
+        "zh-CN",
+    ),
 ]
 
 
