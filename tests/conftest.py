@@ -80,3 +80,14 @@ def _release_test_database(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Service messages follow the active language, which outside a request is the
+    site default (zh-hans). Tests read them in English; tests that want Chinese ask
+    for it (a request with Accept-Language, or translation.override)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -291,6 +291,15 @@ def test_every_error_is_reported_at_once(bank):
     assert not Question.objects.exists()
 
 
+def test_errors_read_in_chinese_for_a_chinese_officer(bank):
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(QuestionImportError) as exc:
+        question_io.question_bank_import(file=xlsx([row(code="A", level=9)]))
+    assert exc.value.messages[0].startswith("第2行")
+    assert not Question.objects.exists()
+
+
 def test_a_bad_row_does_not_leave_earlier_updates_behind(bank):
     question_io.question_bank_import(file=xlsx([row(code="KEEP")]))
     with pytest.raises(QuestionImportError):
