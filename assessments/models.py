@@ -440,6 +440,20 @@ class Quiz(ClusterableModel):
     def display_description(self) -> str:
         return localised(self.description_zh, self.description)
 
+    def clean(self):
+        if self.paired_with_id is None:
+            return
+        if self.kind != self.Kind.POST_TEST:
+            raise ValidationError(
+                {"paired_with": _("Only a post-test is paired (with its pre-test).")}
+            )
+        if self.paired_with_id == self.pk or (
+            self.paired_with.kind != self.Kind.PRE_TEST
+        ):
+            raise ValidationError(
+                {"paired_with": _("Pair a post-test with a pre-test.")}
+            )
+
 
 class QuizQuestion(models.Model):
     """A question always asked in the quiz."""

@@ -186,16 +186,21 @@ def attempt_review(*, attempt: Attempt) -> AttemptReview:
     - responses: also each question with the learner's answer, its score and whether
       it was right — but not which option or answer would have been right;
     - full: also the right options, accepted answers, numeric answer and the
-      explanation.
-    Refused (ValidationError) while the attempt is still open. Four queries."""
+      explanation — except on a quiz whose pass is evidence (graded, post-test)
+      while the learner has not passed and still has attempts left: then only
+      "responses", so a retry cannot be passed by remembering shown answers.
+    Refused (ValidationError) while the attempt is still open. Five queries."""
     if attempt.status != Attempt.Status.SUBMITTED:
         raise ValidationError(
             _("Submit the attempt first; the review opens after submitting."),
             code="attempt_open",
         )
-    policy = Quiz.objects.values_list("review_policy", flat=True).get(
+    quiz = Quiz.objects.only("review_policy", "kind", "max_attempts").get(
         pk=attempt.quiz_id
     )
+    policy = quiz.review_policy
+    if policy == Quiz.Review.FULL and _answers_would_help_a_retry(attempt, quiz):
+        policy = Quiz.Review.RESPONSES
     questions: tuple[ReviewQuestion, ...] = ()
     if policy != Quiz.Review.NONE:
         questions = tuple(_review_questions(attempt, full=policy == Quiz.Review.FULL))
@@ -208,6 +213,15 @@ def attempt_review(*, attempt: Attempt) -> AttemptReview:
         passed=attempt.passed,
         questions=questions,
     )
+
+
+def _answers_would_help_a_retry(attempt: Attempt, quiz: Quiz) -> bool:
+    if quiz.kind not in (Quiz.Kind.GRADED, Quiz.Kind.POST_TEST) or attempt.passed:
+        return False
+    if not quiz.max_attempts:
+        return True
+    used = Attempt.objects.filter(quiz=quiz, learner_id=attempt.learner_id).count()
+    return used < quiz.max_attempts
 
 
 def _review_questions(attempt: Attempt, *, full: bool) -> list[ReviewQuestion]:

@@ -3,6 +3,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import ProtectedError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -13,9 +14,10 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
+from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.snippets import DeleteView, SnippetViewSet
 
 from . import interchange, question_io
 from .forms import FrameworkImportForm, QuestionImportForm
@@ -49,11 +51,17 @@ class FrameworkViewSet(ModelViewSet):
         Column("code", label=gettext_lazy("code")),
         Column("version", label=gettext_lazy("version")),
         Column("licence", label=gettext_lazy("licence")),
+        Column("display_attribution", label=gettext_lazy("attribution")),
         BooleanColumn("is_active", label=gettext_lazy("active")),
     ]
     inspect_view_enabled = True
     copy_view_enabled = False
     add_to_admin_menu = False
+
+
+class CompetencyIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("framework")
 
 
 class CompetencyViewSet(ModelViewSet):
@@ -81,9 +89,7 @@ class CompetencyViewSet(ModelViewSet):
     ordering = ["path"]
     copy_view_enabled = False
     add_view_enabled = False
-
-    def get_queryset(self, request):
-        return Competency.objects.select_related("framework")
+    index_view_class = CompetencyIndexView
 
 
 class QuestionCategoryViewSet(SnippetViewSet):
@@ -91,6 +97,25 @@ class QuestionCategoryViewSet(SnippetViewSet):
     icon = "folder-open-inverse"
     menu_label = gettext_lazy("Question categories")
     list_display = ["name", "name_zh", "code"]
+
+
+class KeepHistoryDeleteView(DeleteView):
+    """A question or quiz that attempts already used cannot be deleted (the attempts
+    and evidence point at it): say so and suggest unticking "active" instead."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except ProtectedError:
+            messages.error(
+                request,
+                _(
+                    "“%(name)s” has been used in quiz attempts, so it is kept for "
+                    "their records. Untick “active” to retire it instead."
+                )
+                % {"name": self.object},
+            )
+            return redirect(self.edit_url_name, self.object.pk)
 
 
 class QuestionViewSet(SnippetViewSet):
@@ -143,6 +168,8 @@ class QuestionViewSet(SnippetViewSet):
         FieldPanel("explanation"),
     ]
 
+    delete_view_class = KeepHistoryDeleteView
+
     def get_queryset(self, request):
         return Question.objects.select_related("competency", "category")
 
@@ -164,6 +191,7 @@ class QuizViewSet(SnippetViewSet):
     ]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "title", "title_zh"]
+    delete_view_class = KeepHistoryDeleteView
     panels = [
         FieldRowPanel([FieldPanel("code"), FieldPanel("kind")]),
         FieldPanel("title_zh"),

@@ -77,6 +77,26 @@ def department_update(
 
 
 @transaction.atomic
+def department_deactivate(*, department: Department) -> int:
+    """Close a department and every unit below it (never delete: history, targets
+    and past assignments stay). Refused while active people still work in it;
+    returns how many departments were deactivated."""
+    subtree = Department.objects.filter(path__startswith=department.path)
+    staff = LearnerProfile.objects.filter(
+        department__in=subtree, is_active=True
+    ).count()
+    if staff:
+        raise ValidationError(
+            _(
+                "%(count)s active people still work in this department or below it. "
+                "Move them or record them as leavers first."
+            )
+            % {"count": staff}
+        )
+    return subtree.update(is_active=False)
+
+
+@transaction.atomic
 def person_create(
     *,
     employee_number: str,

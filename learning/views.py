@@ -96,7 +96,10 @@ def team_member(request, pk: int):
     """One person in scope: their record, competency profile against their targets
     and, for their leader, a rating form."""
     profile = get_object_or_404(
-        selectors.profile_list(request.user).exclude(user=request.user), pk=pk
+        selectors.profile_list(request.user)
+        .filter(is_active=True)
+        .exclude(user=request.user),
+        pk=pk,
     )
     areas = competency_profile_for(learner=profile.user)
     rows = selectors.competency_rows(areas, selectors.targets_for_profile(profile))
@@ -120,7 +123,9 @@ def team_member(request, pk: int):
 @require_POST
 def team_rate(request, pk: int):
     """A leader records a rating for a person in their scope."""
-    profile = get_object_or_404(selectors.profile_list(request.user), pk=pk)
+    profile = get_object_or_404(
+        selectors.profile_list(request.user).filter(is_active=True), pk=pk
+    )
     form = RatingForm(request.POST)
     target = reverse("learning:team_member", args=[profile.pk])
     if not form.is_valid():

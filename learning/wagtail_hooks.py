@@ -2,12 +2,17 @@
 scopes inside their own subtree. What they may touch is decided by learning.policy
 through one scoped permission policy shared by menus and views."""
 
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -97,6 +102,23 @@ target_policy = TargetPermissionPolicy(
     ),
 )
 register_permission_policy(CompetencyTarget, target_policy)
+
+
+class CountyReferencePolicy(ModelPermissionPolicy):
+    """Positions and ranks are shared by the whole organisation: everyone with the
+    model permission reads them, only county HR (or a site admin) changes them."""
+
+    def user_has_permission(self, user, action):
+        if not super().user_has_permission(user, action):
+            return False
+        return action == "view" or policy.can_set_targets(user, None)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action)
+
+
+register_permission_policy(Position, CountyReferencePolicy(Position))
+register_permission_policy(Rank, CountyReferencePolicy(Rank))
 register_permission_policy(Department, department_policy)
 register_permission_policy(LearnerProfile, profile_policy)
 register_permission_policy(RoleScope, role_scope_policy)
@@ -122,13 +144,28 @@ class ScopedIndexMixin:
 class ScopedObjectMixin:
     """Edit, delete and inspect views refuse objects outside the user's scope."""
 
-    def get_object(self, queryset=None):
-        instance = super().get_object(queryset)
+    def get_object(self, *args, **kwargs):
+        instance = super().get_object(*args, **kwargs)
         if not self.permission_policy.user_has_permission_for_instance(
             self.request.user, "change", instance
         ):
             raise PermissionDenied
         return instance
+
+
+class ScopedHistoryView(ScopedObjectMixin, HistoryView):
+    pass
+
+
+class ScopedUsageView(ScopedObjectMixin, UsageView):
+    pass
+
+
+class ScopedViewSetMixin:
+    """Every per-object screen (edit, delete, history, usage) checks the scope."""
+
+    history_view_class = ScopedHistoryView
+    usage_view_class = ScopedUsageView
 
 
 class DepartmentIndexView(ScopedIndexMixin, generic.IndexView):
@@ -167,10 +204,24 @@ class DepartmentEditView(ScopedObjectMixin, generic.EditView):
 
 
 class DepartmentDeleteView(ScopedObjectMixin, generic.DeleteView):
-    pass
+    """ "Delete" deactivates the department and its subtree; history stays. Refused
+    while active people still work there."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.department_deactivate(department=self.object)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("departments:edit", self.object.pk)
+        messages.success(
+            request,
+            _("“%(name)s” and the units below it were deactivated.")
+            % {"name": self.object.display_name},
+        )
+        return redirect("departments:index")
 
 
-class DepartmentViewSet(FormClassMixin, ModelViewSet):
+class DepartmentViewSet(ScopedViewSetMixin, FormClassMixin, ModelViewSet):
     model = Department
     form_class = DepartmentForm
     icon = "group"
@@ -227,7 +278,7 @@ class ProfileDeleteView(ScopedObjectMixin, generic.DeleteView):
         services.person_deactivate(profile=self.object)
 
 
-class LearnerProfileViewSet(FormClassMixin, ModelViewSet):
+class LearnerProfileViewSet(ScopedViewSetMixin, FormClassMixin, ModelViewSet):
     model = LearnerProfile
     form_class = LearnerProfileForm
     icon = "user"
@@ -272,7 +323,7 @@ class RoleScopeDeleteView(ScopedObjectMixin, generic.DeleteView):
     pass
 
 
-class RoleScopeViewSet(FormClassMixin, ModelViewSet):
+class RoleScopeViewSet(ScopedViewSetMixin, FormClassMixin, ModelViewSet):
     model = RoleScope
     form_class = RoleScopeForm
     icon = "key"
@@ -310,14 +361,18 @@ class TargetCreateView(generic.CreateView):
 
 
 class TargetEditView(ScopedObjectMixin, generic.EditView):
+    @transaction.atomic
     def save_instance(self):
         data = self.form.cleaned_data
+        # The form has already written the new values onto self.object; compare
+        # with the stored row to see whether the target moved to another key.
+        stored = CompetencyTarget.objects.get(pk=self.object.pk)
         if (data["position"], data["competency"], data.get("department")) != (
-            self.object.position,
-            self.object.competency,
-            self.object.department,
+            stored.position,
+            stored.competency,
+            stored.department,
         ):
-            services.target_remove(actor=self.request.user, target=self.object)
+            services.target_remove(actor=self.request.user, target=stored)
         return services.target_set(
             actor=self.request.user,
             position=data["position"],
@@ -332,7 +387,7 @@ class TargetDeleteView(ScopedObjectMixin, generic.DeleteView):
         services.target_remove(actor=self.request.user, target=self.object)
 
 
-class CompetencyTargetViewSet(FormClassMixin, ModelViewSet):
+class CompetencyTargetViewSet(ScopedViewSetMixin, FormClassMixin, ModelViewSet):
     model = CompetencyTarget
     form_class = CompetencyTargetForm
     icon = "pick"

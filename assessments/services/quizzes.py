@@ -425,20 +425,24 @@ def attempt_evidence_levels(
 ) -> dict[int, int]:
     """The evidence rule for one passed attempt. `results` holds (competency id,
     question level, answered fully correctly) per question. For each competency the
-    level shown is the highest question level L at which the learner answered ALL of
-    the competency's questions at level L correctly (partial credit is not correct).
-    "All" rather than "a majority": a random draw often puts only one or two
-    questions of a competency at a level, where a majority is one lucky guess.
-    Competencies with no such level give no evidence."""
+    level shown is the highest question level L such that the learner answered
+    every question of that competency at L and at every level below L correctly
+    (partial credit is not correct). Cumulative, so one lucky answer at a high level
+    cannot outweigh wrong answers below it. Competencies with no such level give no
+    evidence."""
     by_level: dict[int, dict[int, bool]] = defaultdict(dict)
     for competency_id, level, correct in results:
         levels = by_level[competency_id]
         levels[level] = levels.get(level, True) and bool(correct)
     shown: dict[int, int] = {}
     for competency_id, levels in by_level.items():
-        passed = [level for level, all_right in levels.items() if all_right]
-        if passed:
-            shown[competency_id] = max(passed)
+        reached = 0
+        for level in sorted(levels):
+            if not levels[level]:
+                break
+            reached = level
+        if reached:
+            shown[competency_id] = reached
     return shown
 
 

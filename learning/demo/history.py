@@ -10,8 +10,8 @@
 
 Who takes which quiz, how able they are and when come from a fixed seed; the
 questions each attempt draws are random, as in production, so totals differ a little
-between new databases. It runs once: if the demo learner already has attempts, the
-step does nothing, so running seed_demo twice changes nothing.
+between new databases. It runs once: when the demo leader's ratings (written last)
+exist, the step does nothing, so running seed_demo twice changes nothing.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from assessments.models import Attempt, Competency, Question, Quiz
+from assessments.models import Attempt, Competency, Evidence, Question, Quiz
 from assessments.services import quizzes
 
 from .. import services
@@ -295,8 +295,8 @@ def seed_ratings(now: datetime.datetime) -> int:
         LearnerProfile.objects.filter(
             department__path__startswith=learner.department.path, is_active=True
         )
-        .exclude(user=leader)
-        .order_by("employee_number")[:3]
+        .exclude(user__in=[leader, learner.user])
+        .order_by("employee_number")[:2]
     )
     count = 0
     for profile, note in zip([learner, *staff], RATING_NOTES, strict=False):
@@ -314,7 +314,13 @@ def seed(*, now: datetime.datetime | None = None) -> HistoryCounts:
     hr = _demo_user("hr")
     if learner is None or hr is None:
         return counts
-    if Attempt.objects.filter(learner=learner).exists():
+    # The step's own marker: the demo leader's ratings come last, so they exist
+    # only when a whole run finished.
+    if Evidence.objects.filter(
+        kind=Evidence.Kind.MANAGER,
+        source_type="manager",
+        recorded_by__username="leader",
+    ).exists():
         return counts
     now = now or timezone.now()
     counts.targets = seed_targets(hr)

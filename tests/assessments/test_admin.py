@@ -176,3 +176,48 @@ def test_bureau_hr_cannot_set_county_wide_targets(client, county):
     assert response.status_code == 200
     assert "department" in response.context["form"].errors
     assert not CompetencyTarget.objects.exists()
+
+
+def test_a_question_used_in_attempts_is_kept_with_a_message(client, editor):
+    from assessments import demo
+    from assessments.services import quizzes
+
+    demo.seed()
+    quiz = Quiz.objects.get(code="QZ-EGOV-GRADED")
+    attempt = quizzes.attempt_start(quiz=quiz, learner=editor)
+    quizzes.attempt_submit(attempt=attempt, learner=editor, answers={})
+    used = Question.objects.get(pk=attempt.question_ids[0])
+    response = client.post(
+        reverse("wagtailsnippets_assessments_question:delete", args=[used.pk]),
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert any("active" in str(m) for m in response.context["messages"])
+    assert Question.objects.filter(pk=used.pk).exists()
+
+
+def test_competency_list_does_not_query_per_row(
+    client, editor, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(25):
+        response = client.get(reverse("competencies:index"))
+    assert response.status_code == 200
+
+
+def test_only_a_post_test_pairs_with_a_pre_test(editor):
+    from django.core.exceptions import ValidationError
+
+    pre = Quiz(code="P1", title="Pre", kind=Quiz.Kind.PRE_TEST)
+    pre.save()
+    graded = Quiz(code="G1", title="Graded", kind=Quiz.Kind.GRADED, paired_with=pre)
+    with pytest.raises(ValidationError):
+        graded.full_clean()
+    post = Quiz(code="PO1", title="Post", kind=Quiz.Kind.POST_TEST, paired_with=graded)
+    graded.paired_with = None
+    graded.save()
+    post.paired_with = graded
+    with pytest.raises(ValidationError):
+        post.full_clean()
+    post.paired_with = pre
+    post.full_clean()

@@ -501,10 +501,14 @@ def test_evidence_levels_rule():
         (1, 3, False),  # level 3 not shown: one wrong
         (1, 3, True),
         (2, 1, False),
-        (2, 2, True),  # highest level with all right, even though level 1 failed
+        (2, 2, True),  # not shown: level 1 below it was answered wrongly
         (3, 1, False),
+        (4, 2, False),
+        (4, 3, False),
+        (4, 5, True),  # one lucky answer high up does not outweigh the misses
+        (5, 3, True),  # only level 3 was asked, and answered right
     ]
-    assert quizzes.attempt_evidence_levels(results) == {1: 2, 2: 2}
+    assert quizzes.attempt_evidence_levels(results) == {1: 2, 5: 3}
 
 
 def test_passed_graded_quiz_writes_evidence_and_updates_the_level(fw, learner):
@@ -714,12 +718,12 @@ def test_display_data_never_carries_the_answers(fw, learner):
         assert secret not in payload
 
 
-def submitted_attempt(fw, learner, policy):
+def submitted_attempt(fw, learner, policy, **quiz_fields):
     single = QuestionFactory(competency=fw.c1)
     short = QuestionFactory(
         competency=fw.c1, type="short", accepted_answers=["全程网办"]
     )
-    quiz = fixed_quiz([single, short], review_policy=policy)
+    quiz = fixed_quiz([single, short], review_policy=policy, **quiz_fields)
     attempt = quizzes.attempt_start(quiz=quiz, learner=learner, now=START)
     return quizzes.attempt_submit(
         attempt=attempt,
@@ -761,12 +765,27 @@ def test_review_responses_shows_right_and_wrong_but_not_the_answers(fw, learner)
 
 def test_review_full_shows_answers_and_explanations(fw, learner):
     review = quiz_selectors.attempt_review(
-        attempt=submitted_attempt(fw, learner, Quiz.Review.FULL)
+        attempt=submitted_attempt(fw, learner, Quiz.Review.FULL, kind="practice")
     )
     single, short = review.questions
     assert [o.is_correct for o in single.options] == [True, False, False]
     assert short.accepted_answers == ("全程网办",)
     assert single.explanation == "Because." and single.display_explanation
+
+
+def test_failed_graded_attempt_hides_right_answers_until_no_retry_is_left(fw, learner):
+    attempt = submitted_attempt(
+        fw, learner, Quiz.Review.FULL, kind=Quiz.Kind.GRADED, max_attempts=2
+    )
+    assert attempt.passed is False
+    review = quiz_selectors.attempt_review(attempt=attempt)
+    assert review.policy == Quiz.Review.RESPONSES
+    assert all(o.is_correct is None for q in review.questions for o in q.options)
+
+    # The last attempt used: now the answers and explanations may be shown.
+    last = quizzes.attempt_start(quiz=attempt.quiz, learner=learner, now=START)
+    quizzes.attempt_submit(attempt=last, learner=learner, answers={}, now=START)
+    assert quiz_selectors.attempt_review(attempt=attempt).policy == Quiz.Review.FULL
 
 
 # Learning gain --------------------------------------------------------------------

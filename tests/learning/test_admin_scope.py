@@ -118,3 +118,68 @@ def test_a_leader_has_no_back_office(county, client):
     response = client.get(reverse("departments:index"))
     assert response.status_code == 302
     assert reverse("wagtailadmin_login") in response.url or response.url == "/admin/"
+
+
+@pytest.mark.parametrize("view", ["history", "usage"])
+def test_history_and_usage_of_out_of_scope_records_are_refused(
+    county, client, bureau_hr, view
+):
+    other = person_in(county.section_b1, full_name="王财政")
+    for name, pk in (("people", other.pk), ("departments", county.section_b1.pk)):
+        response = client.get(reverse(f"{name}:{view}", args=[pk]))
+        assert_denied(response)
+        assert "王财政" not in response.content.decode()
+    mine = person_in(county.section_a1)
+    assert client.get(reverse(f"people:{view}", args=[mine.pk])).status_code == 200
+
+
+def test_bureau_hr_reads_but_cannot_change_positions_and_ranks(
+    county, client, bureau_hr
+):
+    from tests.factories import PositionFactory, RankFactory
+
+    position, rank = PositionFactory(title="局长"), RankFactory()
+    assert client.get(reverse("positions:index")).status_code == 200
+    assert_denied(client.get(reverse("positions:edit", args=[position.pk])))
+    assert_denied(client.get(reverse("ranks:edit", args=[rank.pk])))
+    response = client.post(
+        reverse("positions:edit", args=[position.pk]),
+        {"code": position.code, "title": "改名", "is_leader": "on"},
+    )
+    assert_denied(response)
+    position.refresh_from_db()
+    assert position.title == "局长"
+
+
+def test_county_hr_changes_positions(county, client):
+    from tests.factories import PositionFactory
+
+    hr = scoped_user(RoleScope.Role.HR, county.county)
+    client.force_login(hr.user)
+    position = PositionFactory(title="科员")
+    response = client.post(
+        reverse("positions:edit", args=[position.pk]),
+        {"code": position.code, "title": "一级科员", "title_en": "Staff"},
+    )
+    assert response.status_code == 302
+    position.refresh_from_db()
+    assert position.title == "一级科员"
+
+
+def test_deleting_a_department_with_staff_is_refused(county, client, bureau_hr):
+    person_in(county.section_a2)
+    response = client.post(
+        reverse("departments:delete", args=[county.section_a2.pk]), follow=True
+    )
+    assert response.status_code == 200
+    assert list(response.context["messages"])
+    assert Department.objects.get(pk=county.section_a2.pk).is_active
+
+
+def test_deleting_an_empty_department_deactivates_it_and_keeps_the_row(
+    county, client, bureau_hr
+):
+    response = client.post(reverse("departments:delete", args=[county.section_a2.pk]))
+    assert response.status_code == 302
+    section = Department.objects.get(pk=county.section_a2.pk)
+    assert not section.is_active
