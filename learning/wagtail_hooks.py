@@ -272,7 +272,17 @@ class ProfileEditView(ScopedObjectMixin, generic.EditView):
 
 
 class ProfileDeleteView(ScopedObjectMixin, generic.DeleteView):
-    """ "Delete" deactivates: leavers keep their history."""
+    """ "Delete" deactivates: leavers keep their history. Nobody records themself
+    as a leaver (that would lock them out mid-task); another HR officer does."""
+
+    def post(self, request, *args, **kwargs):
+        if self.object.user_id == request.user.pk:
+            messages.error(
+                request,
+                _("You cannot record yourself as a leaver; ask another HR officer."),
+            )
+            return redirect("people:edit", self.object.pk)
+        return super().post(request, *args, **kwargs)
 
     def delete_action(self):
         services.person_deactivate(profile=self.object)

@@ -183,3 +183,10 @@ def test_deleting_an_empty_department_deactivates_it_and_keeps_the_row(
     assert response.status_code == 302
     section = Department.objects.get(pk=county.section_a2.pk)
     assert not section.is_active
+
+
+def test_hr_cannot_record_themself_as_a_leaver(county, client, bureau_hr):
+    response = client.post(reverse("people:delete", args=[bureau_hr.pk]))
+    assert response.status_code == 302
+    bureau_hr.refresh_from_db()
+    assert bureau_hr.is_active and bureau_hr.user.is_active
