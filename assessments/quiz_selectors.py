@@ -297,46 +297,60 @@ def latest_percent(*, learner, quiz_id: int) -> Decimal | None:
     )
 
 
-def quiz_learning_gain(*, learner, post_quiz: Quiz) -> float | None:
-    """The learner's normalised gain from the pre-test paired with `post_quiz`: the
-    latest submitted pre-test attempt against the latest submitted post-test attempt
-    (latest, not best: the post-test shows where the learner is now, and a retaken
-    pre-test is the better baseline). None without a pairing, without either attempt,
-    or with a pre-test score of 100 %."""
-    if not post_quiz.paired_with_id:
-        return None
-    pre = latest_percent(learner=learner, quiz_id=post_quiz.paired_with_id)
-    if pre is None:
-        return None
-    post = latest_percent(learner=learner, quiz_id=post_quiz.pk)
-    return normalised_gain(pre=pre, post=post)
-
-
-def quiz_learning_gain_by_learner(*, post_quiz: Quiz) -> dict[int, float | None]:
-    """quiz_learning_gain for every learner with a submitted pre- and post-test
-    attempt, keyed by learner id, in one query (for analytics)."""
-    if not post_quiz.paired_with_id:
-        return {}
-    latest: dict[tuple[int, int], Decimal] = {}
-    rows = (
+def _submitted_in_order(quiz_ids: list[int], **filters):
+    return (
         Attempt.objects.filter(
-            quiz_id__in=[post_quiz.pk, post_quiz.paired_with_id],
+            quiz_id__in=quiz_ids,
             status=Attempt.Status.SUBMITTED,
             percent__isnull=False,
+            **filters,
         )
         .order_by("submitted_at", "pk")
         .values_list("learner_id", "quiz_id", "percent")
     )
+
+
+def _gain_pairs(rows, *, pre_id: int) -> dict[int, tuple[Decimal, Decimal]]:
+    """Per learner, the latest post-test with the latest pre-test taken before it
+    (rows in submission order). A post-test with no earlier pre-test pairs with
+    nothing: a gain needs a baseline taken first."""
+    baseline: dict[int, Decimal] = {}
+    pairs: dict[int, tuple[Decimal, Decimal]] = {}
     for learner_id, quiz_id, percent in rows:
-        latest[(learner_id, quiz_id)] = percent  # later rows overwrite earlier ones
-    gains: dict[int, float | None] = {}
-    for (learner_id, quiz_id), pre in latest.items():
-        if quiz_id != post_quiz.paired_with_id:
-            continue
-        post = latest.get((learner_id, post_quiz.pk))
-        if post is not None:
-            gains[learner_id] = normalised_gain(pre=pre, post=post)
-    return gains
+        if quiz_id == pre_id:
+            baseline[learner_id] = percent
+        elif learner_id in baseline:
+            pairs[learner_id] = (baseline[learner_id], percent)
+    return pairs
+
+
+def quiz_learning_gain(*, learner, post_quiz: Quiz) -> float | None:
+    """The learner's normalised gain from the pre-test paired with `post_quiz`: the
+    latest submitted post-test attempt against the latest pre-test attempt submitted
+    before it (latest, not best: the post-test shows where the learner is now, and a
+    retaken pre-test is the better baseline). None without a pairing, without a
+    pre-test taken before the post-test, or with a pre-test score of 100 %."""
+    if not post_quiz.paired_with_id:
+        return None
+    rows = _submitted_in_order(
+        [post_quiz.paired_with_id, post_quiz.pk], learner_id=learner.pk
+    )
+    pair = _gain_pairs(rows, pre_id=post_quiz.paired_with_id).get(learner.pk)
+    return normalised_gain(pre=pair[0], post=pair[1]) if pair else None
+
+
+def quiz_learning_gain_by_learner(*, post_quiz: Quiz) -> dict[int, float | None]:
+    """quiz_learning_gain for every learner with a pre-test and a later post-test,
+    keyed by learner id, in one query (for analytics)."""
+    if not post_quiz.paired_with_id:
+        return {}
+    rows = _submitted_in_order([post_quiz.paired_with_id, post_quiz.pk])
+    return {
+        learner_id: normalised_gain(pre=pre, post=post)
+        for learner_id, (pre, post) in _gain_pairs(
+            rows, pre_id=post_quiz.paired_with_id
+        ).items()
+    }
 
 
 @dataclass(frozen=True)

@@ -822,6 +822,13 @@ def test_learning_gain_uses_the_latest_pre_and_post(fw, learner):
     }
     assert quiz_selectors.quiz_learning_gain(learner=learner, post_quiz=pre) is None
 
+    # A post-test taken before any pre-test has no baseline: no gain.
+    third = UserFactory()
+    sit(post, third, 4, 0)
+    sit(pre, third, 1, 1)
+    assert quiz_selectors.quiz_learning_gain(learner=third, post_quiz=post) is None
+    assert third.pk not in quiz_selectors.quiz_learning_gain_by_learner(post_quiz=post)
+
 
 # Real races (PostgreSQL: row locks and the partial unique index) --------------------
 
