@@ -4,8 +4,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from wagtail.models import Site
 
 from assessments.selectors import competency_profile_for
 
@@ -17,8 +19,13 @@ from .forms import RatingForm, SelfAssessmentForm, TeamFilterForm
 def me(request):
     """The learner's home: who they are in the organisation and what they hold."""
     profile = selectors.profile_get_for_user(request.user)
+    year = timezone.localdate().year
     context = {
         "profile": profile,
+        "hours": selectors.study_hours_summary(
+            user=request.user, year=year, site=Site.find_for_request(request)
+        ),
+        "hour_entries": selectors.study_hour_entries(user=request.user, year=year)[:10],
         "department_chain": (
             selectors.department_ancestors(profile.department) if profile else []
         ),
