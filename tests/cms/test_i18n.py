@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from learning.models import RoleScope
+from tests.conftest import service_missing
 from tests.factories import scoped_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,7 +97,7 @@ def test_catalogue_is_complete(po):
 @pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: p.parts[-5])
 def test_committed_mo_matches_po(po, tmp_path):
     if not shutil.which("msgfmt"):
-        pytest.skip("GNU gettext is not installed")
+        service_missing("GNU gettext (msgfmt) is not installed")
     compiled = tmp_path / "django.mo"
     subprocess.run(["msgfmt", "--check", "-o", str(compiled), str(po)], check=True)
     assert compiled.read_bytes() == po.with_suffix(".mo").read_bytes(), (
