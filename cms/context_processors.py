@@ -6,10 +6,14 @@ from learning import policy
 def site_shell(request):
     """What the base template needs on every page: the user's roles for the menu."""
     user = getattr(request, "user", None)
-    active = policy.is_active_person(user) if user is not None else False
+    flags = (
+        policy.navigation_flags(user)
+        if user is not None
+        else {"dashboard": False, "admin": False}
+    )
     return {
         "site_title": settings.SITE_TITLE,
-        "nav_dashboard": active and policy.can_use_dashboard(user),
-        "nav_admin": active and user.has_perm("wagtailadmin.access_admin"),
+        "nav_dashboard": flags["dashboard"],
+        "nav_admin": flags["admin"],
         "languages": settings.LANGUAGES,
     }

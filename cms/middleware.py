@@ -35,6 +35,9 @@ class IdleTimeoutMiddleware:
         return self.get_response(request)
 
 
+PREFERRED_LANGUAGE_SESSION_KEY = "preferred_language"
+
+
 class UserLanguageMiddleware:
     """A signed-in user's saved language wins over Accept-Language when no language
     cookie says otherwise (e.g. on a new phone)."""
@@ -49,7 +52,11 @@ class UserLanguageMiddleware:
             and user.is_authenticated
             and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
         ):
-            preferred = _preferred_language(user)
+            # Read the profile once per session, not on every request.
+            preferred = request.session.get(PREFERRED_LANGUAGE_SESSION_KEY)
+            if preferred is None:
+                preferred = _preferred_language(user)
+                request.session[PREFERRED_LANGUAGE_SESSION_KEY] = preferred
             if preferred:
                 translation.activate(preferred)
                 request.LANGUAGE_CODE = preferred

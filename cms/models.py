@@ -23,12 +23,21 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("home page")
 
-    def serve(self, request, *args, **kwargs):
-        # The site root serves the visitor's language when a translation exists.
-        translation = self.localized
-        if translation.pk != self.pk:
-            return translation.specific.serve(request, *args, **kwargs)
-        return super().serve(request, *args, **kwargs)
+    def route(self, request, path_components):
+        # Wagtail serves the home page of the visitor's language (Page.localized) and
+        # walks down one level at a time, two queries per level. A lesson sits four
+        # levels down, so find the page by its URL path in one query instead; only
+        # a miss (a 404, or a routable page's sub-route) takes the walk.
+        if path_components:
+            url_path = self.url_path + "/".join(path_components) + "/"
+            page = (
+                Page.objects.filter(path__startswith=self.path, url_path=url_path)
+                .only("id", "content_type_id")
+                .first()
+            )
+            if page is not None:
+                return page.specific.route(request, [])
+        return super().route(request, path_components)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

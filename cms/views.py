@@ -7,6 +7,7 @@ from django.views.i18n import set_language as django_set_language
 from learning.services import profile_set_language
 
 from .health import health_report
+from .middleware import PREFERRED_LANGUAGE_SESSION_KEY
 
 
 @never_cache
@@ -24,4 +25,5 @@ def set_language(request):
     language = request.POST.get("language", "")
     if request.user.is_authenticated and check_for_language(language):
         profile_set_language(user=request.user, language=language)
+        request.session[PREFERRED_LANGUAGE_SESSION_KEY] = language
     return response

@@ -9,9 +9,19 @@ def _ensure_groups(sender, **kwargs):
     role_groups_ensure()
 
 
+def _attempt_graded(sender, attempt, **kwargs):
+    from .services.journey import course_progress_on_quiz  # noqa: PLC0415
+
+    if attempt.passed:
+        course_progress_on_quiz(learner=attempt.learner, quiz_id=attempt.quiz_id)
+
+
 class LearningConfig(AppConfig):
     name = "learning"
     verbose_name = _("Learning")
 
     def ready(self):
+        from assessments.signals import attempt_graded  # noqa: PLC0415
+
         post_migrate.connect(_ensure_groups, sender=self)
+        attempt_graded.connect(_attempt_graded, dispatch_uid="learning_course_progress")

@@ -9,7 +9,13 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from assessments.models import Competency
 
 from . import policy
-from .models import CompetencyTarget, Department, LearnerProfile, RoleScope
+from .models import (
+    CompetencyTarget,
+    CourseFeedback,
+    Department,
+    LearnerProfile,
+    RoleScope,
+)
 
 
 class DepartmentChoiceField(forms.ModelChoiceField):
@@ -175,3 +181,15 @@ class TeamFilterForm(forms.Form):
         self.fields["department"].queryset = policy.visible_departments(user).order_by(
             "path"
         )
+
+
+class CourseFeedbackForm(forms.ModelForm):
+    """The satisfaction survey after completing a course."""
+
+    class Meta:
+        model = CourseFeedback
+        fields = ["rating", "comment"]
+        widgets = {
+            "rating": forms.RadioSelect,
+            "comment": forms.Textarea(attrs={"rows": 3}),
+        }

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from .models import Department, LearnerProfile, RoleScope
@@ -33,6 +34,11 @@ def is_active_person(user: Any) -> bool:
         return False
     profile = _profile_or_none(user)
     return profile is None or profile.is_active
+
+
+def profile_of(user: Any) -> LearnerProfile | None:
+    """The user's learner profile (cached on the user object), or None."""
+    return _profile_or_none(user)
 
 
 def _profile_or_none(user: Any) -> LearnerProfile | None:
@@ -61,6 +67,29 @@ def clear_cache(user: Any) -> None:
     """Forget cached scopes (after the user's role scopes change)."""
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
+    cache.delete(_NAV_CACHE_KEY.format(user_id=user.pk))
+
+
+# The menu's role flags are read on every page; group and permission changes made in
+# the back office show in the menu within NAV_CACHE_SECONDS.
+_NAV_CACHE_KEY = "policy:nav:{user_id}"
+NAV_CACHE_SECONDS = 120
+
+
+def navigation_flags(user: Any) -> dict[str, bool]:
+    """Which role entry points the menu shows this user (cached briefly)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return {"dashboard": False, "admin": False}
+    key = _NAV_CACHE_KEY.format(user_id=user.pk)
+    flags = cache.get(key)
+    if flags is None:
+        active = is_active_person(user)
+        flags = {
+            "dashboard": active and can_use_dashboard(user),
+            "admin": active and user.has_perm("wagtailadmin.access_admin"),
+        }
+        cache.set(key, flags, NAV_CACHE_SECONDS)
+    return flags
 
 
 def _paths(user: Any, roles: Iterable[str]) -> tuple[str, ...]:

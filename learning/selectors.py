@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Subquery, Sum
 
 from . import policy
 from .models import (
@@ -106,15 +106,19 @@ def department_headcount_rows(
 def targets_for_profile(profile: LearnerProfile) -> dict[int, int]:
     """Required level per competency id for this person: their position's county-wide
     targets, overridden by targets set for a department above them (the nearest
-    department wins). One query."""
+    department wins). One query; the profile's department is not loaded."""
     if profile.position_id is None:
         return {}
-    chain = profile.department.path
-    steplen = profile.department.steplen
-    ancestor_paths = [chain[:i] for i in range(steplen, len(chain) + 1, steplen)]
+    learner_path = Subquery(
+        Department.objects.filter(pk=profile.department_id).values("path")[:1]
+    )
     rows = (
         CompetencyTarget.objects.filter(position_id=profile.position_id)
-        .filter(Q(department__isnull=True) | Q(department__path__in=ancestor_paths))
+        .annotate(learner_path=learner_path)
+        .filter(
+            Q(department__isnull=True)
+            | Q(learner_path__startswith=F("department__path"))
+        )
         .values_list("competency_id", "required_level", "department__depth")
     )
     chosen: dict[int, tuple[int, int]] = {}

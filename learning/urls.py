@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import journey_views, views
 
 app_name = "learning"
 
@@ -11,4 +11,34 @@ urlpatterns = [
     path("team/", views.team, name="team"),
     path("team/<int:pk>/", views.team_member, name="team_member"),
     path("team/<int:pk>/rate/", views.team_rate, name="team_rate"),
+    path(
+        "learn/courses/<int:page_id>/enroll/",
+        journey_views.course_enroll,
+        name="course_enroll",
+    ),
+    path(
+        "learn/lessons/<int:page_id>/heartbeat/",
+        journey_views.lesson_heartbeat,
+        name="lesson_heartbeat",
+    ),
+    path(
+        "learn/lessons/<int:page_id>/complete/",
+        journey_views.lesson_complete,
+        name="lesson_complete",
+    ),
+    path(
+        "learn/feedback/<str:code>/",
+        journey_views.course_feedback,
+        name="course_feedback",
+    ),
+    path(
+        "certificates/<str:code>/",
+        journey_views.certificate_verify,
+        name="certificate_verify",
+    ),
+    path(
+        "certificates/<str:code>/pdf/",
+        journey_views.certificate_pdf,
+        name="certificate_pdf",
+    ),
 ]

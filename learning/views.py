@@ -11,7 +11,7 @@ from wagtail.models import Site
 
 from assessments.selectors import competency_profile_for
 
-from . import policy, selectors, services
+from . import journey_selectors, policy, selectors, services
 from .forms import RatingForm, SelfAssessmentForm, TeamFilterForm
 
 
@@ -30,7 +30,14 @@ def me(request):
             selectors.department_ancestors(profile.department) if profile else []
         ),
         "role_scopes": selectors.role_scope_list(request.user),
+        "courses": journey_selectors.my_courses(request.user),
     }
+    if profile is not None:
+        rows = selectors.competency_rows(
+            competency_profile_for(learner=request.user),
+            selectors.targets_for_profile(profile),
+        )
+        context["competency_summary"] = selectors.competency_summary(rows)
     return render(request, "learning/me.html", context)
 
 

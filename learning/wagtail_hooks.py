@@ -18,7 +18,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from . import policy, services
+from . import journey_selectors, policy, services
 from .forms import (
     CompetencyTargetForm,
     DepartmentForm,
@@ -453,3 +453,23 @@ class OrganisationViewSetGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_organisation_viewsets():
     return OrganisationViewSetGroup()
+
+
+# The learner's state on course pages (courses/ asks through these hooks) -----------
+
+
+@hooks.register("courses_catalog_context")
+def _catalog_context(request, page, **kwargs):
+    return journey_selectors.catalog_state(request.user)
+
+
+@hooks.register("courses_course_context")
+def _course_context(request, page, *, lessons, **kwargs):
+    return journey_selectors.course_page_state(request, page, lessons=lessons)
+
+
+@hooks.register("courses_lesson_context")
+def _lesson_context(request, page, *, course, lessons, **kwargs):
+    return journey_selectors.lesson_page_state(
+        request, page, course=course, lessons=lessons
+    )

@@ -40,6 +40,7 @@ from ..models import (
     Quiz,
     QuizQuestion,
 )
+from ..signals import attempt_graded
 from .evidence import competency_levels_recompute_many, evidence_expiry
 
 DEFAULT_GRACE_SECONDS = 30
@@ -554,6 +555,10 @@ def _submit(
             _evidence_write(
                 attempt=locked, levels=attempt_evidence_levels(results), observed_at=now
             )
+        graded = locked
+        transaction.on_commit(
+            lambda: attempt_graded.send(sender=Attempt, attempt=graded)
+        )
     return locked
 
 

@@ -273,6 +273,18 @@ WAGTAILDOCS_EXTENSIONS = [
     "rtf",
     "txt",
     "xlsx",
+    # Lesson videos and their captions are self-hosted documents.
+    "mp4",
+    "webm",
+    "vtt",
+]
+# Played and read in the page rather than downloaded.
+WAGTAILDOCS_INLINE_CONTENT_TYPES = [
+    "application/pdf",
+    "text/plain",
+    "video/mp4",
+    "video/webm",
+    "text/vtt",
 ]
 # Government intranets: no calls home, no avatars from outside.
 WAGTAIL_ENABLE_UPDATE_CHECK = False

@@ -229,8 +229,11 @@ def seed_demo_accounts(password: str) -> int:
     User.objects.get(username="hr").groups.add(
         Group.objects.get(name=services.HR_GROUP)
     )
+    # The editor writes and submits; a moderator (the demo admin) approves and
+    # publishes: Wagtail's moderation workflow.
     editor = User.objects.get(username="editor")
-    editor.groups.add(*Group.objects.filter(name__in=["Editors", "Moderators"]))
+    editor.groups.add(*Group.objects.filter(name="Editors"))
+    editor.groups.remove(*Group.objects.filter(name="Moderators"))
 
     admin, was_created = _demo_profile("admin", password)
     created += was_created

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from assessments import demo as assessments_demo
 from cms.demo import seed_site
 from cms.services import home_page_ensure
+from courses import demo as courses_demo
 from learning.demo import history, organisation
 
 
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         site_pages = seed_site()
         counts = organisation.seed(password=password)
         competence = assessments_demo.seed()
+        course_counts = courses_demo.seed()
         past = history.seed()
         self.stdout.write(
             self.style.SUCCESS(
@@ -45,6 +47,9 @@ class Command(BaseCommand):
         self.stdout.write(
             "Competence: "
             + ", ".join(f"{key} {value}" for key, value in competence.items())
+        )
+        self.stdout.write(
+            f"Courses: +{course_counts.topics} topics, +{course_counts.pages} pages."
         )
         self.stdout.write(
             f"History: +{past.targets} targets, +{past.attempts} quiz attempts, "

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from assessments.models import Competency, Evidence
 from assessments.services.evidence import evidence_record
 
-from . import policy
-from .models import (
+from .. import policy
+from ..models import (
     CompetencyTarget,
     Department,
     LearnerProfile,

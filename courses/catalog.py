@@ -1,0 +1,166 @@
+"""The catalog: filters, Chinese-aware search, and the learner's state per course.
+The page runs a fixed number of queries whatever the number of courses."""
+
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef, Prefetch
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import Page
+
+from assessments.models import Competency
+
+from .hooks import learner_context
+from .models import CourseCompetency, CourseIndexPage, CoursePage, LessonPage, Topic
+from .search import query_terms
+
+LANGUAGE_FILTERS = [("zh-hans", "中文"), ("en", "English")]
+
+
+@dataclass
+class CatalogFilters:
+    topic: str = ""
+    competency: str = ""
+    language: str = ""
+    required: bool = False
+    query: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def active(self) -> bool:
+        return bool(
+            self.topic
+            or self.competency
+            or self.language
+            or self.required
+            or self.query
+        )
+
+
+def catalog_filters(params) -> CatalogFilters:
+    filters = CatalogFilters(
+        topic=params.get("topic", "").strip()[:40],
+        competency=params.get("competency", "").strip()[:64],
+        language=params.get("language", "").strip()[:10],
+        required=params.get("required") == "1",
+        query=" ".join(params.get("q", "").split())[:100],
+    )
+    if filters.language and filters.language not in dict(LANGUAGE_FILTERS):
+        filters.errors.append(_("Unknown language; showing every language."))
+        filters.language = ""
+    return filters
+
+
+FILTER_OPTIONS_CACHE_KEY = "courses:catalog-filter-options"
+
+
+def catalog_filter_options() -> dict:
+    """Topics and competencies to filter by. Cached until a page is published or
+    unpublished or a topic changes (see CoursesConfig.ready)."""
+    options = cache.get(FILTER_OPTIONS_CACHE_KEY)
+    if options is None:
+        options = {
+            "topics": list(Topic.objects.all()),
+            "competency_choices": list(
+                Competency.objects.filter(
+                    pk__in=CourseCompetency.objects.filter(course__live=True).values(
+                        "competency_id"
+                    )
+                ).order_by("code")
+            ),
+        }
+        cache.set(FILTER_OPTIONS_CACHE_KEY, options, None)
+    return options
+
+
+def catalog_filter_options_forget(**kwargs) -> None:
+    cache.delete(FILTER_OPTIONS_CACHE_KEY)
+
+
+def course_ids_matching(index: CourseIndexPage, query: str) -> set[int]:
+    """Courses whose own text or any of whose lessons' text matches every term."""
+    terms = query_terms(query)
+    if not terms:
+        return set()
+    courses = CoursePage.objects.live().descendant_of(index)
+    ids = {page.pk for page in courses.search(terms, operator="and")}
+    lesson_paths = [
+        page.path
+        for page in LessonPage.objects.live()
+        .descendant_of(index)
+        .search(terms, operator="and")
+    ]
+    if lesson_paths:
+        steplen = Page.steplen
+        parent_paths = {path[:-steplen] for path in lesson_paths}
+        ids |= set(courses.filter(path__in=parent_paths).values_list("pk", flat=True))
+    return ids
+
+
+def catalog_context(request, index: CourseIndexPage) -> dict:
+    filters = catalog_filters(request.GET)
+    learner = learner_context("catalog", request, index)
+    required_keys = learner.get("required_keys")
+    states = learner.get("course_states", {})
+
+    courses = (
+        CoursePage.objects.child_of(index)
+        .live()
+        .select_related("topic")
+        .prefetch_related(
+            Prefetch(
+                "competencies",
+                queryset=CourseCompetency.objects.select_related("competency").order_by(
+                    "sort_order"
+                ),
+            )
+        )
+        .annotate(
+            **{
+                f"in_{code.replace('-', '_')}": Exists(
+                    Page.objects.filter(
+                        translation_key=OuterRef("translation_key"),
+                        live=True,
+                        locale__language_code=code,
+                    )
+                )
+                for code, _name in LANGUAGE_FILTERS
+            }
+        )
+        .order_by("topic__sort_order", "path")
+    )
+    if filters.topic:
+        courses = courses.filter(topic__code=filters.topic)
+    if filters.competency:
+        courses = courses.filter(competencies__competency__code=filters.competency)
+    if filters.language:
+        courses = courses.filter(
+            translation_key__in=Page.objects.filter(
+                live=True, locale__language_code=filters.language
+            ).values("translation_key")
+        )
+    if filters.required:
+        courses = courses.filter(translation_key__in=list(required_keys or ()))
+    if filters.query:
+        courses = courses.filter(pk__in=course_ids_matching(index, filters.query))
+    courses = list(courses.distinct())
+    rows = [
+        {
+            "course": course,
+            "languages": [
+                code
+                for code, _name in LANGUAGE_FILTERS
+                if getattr(course, f"in_{code.replace('-', '_')}")
+            ],
+            "state": states.get(course.translation_key),
+            "required": bool(required_keys and course.translation_key in required_keys),
+        }
+        for course in courses
+    ]
+    return {
+        "filters": filters,
+        "rows": rows,
+        **catalog_filter_options(),
+        "language_choices": LANGUAGE_FILTERS,
+        "can_filter_required": required_keys is not None,
+    }

@@ -1,0 +1,314 @@
+"""The learner's journey: enroll, active time, lesson and course completion, and what
+completion earns (certificate, evidence, study hours), each exactly once."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import CompetencyLevel, Evidence
+from learning.models import Certificate, Enrollment, LessonProgress, StudyHourEntry
+from learning.services import journey
+from tests.factories import UserFactory
+
+from .builders import course_tree, pass_quiz, publish
+
+pytestmark = pytest.mark.django_db
+
+NOON = datetime.datetime(2026, 6, 1, 4, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def tree():
+    return course_tree()
+
+
+@pytest.fixture
+def learner():
+    return UserFactory()
+
+
+def read(learner, lesson, minutes: int, *, start=NOON):
+    """Open the lesson and send a beat every 30 s of active time for `minutes`."""
+    enrollment = journey.enrollment_for(
+        learner=learner, course_key=lesson.get_parent().translation_key
+    )
+    journey.lesson_open(enrollment=enrollment, lesson=lesson, now=start)
+    for beat in range(1, minutes * 2 + 1):
+        journey.lesson_heartbeat(
+            learner=learner,
+            lesson=lesson,
+            seconds=30,
+            now=start + datetime.timedelta(seconds=30 * beat),
+        )
+
+
+def finish(tree, learner, django_capture_on_commit_callbacks):
+    journey.course_enroll(learner=learner, course=tree.course)
+    read(learner, tree.reading, 2)
+    journey.lesson_complete(learner=learner, lesson=tree.reading)
+    with django_capture_on_commit_callbacks(execute=True):
+        pass_quiz(tree.quiz, learner)
+
+
+# Enroll ---------------------------------------------------------------------------
+
+
+def test_enrolling_twice_keeps_one_enrollment_across_languages(tree, learner):
+    first, created = journey.course_enroll(learner=learner, course=tree.course)
+    again, created_again = journey.course_enroll(learner=learner, course=tree.course_en)
+    assert created and not created_again
+    assert first.pk == again.pk
+    assert Enrollment.objects.filter(learner=learner).count() == 1
+
+
+def test_an_unpublished_course_cannot_be_enrolled_in(tree, learner, client):
+    tree.course.unpublish()
+    with pytest.raises(ValidationError):
+        journey.course_enroll(learner=learner, course=tree.course)
+    client.force_login(learner)
+    url = reverse("learning:course_enroll", args=[tree.course.pk])
+    assert client.post(url).status_code == 404
+    assert (
+        client.post(reverse("learning:course_enroll", args=[999999])).status_code == 404
+    )
+    assert not Enrollment.objects.exists()
+
+
+def test_enroll_view_needs_post_and_sign_in(tree, learner, client):
+    url = reverse("learning:course_enroll", args=[tree.course.pk])
+    assert client.post(url).status_code == 302  # to the sign-in page
+    client.force_login(learner)
+    assert client.get(url).status_code == 405
+    response = client.post(url)
+    assert response.status_code == 302
+    assert response["Location"] == tree.course.url
+    assert Enrollment.objects.filter(learner=learner).count() == 1
+
+
+def test_prerequisites_must_be_completed_first(tree, learner):
+    from .builders import course_in
+
+    second, _reading, _quiz = course_in(
+        tree.index_zh, slug="second", title="进阶", topic=tree.topic, fw=tree.framework
+    )
+    second.prerequisites.add(tree.course)
+    publish(second)
+    with pytest.raises(ValidationError, match="一次办好"):
+        journey.course_enroll(learner=learner, course=second)
+
+
+# Active time ------------------------------------------------------------------------
+
+
+def test_heartbeats_are_capped_by_real_time(tree, learner):
+    enrollment, _ = journey.course_enroll(learner=learner, course=tree.course)
+    journey.lesson_open(enrollment=enrollment, lesson=tree.reading, now=NOON)
+    # A claim of an hour, ten seconds after opening, credits ten seconds.
+    row = journey.lesson_heartbeat(
+        learner=learner,
+        lesson=tree.reading,
+        seconds=3600,
+        now=NOON + datetime.timedelta(seconds=10),
+    )
+    assert row.active_seconds == 10
+    # A replay at the same moment adds nothing.
+    row = journey.lesson_heartbeat(
+        learner=learner,
+        lesson=tree.reading,
+        seconds=30,
+        now=NOON + datetime.timedelta(seconds=10),
+    )
+    assert row.active_seconds == 10
+    # After a long absence one beat is still capped.
+    row = journey.lesson_heartbeat(
+        learner=learner,
+        lesson=tree.reading,
+        seconds=100000,
+        now=NOON + datetime.timedelta(hours=5),
+    )
+    assert row.active_seconds == 10 + journey.HEARTBEAT_MAX_SECONDS
+
+
+@pytest.mark.parametrize("seconds", [-5, "abc", None, "1e9x"])
+def test_malformed_heartbeats_are_refused(tree, learner, seconds):
+    journey.course_enroll(learner=learner, course=tree.course)
+    with pytest.raises(ValidationError):
+        journey.lesson_heartbeat(learner=learner, lesson=tree.reading, seconds=seconds)
+    assert not LessonProgress.objects.filter(active_seconds__gt=0).exists()
+
+
+def test_heartbeat_for_a_course_one_is_not_in_is_refused(tree, learner, client):
+    with pytest.raises(PermissionDenied):
+        journey.lesson_heartbeat(learner=learner, lesson=tree.reading, seconds=30)
+    client.force_login(learner)
+    url = reverse("learning:lesson_heartbeat", args=[tree.reading.pk])
+    response = client.post(url, {"seconds": "30"})
+    assert response.status_code == 403
+    response = client.post(
+        reverse("learning:lesson_heartbeat", args=[999999]), {"seconds": "30"}
+    )
+    assert response.status_code == 404
+    assert not LessonProgress.objects.exists()
+
+
+def test_heartbeat_view_answers_json(tree, learner, client):
+    journey.course_enroll(learner=learner, course=tree.course)
+    url = reverse("learning:lesson_heartbeat", args=[tree.reading.pk])
+    with time_machine.travel(NOON, tick=False) as traveller:
+        client.force_login(learner)
+        client.get(tree.reading.url)
+        traveller.shift(datetime.timedelta(seconds=40))
+        response = client.post(url, {"seconds": "30"})
+        refused = client.post(url, {"seconds": "-1"})
+    assert response.status_code == 200
+    assert response.json()["active_seconds"] == 30
+    assert refused.status_code == 400
+
+
+# Lesson completion -------------------------------------------------------------------
+
+
+def test_mark_complete_needs_the_minimum_active_time(tree, learner):
+    journey.course_enroll(learner=learner, course=tree.course)
+    read(learner, tree.reading, 1)
+    with pytest.raises(ValidationError, match="2"):
+        journey.lesson_complete(learner=learner, lesson=tree.reading)
+    read(learner, tree.reading, 1, start=NOON + datetime.timedelta(hours=1))
+    row = journey.lesson_complete(learner=learner, lesson=tree.reading)
+    assert row.completed_at is not None
+    assert row.completed_via == LessonProgress.Via.READING
+    # A double click changes nothing.
+    again = journey.lesson_complete(learner=learner, lesson=tree.reading)
+    assert again.completed_at == row.completed_at
+
+
+def test_completing_a_lesson_of_a_course_one_is_not_in_is_refused(
+    tree, learner, client
+):
+    with pytest.raises(PermissionDenied):
+        journey.lesson_complete(learner=learner, lesson=tree.reading)
+    client.force_login(learner)
+    response = client.post(reverse("learning:lesson_complete", args=[tree.reading.pk]))
+    assert response.status_code == 403
+    assert not LessonProgress.objects.exists()
+
+
+def test_a_quiz_lesson_completes_only_when_the_quiz_is_passed(
+    tree, learner, django_capture_on_commit_callbacks
+):
+    journey.course_enroll(learner=learner, course=tree.course)
+    with pytest.raises(ValidationError):
+        journey.lesson_complete(learner=learner, lesson=tree.quiz_lesson)
+    with django_capture_on_commit_callbacks(execute=True):
+        pass_quiz(tree.quiz, learner, right=False)
+    assert not LessonProgress.objects.filter(completed_at__isnull=False).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        pass_quiz(tree.quiz, learner)
+    row = LessonProgress.objects.get(lesson_key=tree.quiz_lesson.translation_key)
+    assert row.completed_via == LessonProgress.Via.ACTIVITIES
+
+
+# Course completion --------------------------------------------------------------------
+
+
+def test_the_course_completes_with_certificate_evidence_and_hours_once(
+    tree, learner, django_capture_on_commit_callbacks
+):
+    finish(tree, learner, django_capture_on_commit_callbacks)
+    enrollment = Enrollment.objects.get(learner=learner)
+    assert enrollment.status == Enrollment.Status.COMPLETED
+    certificate = Certificate.objects.get(learner=learner)
+    assert certificate.course_title_zh == "一次办好"
+    assert certificate.course_title_en == "One trip at most"
+    assert certificate.credit_hours == Decimal("2.5")
+    course_evidence = Evidence.objects.filter(
+        learner=learner, kind=Evidence.Kind.COURSE
+    )
+    assert sorted(course_evidence.values_list("competency__code", "level")) == [
+        ("T-1.1", 2),
+        ("T-1.2", 1),
+    ]
+    assert (
+        CompetencyLevel.objects.get(learner=learner, competency=tree.framework.c1).level
+        >= 2
+    )
+    hours = StudyHourEntry.objects.get(learner=learner, source_type="course")
+    assert hours.hours == Decimal("2.5")
+
+    # Replays: completing again, passing again, re-checking: nothing more.
+    with django_capture_on_commit_callbacks(execute=True):
+        pass_quiz(tree.quiz, learner)
+    journey.lesson_complete(learner=learner, lesson=tree.reading)
+    journey.course_completion_check(enrollment=enrollment, course=tree.course_en)
+    assert Certificate.objects.filter(learner=learner).count() == 1
+    assert StudyHourEntry.objects.filter(learner=learner).count() == 1
+    assert course_evidence.count() == 2
+
+
+def test_the_course_does_not_complete_while_a_lesson_is_open(
+    tree, learner, django_capture_on_commit_callbacks
+):
+    journey.course_enroll(learner=learner, course=tree.course)
+    with django_capture_on_commit_callbacks(execute=True):
+        pass_quiz(tree.quiz, learner)
+    enrollment = Enrollment.objects.get(learner=learner)
+    assert enrollment.status == Enrollment.Status.ACTIVE
+    blockers = journey.course_blockers(enrollment=enrollment, course=tree.course)
+    assert any("材料审核" in b for b in blockers)
+    assert not Certificate.objects.exists()
+    assert not StudyHourEntry.objects.exists()
+
+
+def test_certificate_validity_follows_the_course(
+    tree, learner, django_capture_on_commit_callbacks
+):
+    tree.course.certificate_validity_months = 12
+    publish(tree.course)
+    with time_machine.travel(NOON, tick=False):
+        finish(tree, learner, django_capture_on_commit_callbacks)
+    certificate = Certificate.objects.get(learner=learner)
+    assert certificate.valid_until == datetime.date(2027, 6, 1)
+    evidence = Evidence.objects.filter(
+        learner=learner, kind=Evidence.Kind.COURSE
+    ).first()
+    assert evidence.expires_at is not None
+    assert timezone.localtime(evidence.expires_at).date() == datetime.date(2027, 6, 1)
+
+
+def test_completion_in_english_counts_for_the_chinese_version(
+    tree, learner, django_capture_on_commit_callbacks
+):
+    journey.course_enroll(learner=learner, course=tree.course_en)
+    read(learner, tree.reading_en, 2)
+    journey.lesson_complete(learner=learner, lesson=tree.reading_en)
+    with django_capture_on_commit_callbacks(execute=True):
+        pass_quiz(tree.quiz, learner)
+    assert Enrollment.objects.get(learner=learner).status == Enrollment.Status.COMPLETED
+
+
+# Survey ----------------------------------------------------------------------------
+
+
+def test_the_survey_takes_one_answer_per_completion(
+    tree, learner, client, django_capture_on_commit_callbacks
+):
+    finish(tree, learner, django_capture_on_commit_callbacks)
+    certificate = Certificate.objects.get(learner=learner)
+    client.force_login(learner)
+    url = reverse("learning:course_feedback", args=[certificate.code])
+    for bad in ("0", "6", "x", ""):
+        client.post(url, {"rating": bad})
+    assert not hasattr(Certificate.objects.get(pk=certificate.pk), "feedback")
+    client.post(url, {"rating": "4", "comment": "有用"})
+    client.post(url, {"rating": "5", "comment": "很有用"})
+    feedback = Certificate.objects.get(pk=certificate.pk).feedback
+    assert (feedback.rating, feedback.comment) == (5, "很有用")
+    other = UserFactory()
+    client.force_login(other)
+    assert client.post(url, {"rating": "1"}).status_code == 404
+    assert Certificate.objects.get(pk=certificate.pk).feedback.rating == 5
