@@ -239,6 +239,20 @@ PAGES = [
     # The competency profile reads every competence, level and piece of evidence.
     Page("competencies (learner)", "/me/competencies/", True, "EG-1.1"),
     Page("quizzes (learner)", "/quizzes/", True, "QZ-EGOV-GRADED"),
+    Page("catalog (anonymous)", "/courses/", False, "course-card"),
+    Page("catalog (learner)", "/courses/", True, "course-card"),
+    Page(
+        "catalog search (learner)",
+        "/courses/?q=%E8%AF%81%E7%85%A7",
+        True,
+        "course-card",
+    ),
+    Page(
+        "lesson (learner)",
+        "/courses/security-awareness/phishing-social-engineering/",
+        True,
+        "lesson-body",
+    ),
 ]
 
 

@@ -176,6 +176,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.attempts_close_expired",
         "schedule": 5 * 60,
     },
+    # Editors schedule course pages in Wagtail ("go live at" / "expire at").
+    "pages-publish-scheduled": {
+        "task": "courses.publish_scheduled",
+        "schedule": 60,
+    },
 }
 
 # Authentication ----------------------------------------------------------------------

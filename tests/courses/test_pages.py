@@ -99,3 +99,25 @@ def test_demo_courses_exist_in_both_languages_and_seed_once(db):
         slug="security-awareness", locale=chinese[0].locale
     )
     assert security.certificate_validity_months == 12
+
+
+def test_scheduled_publishing_goes_live_when_the_task_runs():
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    from courses.tasks import publish_scheduled
+
+    tree = course_tree()
+    course = CoursePage.objects.get(pk=tree.course.pk)
+    course.summary = "下周一上线的新简介"
+    course.go_live_at = timezone.now() + datetime.timedelta(days=2)
+    course.save_revision().publish()
+    assert CoursePage.objects.get(pk=course.pk).summary != "下周一上线的新简介"
+    publish_scheduled.delay()
+    assert CoursePage.objects.get(pk=course.pk).summary != "下周一上线的新简介"
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=3)):
+        publish_scheduled.delay()
+        publish_scheduled.delay()  # a second run changes nothing
+    assert CoursePage.objects.get(pk=course.pk).summary == "下周一上线的新简介"

@@ -9,6 +9,7 @@ from assessments import demo as assessments_demo
 from cms.demo import seed_site
 from cms.services import home_page_ensure
 from courses import demo as courses_demo
+from learning.demo import courses as course_history
 from learning.demo import history, organisation
 
 
@@ -37,6 +38,7 @@ class Command(BaseCommand):
         competence = assessments_demo.seed()
         course_counts = courses_demo.seed()
         past = history.seed()
+        enrollments = course_history.seed()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo county ready: +{counts.departments} departments, "
@@ -53,7 +55,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"History: +{past.targets} targets, +{past.attempts} quiz attempts, "
-            f"+{past.ratings} ratings."
+            f"+{past.ratings} ratings, +{enrollments} course enrollments."
         )
         self.stdout.write("Demo accounts (password from DEMO_PASSWORD):")
         for username in ("learner", "hr", "leader", "editor", "admin"):

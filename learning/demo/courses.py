@@ -1,0 +1,108 @@
+"""Demo step: the demo learner's course history, made through the real services with
+past dates — service-oriented administration completed about two months ago
+(certificate, evidence, study hours) and security awareness started last week with
+its first lesson read. Idempotent: does nothing once the learner has enrollments."""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.models import Attempt, Question
+from assessments.services import quizzes
+from courses.models import CoursePage
+
+from ..models import Enrollment
+from ..services import journey
+
+COMPLETED = "service-oriented-administration"
+IN_PROGRESS = "security-awareness"
+
+
+def _course(slug: str) -> CoursePage | None:
+    return (
+        CoursePage.objects.live()
+        .filter(slug=slug, locale__language_code="zh-hans")
+        .first()
+    )
+
+
+def _read(learner, enrollment, lesson, start: datetime.datetime) -> None:
+    """Open the lesson and read it actively for its minimum time plus a little."""
+    journey.lesson_open(enrollment=enrollment, lesson=lesson, now=start)
+    beats = lesson.minimum_active_minutes * 2 + 2
+    for beat in range(1, beats + 1):
+        journey.lesson_heartbeat(
+            learner=learner,
+            lesson=lesson,
+            seconds=30,
+            now=start + datetime.timedelta(seconds=30 * beat),
+        )
+
+
+def _pass(quiz, learner, when: datetime.datetime) -> Attempt:
+    attempt = quizzes.attempt_start(quiz=quiz, learner=learner, now=when)
+    answers = {}
+    for question in Question.objects.filter(
+        pk__in=attempt.question_ids
+    ).prefetch_related("options"):
+        if question.type in ("single", "multiple", "truefalse"):
+            answers[question.pk] = {
+                "option_ids": [o.pk for o in question.options.all() if o.is_correct]
+            }
+        elif question.type == "short":
+            answers[question.pk] = {"text": question.accepted_answers[0]}
+        else:
+            answers[question.pk] = {"value": str(question.numeric_answer)}
+    return quizzes.attempt_submit(
+        attempt=attempt,
+        learner=learner,
+        answers=answers,
+        now=when + datetime.timedelta(minutes=12),
+    )
+
+
+@transaction.atomic
+def seed(*, now: datetime.datetime | None = None) -> int:
+    """Returns the number of enrollments created."""
+    learner = get_user_model().objects.filter(username="learner").first()
+    if learner is None or Enrollment.objects.filter(learner=learner).exists():
+        return 0
+    now = now or timezone.now()
+    created = 0
+    done = _course(COMPLETED)
+    if done is not None:
+        start = now - datetime.timedelta(days=62)
+        quiz = done.graded_quiz
+        if quiz is not None and not journey.passed_quiz_ids(
+            learner=learner, quiz_ids=[quiz.pk]
+        ):
+            # Passed before enrolling here, so that every date stays in the past.
+            _pass(quiz, learner, start - datetime.timedelta(days=1))
+        enrollment, _new = journey.course_enroll(
+            learner=learner, course=done, now=start
+        )
+        created += 1
+        for day, lesson in enumerate(done.lessons()):
+            when = start + datetime.timedelta(days=day, hours=2)
+            _read(learner, enrollment, lesson, when)
+            journey.lesson_complete(
+                learner=learner,
+                lesson=lesson,
+                now=when + datetime.timedelta(minutes=30),
+            )
+    started = _course(IN_PROGRESS)
+    if started is not None:
+        start = now - datetime.timedelta(days=6)
+        enrollment, _new = journey.course_enroll(
+            learner=learner, course=started, now=start
+        )
+        created += 1
+        first = started.lessons().first()
+        if first is not None:
+            _read(learner, enrollment, first, start + datetime.timedelta(hours=1))
+            journey.lesson_complete(
+                learner=learner, lesson=first, now=start + datetime.timedelta(hours=2)
+            )
+    return created
