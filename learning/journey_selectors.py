@@ -3,6 +3,7 @@ function runs a fixed number of queries whatever the number of courses or lesson
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, Q, Subquery
@@ -273,8 +274,13 @@ def my_courses(user) -> dict:
     }
 
 
+_CODE_SHAPE = re.compile(r"[A-Z0-9-]{1,24}")
+
+
 def certificate_for_code(code: str) -> Certificate | None:
+    """The certificate with this verification code; anything not shaped like a code
+    (NUL bytes, SQL, very long input) is simply not found."""
     code = (code or "").strip().upper()
-    if len(code) > 24:
+    if not _CODE_SHAPE.fullmatch(code):
         return None
     return Certificate.objects.filter(code=code).first()
