@@ -1,12 +1,34 @@
 """The site shell's pages."""
 
+from django.core.cache import cache
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from .selectors import home_sections_for
+
+
+def localized_home_cache_key(page_id: int, language: str | None) -> str:
+    return f"cms:home-localized:{page_id}:{language or ''}"
+
+
+def home_for_language(site) -> Page:
+    """The site's home page in the active language (the Chinese root, or its live
+    translation), with the choice cached: Wagtail otherwise spends a locale query
+    and a translation query on it for every page served. Publishing or unpublishing
+    a home page forgets the choice (cms.apps)."""
+    key = localized_home_cache_key(site.root_page_id, get_language())
+    pk = cache.get(key)
+    if pk is not None:
+        page = HomePage.objects.filter(pk=pk, live=True).first()
+        if page is not None:
+            return page
+    page = site.root_page.localized.specific
+    cache.set(key, page.pk, 60 * 60)
+    return page
 
 
 class HomePage(Page):

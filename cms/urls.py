@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.urls import serve_pattern
 
 from . import views
 from .forms import SignInForm
@@ -31,4 +32,9 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [
+    # Pages: Wagtail's view with faster routing (cms.views.serve), then the rest of
+    # Wagtail's front-end URLs.
+    re_path(serve_pattern, views.serve, name="wagtail_serve"),
+    path("", include(wagtail_urls)),
+]

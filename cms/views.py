@@ -1,13 +1,16 @@
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.utils.translation import check_for_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
+from wagtail import views as wagtail_views
+from wagtail.models import Site
 
 from learning.services import profile_set_language
 
 from .health import health_report
 from .middleware import PREFERRED_LANGUAGE_SESSION_KEY
+from .models import home_for_language
 
 
 @never_cache
@@ -27,3 +30,19 @@ def set_language(request):
         profile_set_language(user=request.user, language=language)
         request.session[PREFERRED_LANGUAGE_SESSION_KEY] = language
     return response
+
+
+def serve(request, path):
+    """Wagtail's page view, routed from home_for_language (cached) and HomePage.route
+    (one query by URL path) instead of Wagtail's walk: four queries to find any page,
+    whatever its depth or language."""
+    site = Site.find_for_request(request)
+    if site is not None and not hasattr(request, "_wagtail_route_for_request"):
+        components = [component for component in path.split("/") if component]
+        try:
+            request._wagtail_route_for_request = home_for_language(site).route(
+                request, components
+            )
+        except Http404:
+            request._wagtail_route_for_request = None
+    return wagtail_views.serve(request, path)

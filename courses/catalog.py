@@ -4,7 +4,8 @@ The page runs a fixed number of queries whatever the number of courses."""
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db import DatabaseError
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
@@ -77,24 +78,27 @@ def catalog_filter_options_forget(**kwargs) -> None:
     cache.delete(FILTER_OPTIONS_CACHE_KEY)
 
 
-def course_ids_matching(index: CourseIndexPage, query: str) -> set[int]:
-    """Courses whose own text or any of whose lessons' text matches every term."""
+def search_match(index: CourseIndexPage, query: str) -> Q:
+    """A filter for courses whose own text or any of whose lessons' text holds every
+    term of the query (one search query over both page types)."""
     terms = query_terms(query)
     if not terms:
-        return set()
-    courses = CoursePage.objects.live().descendant_of(index)
-    ids = {page.pk for page in courses.search(terms, operator="and")}
-    lesson_paths = [
-        page.path
-        for page in LessonPage.objects.live()
-        .descendant_of(index)
-        .search(terms, operator="and")
-    ]
-    if lesson_paths:
-        steplen = Page.steplen
-        parent_paths = {path[:-steplen] for path in lesson_paths}
-        ids |= set(courses.filter(path__in=parent_paths).values_list("pk", flat=True))
-    return ids
+        return Q(pk__in=[])
+    try:
+        hits = list(
+            Page.objects.live()
+            .descendant_of(index)
+            .type(CoursePage, LessonPage)
+            .search(terms, operator="and")
+        )
+    except DatabaseError:  # a query the engine cannot parse finds nothing
+        return Q(pk__in=[])
+    course_depth = index.depth + 1
+    course_ids = [page.pk for page in hits if page.depth == course_depth]
+    parent_paths = {
+        page.path[: -Page.steplen] for page in hits if page.depth > course_depth
+    }
+    return Q(pk__in=course_ids) | Q(path__in=parent_paths)
 
 
 def catalog_context(request, index: CourseIndexPage) -> dict:
@@ -142,7 +146,7 @@ def catalog_context(request, index: CourseIndexPage) -> dict:
     if filters.required:
         courses = courses.filter(translation_key__in=list(required_keys or ()))
     if filters.query:
-        courses = courses.filter(pk__in=course_ids_matching(index, filters.query))
+        courses = courses.filter(search_match(index, filters.query))
     courses = list(courses.distinct())
     rows = [
         {

@@ -352,7 +352,7 @@ class LessonPage(Page):
         )
         context.update(
             course=course,
-            catalog_url=course.url.rstrip("/").rsplit("/", 1)[0] + "/",
+            catalog_url=(course.url or "/").rstrip("/").rsplit("/", 1)[0] + "/",
             lessons=siblings,
             previous_lesson=(
                 siblings[position - 1] if position not in (None, 0) else None

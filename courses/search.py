@@ -1,15 +1,19 @@
 """Chinese-aware search text. Full-text engines (SQLite FTS5, PostgreSQL's simple
 configuration) split words at spaces and punctuation, so a run of Chinese characters
 becomes one long token and a two-character word inside it is never found. We index
-overlapping character pairs (bigrams) of every CJK run and search with the same
-pairs: a dictionary-free segmentation that finds any word of two or more characters,
-the approach of Lucene's CJK analyser."""
+every character and every overlapping character pair (bigram) of each CJK run, and
+search with the pairs of the query (or the character, for a one-character query): a
+dictionary-free segmentation that finds any Chinese word, the approach of Lucene's
+CJK analyser."""
 
 import re
 
 from django.utils.html import strip_tags
 
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+# Query syntax of the search engines (quotes, operators, brackets) is not searched.
+_NOT_A_WORD = re.compile(rf"[^\w{_CJK}]+")
 
 
 def _bigrams(run: str) -> list[str]:
@@ -19,11 +23,17 @@ def _bigrams(run: str) -> list[str]:
 
 
 def segment(text: str) -> str:
-    """The text with every CJK run replaced by its space-separated bigrams."""
+    """Text for the index: each CJK run becomes its characters and its bigrams."""
     plain = strip_tags(text or "")
-    return _CJK_RUN.sub(lambda m: " " + " ".join(_bigrams(m.group())) + " ", plain)
+    return _CJK_RUN.sub(
+        lambda m: " " + " ".join([*m.group(), *_bigrams(m.group())]) + " ", plain
+    )
 
 
 def query_terms(query: str) -> str:
-    """A user's query in the same shape as the index (all terms must match)."""
-    return " ".join(segment(query).split())
+    """A user's query in the shape of the index, every term required: CJK runs as
+    bigrams, other words as they are, punctuation and operators dropped."""
+    words = _NOT_A_WORD.sub(" ", query or "")
+    return " ".join(
+        _CJK_RUN.sub(lambda m: " " + " ".join(_bigrams(m.group())) + " ", words).split()
+    )

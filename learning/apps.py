@@ -1,6 +1,10 @@
+import logging
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 
 def _ensure_groups(sender, **kwargs):
@@ -12,8 +16,14 @@ def _ensure_groups(sender, **kwargs):
 def _attempt_graded(sender, attempt, **kwargs):
     from .services.journey import course_progress_on_quiz  # noqa: PLC0415
 
-    if attempt.passed:
+    if not attempt.passed:
+        return
+    # The attempt is saved; a failure here must not turn its result page into an
+    # error. The learner's next visit to the lesson or course completes it.
+    try:
         course_progress_on_quiz(learner=attempt.learner, quiz_id=attempt.quiz_id)
+    except Exception:
+        logger.exception("Course progress after attempt %s failed", attempt.pk)
 
 
 class LearningConfig(AppConfig):

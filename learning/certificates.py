@@ -4,6 +4,7 @@ nothing is downloaded or embedded and the file stays small."""
 
 from io import BytesIO
 
+from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
@@ -42,7 +43,7 @@ def certificate_pdf(certificate: Certificate, *, verify_url: str) -> bytes:
     pdf.setLineWidth(0.8)
     pdf.rect(16 * mm, 16 * mm, width - 32 * mm, height - 32 * mm)
 
-    issued = certificate.issued_at.date()
+    issued = timezone.localtime(certificate.issued_at).date()
     _centre(pdf, "结业证书", height - 45 * mm, 30, color=navy)
     _centre(pdf, "Certificate of Completion", height - 57 * mm, 16, "Helvetica", navy)
     _centre(pdf, _fit(certificate.learner_name, 40), height - 80 * mm, 26)

@@ -22,6 +22,7 @@ from .selectors import targets_for_profile
 from .services.journey import (
     HEARTBEAT_SECONDS,
     course_blockers,
+    course_completion_refresh,
     lesson_open,
     missing_prerequisites,
 )
@@ -152,6 +153,11 @@ def course_page_state(request, course: CoursePage, *, lessons) -> dict:
                 "learning:certificate_verify", args=[certificate.code]
             )
     elif state["next_lesson"] is None:
+        # Every lesson is done: complete now if nothing else blocks (e.g. a lesson
+        # was unpublished after the learner finished the rest).
+        if course_completion_refresh(enrollment=enrollment, course=course):
+            enrollment.refresh_from_db()
+            return course_page_state(request, course, lessons=lessons)
         blockers = course_blockers(enrollment=enrollment, course=course)
         state["completion_blocker"] = " ".join(blockers)
     return state

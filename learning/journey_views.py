@@ -148,7 +148,11 @@ def certificate_verify(request, code: str):
 @require_GET
 def certificate_pdf(request, code: str):
     certificate = journey_selectors.certificate_for_code(code)
-    if certificate is None or certificate.learner_id != request.user.pk:
+    if (
+        certificate is None
+        or certificate.learner_id != request.user.pk
+        or certificate.revoked_at is not None
+    ):
         raise Http404
     verify_url = request.build_absolute_uri(
         reverse("learning:certificate_verify", args=[certificate.code])

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, F, Q, QuerySet, Subquery, Sum
+from django.utils import timezone
+
+from assessments.models import Competency, CompetencyLevel
 
 from . import policy
 from .models import (
@@ -250,3 +253,44 @@ def study_hour_entries(*, user, year: int) -> QuerySet:
     return StudyHourEntry.objects.filter(learner_id=user.pk, year=year).order_by(
         "-earned_at", "-pk"
     )
+
+
+@dataclass(frozen=True)
+class TargetGap:
+    competency: Competency
+    level: int
+    target: int
+
+
+@dataclass(frozen=True)
+class TargetSummary:
+    targets: int
+    targets_met: int
+    below: list[TargetGap]
+
+
+def target_summary(*, user, profile: LearnerProfile) -> TargetSummary:
+    """How many of the position's competency targets the person meets, and the gaps
+    (biggest first). Three queries; reads current levels only, so a level whose
+    evidence expired within the last hour (before the hourly recompute) counts as 0
+    here, never as met."""
+    targets = targets_for_profile(profile)
+    if not targets:
+        return TargetSummary(0, 0, [])
+    now = timezone.now()
+    levels = dict(
+        CompetencyLevel.objects.filter(learner=user, competency_id__in=list(targets))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+        .values_list("competency_id", "level")
+    )
+    short = {cid: t for cid, t in targets.items() if levels.get(cid, 0) < t}
+    competencies = Competency.objects.in_bulk(list(short))
+    below = sorted(
+        (
+            TargetGap(competencies[cid], levels.get(cid, 0), target)
+            for cid, target in short.items()
+            if cid in competencies
+        ),
+        key=lambda gap: (gap.level - gap.target, gap.competency.code),
+    )
+    return TargetSummary(len(targets), len(targets) - len(short), below)

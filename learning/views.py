@@ -33,11 +33,9 @@ def me(request):
         "courses": journey_selectors.my_courses(request.user),
     }
     if profile is not None:
-        rows = selectors.competency_rows(
-            competency_profile_for(learner=request.user),
-            selectors.targets_for_profile(profile),
+        context["competency_summary"] = selectors.target_summary(
+            user=request.user, profile=profile
         )
-        context["competency_summary"] = selectors.competency_summary(rows)
     return render(request, "learning/me.html", context)
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -95,7 +96,19 @@ def course_enroll(
             )
     except IntegrityError:  # a concurrent click won the race
         return enrollment_for(learner=learner, course_key=course.translation_key), False
+    course_completion_refresh(enrollment=enrollment, course=course)
     return enrollment, True
+
+
+def course_completion_refresh(
+    *, enrollment: Enrollment, course: CoursePage
+) -> Certificate | None:
+    """Re-check an open enrollment whose blockers may have gone away without the
+    learner acting (a lesson unpublished or made optional, a quiz passed before
+    enrolling)."""
+    if enrollment.status != Enrollment.Status.ACTIVE or not course.live:
+        return None
+    return course_completion_check(enrollment=enrollment, course=course)
 
 
 def _progress_row(enrollment: Enrollment, lesson: LessonPage) -> LessonProgress:
@@ -129,10 +142,11 @@ def lesson_heartbeat(
     seconds: object,
     now: datetime.datetime | None = None,
 ) -> LessonProgress:
-    """Add active reading time reported by the lesson page. The claim is capped by
-    HEARTBEAT_MAX_SECONDS and by the time since the learner last opened the lesson or
-    sent a beat, so forged, replayed or parallel beats add nothing real time did
-    not allow."""
+    """Add active reading time reported by an open lesson page. A beat credits at
+    most HEARTBEAT_MAX_SECONDS, and never more than the time since the learner last
+    opened this lesson or sent any beat for this course: forged, replayed or
+    parallel beats (several lessons at once) add nothing real time did not allow.
+    A beat for a lesson the learner has not opened is refused."""
     try:
         claimed = int(str(seconds))
     except (TypeError, ValueError):
@@ -143,24 +157,40 @@ def lesson_heartbeat(
         raise ValidationError(_("Active time cannot be negative."))
     course = lesson.get_parent().specific
     enrollment = _require_enrollment(learner, course)
+    _require_live(course)
     now = now or timezone.now()
     with transaction.atomic():
-        row = _progress_row(enrollment, lesson)
-        row = LessonProgress.objects.select_for_update().get(pk=row.pk)
-        if row.last_seen_at is None:
-            elapsed = 0
-        else:
-            elapsed = max(int((now - row.last_seen_at).total_seconds()), 0)
-        credit = min(claimed, HEARTBEAT_MAX_SECONDS, elapsed)
-        # Claim the interval (without row locks on SQLite, the filter on the old
-        # timestamp is what stops a parallel beat from counting it twice).
-        updated = LessonProgress.objects.filter(
-            pk=row.pk, last_seen_at=row.last_seen_at
-        ).update(last_seen_at=now, active_seconds=row.active_seconds + credit)
-        if updated:
-            row.last_seen_at, row.active_seconds = now, row.active_seconds + credit
-        Enrollment.objects.filter(pk=enrollment.pk).update(last_activity_at=now)
+        row = (
+            LessonProgress.objects.select_for_update()
+            .filter(enrollment=enrollment, lesson_key=lesson.translation_key)
+            .first()
+        )
+        if row is None or row.last_seen_at is None:
+            raise ValidationError(_("Open the lesson before reporting reading time."))
+        locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        elapsed = now - row.last_seen_at
+        if locked.last_activity_at is not None and locked.last_activity_at <= now:
+            elapsed = min(elapsed, now - locked.last_activity_at)
+        credit = max(
+            min(claimed, HEARTBEAT_MAX_SECONDS, int(elapsed.total_seconds())), 0
+        )
+        # Claim the interval on the enrollment: without row locks (SQLite) the filter
+        # on the old timestamp is what stops a parallel beat from counting it twice.
+        claimed_interval = Enrollment.objects.filter(
+            pk=locked.pk, last_activity_at=locked.last_activity_at
+        ).update(last_activity_at=now)
+        if not claimed_interval:
+            credit = 0
+        LessonProgress.objects.filter(pk=row.pk).update(
+            last_seen_at=now, active_seconds=F("active_seconds") + credit
+        )
+        row.refresh_from_db(fields=["last_seen_at", "active_seconds"])
     return row
+
+
+def _require_live(course: CoursePage) -> None:
+    if not course.live:
+        raise ValidationError(_("This course is not published."))
 
 
 def passed_quiz_ids(*, learner, quiz_ids) -> set[int]:
@@ -184,6 +214,7 @@ def lesson_complete(
     Completing it again changes nothing. May complete the course."""
     course = lesson.get_parent().specific
     enrollment = _require_enrollment(learner, course)
+    _require_live(course)
     now = now or timezone.now()
     with transaction.atomic():
         row = _progress_row(enrollment, lesson)

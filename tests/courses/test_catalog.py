@@ -33,10 +33,14 @@ def titles(response) -> list[str]:
     return [row["course"].title for row in response.context["rows"]]
 
 
-def test_segmentation_makes_two_character_words_findable():
-    assert segment("电子证照") == " 电子 子证 证照 "
-    assert query_terms("证照 MFA") == "证照 MFA"
-    assert segment("<p>OA系统</p>").split() == ["OA", "系统"]
+def test_segmentation_makes_chinese_words_findable():
+    assert segment("电子证照") == " 电 子 证 照 电子 子证 证照 "
+    assert query_terms("电子证照") == "电子 子证 证照"
+    assert query_terms("证 MFA") == "证 MFA"
+    assert segment("<p>OA系统</p>").split() == ["OA", "系", "统", "系统"]
+    # Search-engine syntax is not passed through.
+    assert query_terms('"钓鱼" OR (a*) -b') == "钓鱼 OR a b"
+    assert query_terms('"*') == ""
 
 
 def test_the_catalog_serves_the_visitors_language(tree, client):
@@ -122,14 +126,28 @@ def test_required_for_me_follows_the_competency_gap(tree, learner, client):
     assert response.context["rows"][0]["required"]
 
 
-def test_catalog_query_budget_does_not_grow_with_courses(tree, learner, client):
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize(
+    "params", [{}, {"q": "证照"}, {"q": "checking"}, {"required": "1"}]
+)
+def test_catalog_query_budget_does_not_grow_with_courses(
+    tree, learner, client, language, params
+):
+    profile = learner.learner_profile
+    CompetencyTarget.objects.create(
+        position=profile.position, competency=tree.framework.c1, required_level=3
+    )
     client.force_login(learner)
     journey.course_enroll(learner=learner, course=tree.course)
-    client.get("/courses/", HTTP_ACCEPT_LANGUAGE="zh-hans")  # warm caches
-    with CaptureQueriesContext(connection) as few:
-        assert (
-            client.get("/courses/", HTTP_ACCEPT_LANGUAGE="zh-hans").status_code == 200
-        )
+
+    def measured():
+        client.get("/courses/", params, HTTP_ACCEPT_LANGUAGE=language)  # warm caches
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/courses/", params, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        return response, queries
+
+    response, few = measured()
     for number in range(6):
         course_in(
             tree.index_zh,
@@ -138,12 +156,24 @@ def test_catalog_query_budget_does_not_grow_with_courses(tree, learner, client):
             topic=tree.topic,
             fw=tree.framework,
         )
-    client.get("/courses/", HTTP_ACCEPT_LANGUAGE="zh-hans")
-    with CaptureQueriesContext(connection) as many:
-        response = client.get("/courses/", HTTP_ACCEPT_LANGUAGE="zh-hans")
-    assert len(response.context["rows"]) == 7
+    response, many = measured()
+    if not params and language == "zh-hans":
+        assert len(response.context["rows"]) == 7
     assert len(few) <= BUDGET, [q["sql"] for q in few.captured_queries]
     assert len(many) == len(few)
+
+
+def test_search_syntax_in_a_query_finds_nothing_rather_than_failing(tree, client):
+    for query in ['"', 'a"b', "*", "(证照", "证照)", "NEAR(", "-"]:
+        response = client.get("/courses/", {"q": query}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert response.status_code == 200, query
+    response = client.get("/courses/", {"q": '"证照"'}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert titles(response) == ["一次办好"]
+
+
+def test_a_single_chinese_character_finds_courses(tree, client):
+    response = client.get("/courses/", {"q": "照"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert titles(response) == ["一次办好"]
 
 
 def test_lesson_page_query_budget(tree, learner, client):

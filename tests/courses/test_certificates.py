@@ -98,3 +98,30 @@ def test_me_lists_progress_and_certificates(completed, client):
     page = response.content.decode()
     assert reverse("learning:certificate_verify", args=[certificate.code]) in page
     assert "2.5" in page  # the hours this year
+
+
+def test_me_summarises_targets_cheaply(completed, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from learning.models import CompetencyTarget
+    from tests.factories import PositionFactory
+
+    tree, learner, _certificate = completed
+    profile = learner.learner_profile
+    profile.position = PositionFactory()
+    profile.save()
+    for competency, level in ((tree.framework.c1, 2), (tree.framework.c3, 3)):
+        CompetencyTarget.objects.create(
+            position=profile.position, competency=competency, required_level=level
+        )
+    client.force_login(learner)
+    client.get("/me/")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/me/")
+    summary = response.context["competency_summary"]
+    assert (summary.targets, summary.targets_met) == (2, 1)  # c1 from the course
+    assert [(gap.competency.code, gap.level, gap.target) for gap in summary.below] == [
+        ("T-1.3", 0, 3)
+    ]
+    assert len(queries) <= 20

@@ -134,6 +134,54 @@ def test_heartbeats_are_capped_by_real_time(tree, learner):
     assert row.active_seconds == 10 + journey.HEARTBEAT_MAX_SECONDS
 
 
+def test_beats_for_several_lessons_at_once_share_real_time(tree, learner):
+    enrollment, _ = journey.course_enroll(learner=learner, course=tree.course)
+    for lesson in (tree.reading, tree.quiz_lesson):
+        journey.lesson_open(enrollment=enrollment, lesson=lesson, now=NOON)
+    for beat in range(1, 5):
+        moment = NOON + datetime.timedelta(seconds=30 * beat)
+        for lesson in (tree.reading, tree.quiz_lesson):
+            journey.lesson_heartbeat(
+                learner=learner, lesson=lesson, seconds=30, now=moment
+            )
+    total = sum(LessonProgress.objects.values_list("active_seconds", flat=True))
+    assert total <= 120  # two minutes passed, whatever the number of tabs
+
+
+def test_a_beat_for_a_lesson_never_opened_is_refused(tree, learner):
+    journey.course_enroll(learner=learner, course=tree.course)
+    with pytest.raises(ValidationError):
+        journey.lesson_heartbeat(learner=learner, lesson=tree.reading, seconds=30)
+    assert not LessonProgress.objects.filter(active_seconds__gt=0).exists()
+
+
+def test_an_unpublished_course_records_no_progress(tree, learner):
+    enrollment, _ = journey.course_enroll(learner=learner, course=tree.course)
+    journey.lesson_open(enrollment=enrollment, lesson=tree.reading, now=NOON)
+    tree.course.unpublish()
+    tree.reading.refresh_from_db()
+    with pytest.raises(ValidationError):
+        journey.lesson_heartbeat(
+            learner=learner,
+            lesson=tree.reading,
+            seconds=30,
+            now=NOON + datetime.timedelta(seconds=30),
+        )
+
+
+def test_a_course_whose_last_open_lesson_is_withdrawn_completes_on_the_next_visit(
+    tree, learner, client, django_capture_on_commit_callbacks
+):
+    journey.course_enroll(learner=learner, course=tree.course)
+    with django_capture_on_commit_callbacks(execute=True):
+        pass_quiz(tree.quiz, learner)
+    tree.reading.unpublish()  # the editor withdraws the one lesson still open
+    client.force_login(learner)
+    response = client.get(tree.course.url)
+    assert response.context["certificate"] is not None
+    assert Enrollment.objects.get(learner=learner).status == Enrollment.Status.COMPLETED
+
+
 @pytest.mark.parametrize("seconds", [-5, "abc", None, "1e9x"])
 def test_malformed_heartbeats_are_refused(tree, learner, seconds):
     journey.course_enroll(learner=learner, course=tree.course)
