@@ -32,6 +32,22 @@ SHOTS = [
     ("competencies-learner.png", "learner", "/me/competencies/", 1100, "zh-CN"),
     ("team-member-leader-phone.png", "leader", "/team/", 360, "zh-CN"),
     ("quiz-overview.png", "learner", "/quizzes/QZ-EGOV-POST/", 1100, "zh-CN"),
+    ("catalog-learner.png", "learner", "/courses/", 1100, "zh-CN"),
+    ("course-learner.png", "learner", "/courses/security-awareness/", 1100, "zh-CN"),
+    (
+        "lesson-phone.png",
+        "learner",
+        "/courses/security-awareness/phishing-social-engineering/",
+        360,
+        "zh-CN",
+    ),
+    (
+        "course-completed-en.png",
+        "learner",
+        "/courses/service-oriented-administration/",
+        1100,
+        "en-GB",
+    ),
     # Starts (or resumes) an attempt at the data literacy quiz, then shows it.
     (
         "quiz-attempt-phone.png",
@@ -63,6 +79,11 @@ def main() -> None:
             context = browser.new_context(
                 viewport={"width": width, "height": 800}, locale=locale
             )
+            if locale.startswith("en"):
+                # A saved language choice would otherwise win over the browser's.
+                context.add_cookies(
+                    [{"name": "django_language", "value": "en", "url": base}]
+                )
             page = context.new_page()
             if user:
                 page.goto(f"{base}/accounts/login/")
