@@ -121,3 +121,21 @@ def test_scheduled_publishing_goes_live_when_the_task_runs():
         publish_scheduled.delay()
         publish_scheduled.delay()  # a second run changes nothing
     assert CoursePage.objects.get(pk=course.pk).summary == "下周一上线的新简介"
+
+
+def test_editors_manage_topics_in_the_back_office(client):
+    from courses.permissions import topic_permissions_ensure
+
+    topic_permissions_ensure()
+    editor = UserFactory()
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
+    assert client.get("/admin/snippets/courses/topic/").status_code == 200
+    response = client.post(
+        "/admin/snippets/courses/topic/add/",
+        {"code": "data", "name": "Data", "name_zh": "数据", "sort_order": "5"},
+    )
+    assert response.status_code == 302
+    from courses.models import Topic
+
+    assert Topic.objects.filter(code="data", name_zh="数据").exists()
