@@ -26,6 +26,7 @@ from .forms import (
     RoleScopeForm,
 )
 from .models import (
+    Certificate,
     CompetencyTarget,
     Department,
     LearnerProfile,
@@ -453,6 +454,48 @@ class OrganisationViewSetGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_organisation_viewsets():
     return OrganisationViewSetGroup()
+
+
+# Certificates: site admins look them up and withdraw one issued in error --------------
+
+
+class CertificatePermissionPolicy(ModelPermissionPolicy):
+    """Certificates are issued by course completion only and never deleted (the
+    verification page must keep answering); an admin may only withdraw one."""
+
+    def user_has_permission(self, user, action):
+        if action in ("add", "delete"):
+            return False
+        return super().user_has_permission(user, action)
+
+
+class CertificateViewSet(ModelViewSet):
+    model = Certificate
+    icon = "doc-full-inverse"
+    menu_label = _("Certificates")
+    menu_order = 310
+    add_to_admin_menu = True
+    form_fields = ["revoked_at"]
+    list_display = [
+        "code",
+        "learner_name",
+        "course_title_zh",
+        "issued_at",
+        "valid_until",
+        "revoked_at",
+    ]
+    search_fields = ["code", "learner_name", "course_title_zh", "course_title_en"]
+    list_filter = ["revoked_at"]
+    copy_view_enabled = False
+    inspect_view_enabled = True
+
+
+register_permission_policy(Certificate, CertificatePermissionPolicy(Certificate))
+
+
+@hooks.register("register_admin_viewset")
+def register_certificate_viewset():
+    return CertificateViewSet("certificates")
 
 
 # The learner's state on course pages (courses/ asks through these hooks) -----------

@@ -125,3 +125,29 @@ def test_me_summarises_targets_cheaply(completed, client):
         ("T-1.3", 0, 3)
     ]
     assert len(queries) <= 20
+
+
+def test_an_admin_withdraws_a_certificate_and_the_verify_page_says_so(
+    completed, client
+):
+    from tests.factories import UserFactory
+
+    _tree, learner, certificate = completed
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    listing = client.get("/admin/certificates/", {"q": certificate.code})
+    assert certificate.learner_name in listing.content.decode()
+    assert client.get("/admin/certificates/new/").status_code in (302, 403)
+    response = client.post(
+        f"/admin/certificates/edit/{certificate.pk}/",
+        {"revoked_at": "2026-11-20 10:00:00"},
+    )
+    assert response.status_code == 302
+    assert Certificate.objects.filter(pk=certificate.pk).exists()
+    client.logout()
+    verify = client.get(f"/certificates/{certificate.code}/")
+    assert verify.context["status"] == "revoked"
+    client.force_login(learner)
+    assert client.get(f"/certificates/{certificate.code}/pdf/").status_code == 404
+    # Learners do not reach the list at all.
+    assert client.get("/admin/certificates/").status_code in (302, 403)
