@@ -8,7 +8,9 @@ export DJANGO_SETTINGS_MODULE ?= cms.settings.base
 
 .PHONY: setup run test lint bench messages lock clean
 
-setup: $(VENV)/.installed node_modules/.installed .env messages ## set up (idempotent)
+H5P_PLAYER := courses/static/courses/vendor/h5p-standalone
+
+setup: $(VENV)/.installed node_modules/.installed $(H5P_PLAYER)/.copied .env messages ## set up (idempotent)
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +21,13 @@ node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --no-audit --no-fund --ignore-scripts --loglevel=error && touch $@; \
 	else echo "node/npm not found: skipping front-end packages (H5P player)"; fi
+
+# The H5P player is served from our own static files (never a CDN).
+$(H5P_PLAYER)/.copied: node_modules/.installed
+	@if [ -d node_modules/h5p-standalone/dist ]; then \
+		rm -rf $(H5P_PLAYER) && mkdir -p $(H5P_PLAYER) && \
+		cp -R node_modules/h5p-standalone/dist/. $(H5P_PLAYER)/ && touch $@; \
+	else echo "h5p-standalone not installed: lessons show H5P activities as unavailable"; fi
 
 # A development .env: DEBUG on and a random key. Production sets its own environment.
 .env:

@@ -24,6 +24,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("quizzes/", include("assessments.urls")),
     path("", include("learning.urls")),
+    path("", include("courses.urls")),
     path("", include("analytics.urls")),
 ]
 

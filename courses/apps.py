@@ -17,12 +17,14 @@ class CoursesConfig(AppConfig):
         from wagtail.signals import page_published, page_unpublished  # noqa: PLC0415
 
         from .catalog import catalog_filter_options_forget  # noqa: PLC0415
+        from .h5p.serving import used_package_ids_forget  # noqa: PLC0415
         from .models import Topic  # noqa: PLC0415
 
         post_migrate.connect(_grant_topic_permissions, sender=self)
         uid = "courses_catalog_options"
         for signal in (page_published, page_unpublished):
             signal.connect(catalog_filter_options_forget, dispatch_uid=uid)
+            signal.connect(used_package_ids_forget, dispatch_uid="courses_h5p_used")
         for signal in (post_save, post_delete):
             signal.connect(
                 catalog_filter_options_forget, sender=Topic, dispatch_uid=uid

@@ -1,11 +1,14 @@
 """The blocks a lesson is written in. Every block has an icon, a template and a
 preview value so that editors see each one in the block picker preview."""
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
+
+from assessments.models import Competency
 
 
 class HeadingBlock(blocks.StructBlock):
@@ -130,8 +133,80 @@ class QuizBlock(blocks.StructBlock):
         template = "courses/blocks/quiz.html"
 
 
+def competency_choices():
+    """Active competences (not areas) to align an activity to, by code."""
+    return [
+        (code, f"{code} {name}")
+        for code, name in Competency.objects.filter(
+            numchild=0, framework__is_active=True
+        ).values_list("code", "name")
+    ]
+
+
+class H5PBlock(blocks.StructBlock):
+    """An interactive H5P activity. Its results arrive as xAPI statements; a passed
+    result is evidence of the competency at the level set here."""
+
+    package = SnippetChooserBlock("courses.H5PPackage", label=_("H5P package"))
+    required = blocks.BooleanBlock(
+        label=_("required to complete the lesson"), required=False, default=True
+    )
+    pass_percent = blocks.IntegerBlock(
+        label=_("pass mark (%)"), min_value=0, max_value=100, default=60
+    )
+    competency = blocks.ChoiceBlock(
+        label=_("competency"), choices=competency_choices, required=False
+    )
+    level = blocks.IntegerBlock(
+        label=_("evidence level"),
+        min_value=1,
+        max_value=8,
+        required=False,
+        help_text=_("The level a passed result shows for the competency."),
+    )
+
+    class Meta:
+        icon = "pick"
+        label = _("H5P activity")
+        template = "courses/blocks/h5p.html"
+
+    def clean(self, value):
+        value = super().clean(value)
+        competency, level = value.get("competency"), value.get("level")
+        if bool(competency) != bool(level):
+            raise blocks.StructBlockValidationError(
+                block_errors={
+                    "level": ValidationError(
+                        _("Set both the competency and the level, or neither.")
+                    )
+                }
+            )
+        if competency:
+            found = (
+                Competency.objects.filter(code=competency)
+                .select_related("framework__scale")
+                .first()
+            )
+            if found is None:
+                raise blocks.StructBlockValidationError(
+                    block_errors={
+                        "competency": ValidationError(_("Unknown competency."))
+                    }
+                )
+            if level > found.framework.scale.max_level:
+                raise blocks.StructBlockValidationError(
+                    block_errors={
+                        "level": ValidationError(
+                            _("This competency's scale stops at level %(max)s.")
+                            % {"max": found.framework.scale.max_level}
+                        )
+                    }
+                )
+        return value
+
+
 class LessonStreamBlock(blocks.StreamBlock):
-    """The lesson body. The H5P activity block joins these (see the H5P issue)."""
+    """The lesson body."""
 
     heading = HeadingBlock()
     paragraph = ParagraphBlock()
@@ -140,3 +215,4 @@ class LessonStreamBlock(blocks.StreamBlock):
     document = DocumentBlock()
     callout = CalloutBlock()
     quiz = QuizBlock()
+    h5p = H5PBlock()

@@ -5,11 +5,14 @@ hooks so that this app never imports the one above it."""
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.templatetags.static import static
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import (
@@ -25,8 +28,11 @@ from wagtail.search import index
 from assessments.models import Quiz, localised
 
 from .blocks import LessonStreamBlock
+from .h5p.activities import ACTIVITY_PATH
 from .hooks import learner_context
 from .search import segment
+
+H5P_PLAYER_STATIC = "courses/vendor/h5p-standalone/"
 
 
 class Topic(models.Model):
@@ -317,6 +323,18 @@ class LessonPage(Page):
                 ids.append(int(value["quiz"]))
         return ids
 
+    @property
+    def required_h5p_block_ids(self) -> list[str]:
+        """The H5P activities (block ids) the learner must complete before the
+        lesson completes (read from the stored block data: no query)."""
+        return [
+            str(block.get("id"))
+            for block in self.body.raw_data
+            if block.get("type") == "h5p"
+            and (block.get("value") or {}).get("required")
+            and (block.get("value") or {}).get("package")
+        ]
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         # The course, the published lessons beside this one and this lesson's other
@@ -367,7 +385,39 @@ class LessonPage(Page):
         context.update(
             learner_context("lesson", request, self, course=course, lessons=siblings)
         )
+        if any(block.get("type") == "h5p" for block in self.body.raw_data):
+            context.update(h5p_player_context(request, self, context))
         return context
+
+
+def h5p_player_context(request, lesson: "LessonPage", context: dict) -> dict:
+    """What the lesson page's H5P player script needs (see h5p-player.js)."""
+    base = request.build_absolute_uri(ACTIVITY_PATH)
+    try:
+        frame_js = static(f"{H5P_PLAYER_STATIC}frame.bundle.js")
+        frame_css = static(f"{H5P_PLAYER_STATIC}styles/h5p.css")
+        main_js = static(f"{H5P_PLAYER_STATIC}main.bundle.js")
+    except ValueError:  # not collected: npm was not available at build time
+        frame_js = frame_css = main_js = ""
+    return {
+        "h5p_activity_base": base,
+        "h5p_main_js": main_js,
+        "h5p_config": {
+            "frameJs": frame_js,
+            "frameCss": frame_css,
+            "xapiUrl": "/xapi/statements",
+            "stateUrl": f"/h5p/state/{lesson.translation_key}/",
+            "activityBase": base,
+            "states": context.get("h5p_states", {}),
+            "labels": {
+                "saved": gettext("Your result is saved."),
+                "failed": gettext("Your result could not be saved. Try again."),
+                "unavailable": gettext(
+                    "This activity cannot be shown here. Ask the course editor."
+                ),
+            },
+        },
+    }
 
 
 LANGUAGE_LABELS = {"zh-hans": "阅读中文版", "en": "Read in English"}
@@ -406,3 +456,39 @@ def lesson_texts(raw_blocks) -> list[str]:
                 v for k, v in value.items() if isinstance(v, str) and k != "kind"
             )
     return texts
+
+
+class H5PPackage(models.Model):
+    """An uploaded H5P package, validated and extracted to its own folder in the "h5p"
+    storage (served only by the access-checked view). The same file uploaded again
+    (same checksum) is this package again."""
+
+    title = models.CharField(_("title"), max_length=255)
+    main_library = models.CharField(_("main library"), max_length=255)
+    libraries = models.JSONField(_("libraries"), default=list)
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    checksum = models.CharField(_("checksum (SHA-256)"), max_length=64, unique=True)
+    folder = models.CharField(_("folder"), max_length=255, unique=True)
+    file_count = models.PositiveIntegerField(_("files"), default=0)
+    total_bytes = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("H5P package")
+        verbose_name_plural = _("H5P packages")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def library_list(self) -> str:
+        return ", ".join(self.libraries)

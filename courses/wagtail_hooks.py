@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from .h5p import wagtail_admin  # noqa: F401 (registers the H5P package admin)
 from .models import Topic
 
 
@@ -20,3 +21,6 @@ class TopicViewSet(SnippetViewSet):
 
 
 register_snippet(TopicViewSet)
+
+
+

@@ -17,7 +17,13 @@ from courses.models import CourseCompetency, CoursePage, LessonPage
 
 from . import policy
 from .forms import CourseFeedbackForm
-from .models import Certificate, CourseFeedback, Enrollment, LessonProgress
+from .models import (
+    Certificate,
+    CourseFeedback,
+    Enrollment,
+    H5PActivityState,
+    LessonProgress,
+)
 from .selectors import targets_for_profile
 from .services.journey import (
     HEARTBEAT_SECONDS,
@@ -187,11 +193,20 @@ def lesson_page_state(request, lesson, *, course, lessons) -> dict:
     else:
         enrollment = row.enrollment
     row = lesson_open(enrollment=enrollment, lesson=lesson, row=row)
+    states = {}
+    if any(block.get("type") == "h5p" for block in lesson.body.raw_data):
+        states = dict(
+            H5PActivityState.objects.filter(
+                learner=user, lesson_key=lesson.translation_key
+            ).values_list("block_id", "state")
+        )
     return {
+        "h5p_states": states,
         "enrollment": enrollment,
         "lesson_done": row.completed_at is not None,
         "active_minutes": row.active_seconds // 60,
         "required_quizzes": lesson.required_quiz_ids,
+        "required_activities": lesson.required_h5p_block_ids,
         "heartbeat_url": reverse("learning:lesson_heartbeat", args=[lesson.pk]),
         "heartbeat_seconds": HEARTBEAT_SECONDS,
         "complete_url": reverse("learning:lesson_complete", args=[lesson.pk]),

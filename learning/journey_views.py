@@ -1,6 +1,8 @@
 """The learner's actions on courses (enroll, active time, complete a lesson, the
 survey) and certificates (the PDF for its holder, the public verification page)."""
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -165,3 +167,25 @@ def certificate_pdf(request, code: str):
         f'attachment; filename="certificate-{certificate.code}.pdf"'
     )
     return response
+
+
+@login_required
+@require_POST
+def h5p_state(request, lesson_key, block_id: str):
+    """The H5P player saves where the learner is (JSON: {"state": "…"})."""
+    try:
+        payload = json.loads(request.body or b"{}")
+    except ValueError:
+        return JsonResponse({"error": _("The request is not valid JSON.")}, status=400)
+    try:
+        journey.h5p_state_save(
+            learner=request.user,
+            lesson_key=lesson_key,
+            block_id=block_id,
+            state=payload.get("state") if isinstance(payload, dict) else None,
+        )
+    except PermissionDenied as error:
+        return JsonResponse({"error": str(error)}, status=403)
+    except ValidationError as error:
+        return JsonResponse({"error": _errors(error)}, status=400)
+    return JsonResponse({"saved": True})

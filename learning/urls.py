@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import journey_views, views
+from . import journey_views, views, xapi_views
 
 app_name = "learning"
 
 urlpatterns = [
     path("me/", views.me, name="me"),
+    path("xapi/statements", xapi_views.statements, name="xapi_statements"),
     path("me/competencies/", views.my_competencies, name="my_competencies"),
     path("me/competencies/self/", views.self_assessment, name="self_assessment"),
     path("team/", views.team, name="team"),
@@ -30,6 +31,11 @@ urlpatterns = [
         "learn/feedback/<str:code>/",
         journey_views.course_feedback,
         name="course_feedback",
+    ),
+    path(
+        "h5p/state/<uuid:lesson_key>/<str:block_id>/",
+        journey_views.h5p_state,
+        name="h5p_state",
     ),
     path(
         "certificates/<str:code>/",

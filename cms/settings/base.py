@@ -242,6 +242,15 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Extracted H5P packages: outside MEDIA_ROOT, so that only the access-checked
+    # view serves them (never a web server's public media folder).
+    "h5p": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.str("H5P_ROOT", default=str(BASE_DIR / "h5p-content")),
+            "base_url": None,
+        },
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -315,6 +324,13 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 # Platform settings -------------------------------------------------------------------
+
+# H5P uploads are code: limits on what an upload may unpack to (zip bombs).
+H5P_MAX_UPLOAD_BYTES = env.int("H5P_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024)
+H5P_MAX_TOTAL_BYTES = env.int("H5P_MAX_TOTAL_BYTES", default=300 * 1024 * 1024)
+H5P_MAX_FILES = env.int("H5P_MAX_FILES", default=5000)
+H5P_MAX_RATIO = env.int("H5P_MAX_RATIO", default=100)
+
 
 # Answers saved this long after a quiz's deadline still count (network delays).
 QUIZ_DEADLINE_GRACE_SECONDS = env.int("QUIZ_DEADLINE_GRACE_SECONDS", default=30)

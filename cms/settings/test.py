@@ -18,6 +18,8 @@ CELERY_TASK_ALWAYS_EAGER = True
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Each test run extracts H5P packages into a throw-away folder.
+    "h5p": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
 }
 WHITENOISE_USE_FINDERS = True
 SECURE_SSL_REDIRECT = False

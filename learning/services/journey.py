@@ -20,7 +20,14 @@ from assessments.models import Attempt, Evidence
 from assessments.services.evidence import evidence_record
 from courses.models import CoursePage, LessonPage
 
-from ..models import Certificate, CourseFeedback, Enrollment, LessonProgress
+from ..models import (
+    Certificate,
+    CourseFeedback,
+    Enrollment,
+    H5PActivityState,
+    H5PResult,
+    LessonProgress,
+)
 from .organisation import study_hours_earn
 
 # The page sends a beat about every HEARTBEAT_SECONDS of active time; one beat never
@@ -206,6 +213,40 @@ def passed_quiz_ids(*, learner, quiz_ids) -> set[int]:
     )
 
 
+def completed_activity_ids(*, learner, lesson: LessonPage) -> set[str]:
+    """The lesson's required H5P activities (block ids) the learner has done: passed,
+    for an activity with a pass mark; finished, for one without."""
+    pass_marks = {
+        str(block.get("id")): int((block.get("value") or {}).get("pass_percent") or 0)
+        for block in lesson.body.raw_data
+        if block.get("type") == "h5p"
+    }
+    required = [b for b in lesson.required_h5p_block_ids if b in pass_marks]
+    if not required:
+        return set()
+    rows = H5PResult.objects.filter(
+        learner=learner, lesson_key=lesson.translation_key, block_id__in=required
+    ).values_list("block_id", "completed_at", "passed_at")
+    return {
+        block_id
+        for block_id, completed_at, passed_at in rows
+        if (passed_at if pass_marks[block_id] else completed_at) is not None
+    }
+
+
+def lesson_activity_done(*, learner, lesson_id: int) -> LessonProgress | None:
+    """After an H5P result: complete the lesson (and maybe the course) when nothing
+    else in it is left to do. Quietly nothing when the learner is not enrolled or
+    something is still open."""
+    lesson = LessonPage.objects.live().filter(pk=lesson_id).first()
+    if lesson is None:
+        return None
+    try:
+        return lesson_complete(learner=learner, lesson=lesson)
+    except (PermissionDenied, ValidationError):
+        return None
+
+
 def lesson_complete(
     *, learner, lesson: LessonPage, now: datetime.datetime | None = None
 ) -> LessonProgress:
@@ -222,9 +263,16 @@ def lesson_complete(
         if row.completed_at is not None:
             return row
         required = lesson.required_quiz_ids
-        if required:
+        activities = lesson.required_h5p_block_ids
+        if required or activities:
             if passed_quiz_ids(learner=learner, quiz_ids=required) != set(required):
                 raise ValidationError(_("Pass the quiz in this lesson to complete it."))
+            if completed_activity_ids(learner=learner, lesson=lesson) != set(
+                activities
+            ):
+                raise ValidationError(
+                    _("Complete the activities in this lesson to complete it.")
+                )
             via = LessonProgress.Via.ACTIVITIES
         else:
             needed = lesson.minimum_active_minutes * 60
@@ -430,3 +478,27 @@ def feedback_record(
         },
     )
     return feedback
+
+
+H5P_STATE_MAX_CHARS = 64 * 1024
+
+
+def h5p_state_save(
+    *, learner, lesson_key, block_id: str, state: object
+) -> H5PActivityState:
+    """Keep where the learner is in an activity of a published lesson."""
+    if not isinstance(state, str) or not state or len(state) > H5P_STATE_MAX_CHARS:
+        raise ValidationError(_("The activity state is missing or too large."))
+    lesson = LessonPage.objects.live().filter(translation_key=lesson_key).first()
+    if lesson is None or not any(
+        block.get("type") == "h5p" and str(block.get("id")) == block_id
+        for block in lesson.body.raw_data
+    ):
+        raise PermissionDenied(_("There is no such activity."))
+    row, _created = H5PActivityState.objects.update_or_create(
+        learner=learner,
+        lesson_key=lesson.translation_key,
+        block_id=block_id,
+        defaults={"state": state},
+    )
+    return row

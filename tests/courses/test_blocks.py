@@ -62,4 +62,5 @@ def test_every_block_type_is_offered_to_editors():
         "document",
         "callout",
         "quiz",
+        "h5p",
     }

@@ -51,7 +51,8 @@ class Command(BaseCommand):
             + ", ".join(f"{key} {value}" for key, value in competence.items())
         )
         self.stdout.write(
-            f"Courses: +{course_counts.topics} topics, +{course_counts.pages} pages."
+            f"Courses: +{course_counts.topics} topics, +{course_counts.pages} pages, "
+            f"+{course_counts.activities} H5P activities."
         )
         self.stdout.write(
             f"History: +{past.targets} targets, +{past.attempts} quiz attempts, "

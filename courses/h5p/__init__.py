@@ -1,0 +1,2 @@
+"""H5P: packages (validation, extraction, serving), the lesson block and the
+activities learners play."""

@@ -1,0 +1,292 @@
+"""H5P in lessons: editors upload packages (safely), learners are served the files
+of activities in published lessons only, the player's statements become results,
+lesson completion and evidence, and the player's state is kept per learner."""
+
+import json
+import uuid
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.urls import reverse
+
+from assessments.models import Evidence
+from courses.h5p.activities import activities_for_iris, activity_iri
+from courses.h5p.civiccheck import civiccheck_package
+from courses.h5p.services import h5p_package_store
+from courses.models import H5PPackage, LessonPage
+from learning.models import H5PActivityState, H5PResult, LessonProgress
+from learning.services import journey
+from tests.factories import UserFactory
+from tests.h5p_builder import build_h5p
+
+from .builders import course_tree, publish
+
+pytestmark = pytest.mark.django_db
+
+BLOCK_ID = "5c0de5c0-de5c-4de5-8de5-c0de5c0de5c0"
+
+
+def civic(question="材料缺一份时怎么办？"):
+    return civiccheck_package(
+        title=question,
+        language="zh-hans",
+        question=question,
+        options=["一次性告知", "回去补齐再来"],
+        correct=0,
+    )
+
+
+def storage_files(prefix="packages"):
+    storage = storages["h5p"]
+    found = []
+
+    def walk(folder):
+        if not storage.exists(folder):
+            return
+        directories, files = storage.listdir(folder)
+        found.extend(f"{folder}/{name}" for name in files)
+        for name in directories:
+            walk(f"{folder}/{name}")
+
+    walk(prefix)
+    return found
+
+
+@pytest.fixture
+def package():
+    return h5p_package_store(upload=ContentFile(civic(), name="check.h5p"))[0]
+
+
+@pytest.fixture
+def tree(package):
+    tree = course_tree()
+    lesson = LessonPage.objects.get(pk=tree.reading.pk)
+    lesson.body = [
+        *lesson.body.raw_data,
+        {
+            "type": "h5p",
+            "id": BLOCK_ID,
+            "value": {
+                "package": package.pk,
+                "required": True,
+                "pass_percent": 100,
+                "competency": tree.framework.c3.code,
+                "level": 2,
+            },
+        },
+    ]
+    publish(lesson)
+    tree.reading = lesson
+    return tree
+
+
+def iri_of(tree) -> str:
+    return activity_iri(
+        base_url="http://testserver",
+        lesson_key=tree.reading.translation_key,
+        block_id=BLOCK_ID,
+    )
+
+
+def statement(tree, *, scaled=1.0, verb="answered", parent=False):
+    body = {
+        "id": str(uuid.uuid4()),
+        "actor": {"mbox": "mailto:someone@else.example"},
+        "verb": {"id": f"http://adlnet.gov/expapi/verbs/{verb}"},
+        "object": {"id": iri_of(tree), "objectType": "Activity"},
+        "result": {
+            "score": {"scaled": scaled, "raw": scaled, "min": 0, "max": 1},
+            "completion": True,
+            "success": scaled >= 1,
+        },
+    }
+    if parent:
+        body["context"] = {"contextActivities": {"parent": [{"id": iri_of(tree)}]}}
+    return body
+
+
+def post(client, body):
+    return client.post(
+        "/xapi/statements",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_X_EXPERIENCE_API_VERSION="1.0.3",
+    )
+
+
+# Upload ----------------------------------------------------------------------------
+
+
+def test_an_editor_uploads_a_package_and_the_same_file_again_reuses_it(client):
+    from django.contrib.auth.models import Group
+
+    editor = UserFactory()
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
+    upload = reverse("h5p_upload")
+    data = civic()
+    response = client.post(upload, {"upload": ContentFile(data, name="check.h5p")})
+    assert response.status_code == 302
+    package = H5PPackage.objects.get()
+    assert package.main_library == "H5P.CivicCheck-1.0"
+    assert package.libraries == ["H5P.CivicCheck-1.0"]
+    assert f"{package.folder}/h5p.json" in storage_files()
+    client.post(upload, {"upload": ContentFile(data, name="again.h5p")})
+    assert H5PPackage.objects.count() == 1
+    listing = client.get("/admin/snippets/courses/h5ppackage/")
+    assert "H5P.CivicCheck-1.0" in listing.content.decode()
+
+
+def test_a_refused_upload_says_why_and_leaves_nothing(client):
+    from django.contrib.auth.models import Group
+
+    editor = UserFactory()
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
+    before = storage_files()
+    evil = build_h5p(
+        {
+            "h5p.json": {
+                "title": "x",
+                "language": "en",
+                "mainLibrary": "H5P.CivicCheck",
+                "embedTypes": ["div"],
+                "preloadedDependencies": [
+                    {
+                        "machineName": "H5P.CivicCheck",
+                        "majorVersion": 1,
+                        "minorVersion": 0,
+                    }
+                ],
+            },
+            "content/content.json": {},
+            "content/run.js": "alert(1)",
+        }
+    )
+    response = client.post(
+        reverse("h5p_upload"), {"upload": ContentFile(evil, name="evil.h5p")}
+    )
+    assert response.status_code == 200
+    assert "content/run.js" in response.content.decode()
+    assert not H5PPackage.objects.exists()
+    assert storage_files() == before
+
+
+def test_learners_cannot_upload(client):
+    client.force_login(UserFactory())
+    response = client.post(
+        reverse("h5p_upload"), {"upload": ContentFile(civic(), name="c.h5p")}
+    )
+    assert response.status_code in (302, 403)
+    assert not H5PPackage.objects.exists()
+
+
+# Serving ----------------------------------------------------------------------------
+
+
+def test_files_are_served_only_for_published_lessons_to_signed_in_people(
+    client, package
+):
+    url = f"/h5p/{package.pk}/h5p.json"
+    assert client.get(url).status_code == 302  # sign in first
+    learner = UserFactory()
+    client.force_login(learner)
+    assert client.get(url).status_code == 404  # no published lesson uses it yet
+
+
+def test_served_files_carry_nosniff_and_a_strict_policy(client, tree, package):
+    client.force_login(UserFactory())
+    response = client.get(f"/h5p/{package.pk}/H5P.CivicCheck-1.0/civiccheck.js")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/javascript"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+    for path in (
+        "../../../etc/passwd",
+        "content/../h5p.json",
+        "H5P.CivicCheck-1.0/%2e%2e/h5p.json",
+        ".hidden",
+        "content//content.json",
+        "no-such-file.json",
+    ):
+        assert client.get(f"/h5p/{package.pk}/{path}").status_code == 404, path
+
+
+# Lesson, statements, results --------------------------------------------------------
+
+
+def test_the_lesson_page_carries_the_player_configuration(client, tree):
+    learner = UserFactory()
+    journey.course_enroll(learner=learner, course=tree.course)
+    client.force_login(learner)
+    response = client.get(tree.reading.url)
+    config = response.context["h5p_config"]
+    assert config["activityBase"] == "http://testserver/xapi/activities/h5p/"
+    page = response.content.decode()
+    assert f'data-h5p-iri="{iri_of(tree)}"' in page
+    assert 'id="h5p-config"' in page
+    assert activities_for_iris([iri_of(tree)])[iri_of(tree)].required
+
+
+def test_a_passed_activity_completes_the_lesson_and_writes_evidence(
+    client, tree, django_capture_on_commit_callbacks
+):
+    learner = UserFactory()
+    enrollment, _ = journey.course_enroll(learner=learner, course=tree.course)
+    progress = journey.lesson_open(enrollment=enrollment, lesson=tree.reading)
+    LessonProgress.objects.filter(pk=progress.pk).update(active_seconds=10_000)
+    client.force_login(learner)
+    # Sub-content statements and a failed answer do not complete anything.
+    assert post(client, statement(tree, parent=True)).status_code == 200
+    assert post(client, statement(tree, scaled=0.0)).status_code == 200
+    result = H5PResult.objects.get(learner=learner)
+    assert result.passed_at is None
+    assert not Evidence.objects.filter(learner=learner, kind="h5p").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, statement(tree, scaled=1.0)).status_code == 200
+    result.refresh_from_db()
+    assert result.passed_at is not None and result.best_scaled == 1
+    evidence = Evidence.objects.get(learner=learner, kind="h5p")
+    assert (evidence.competency_id, evidence.level) == (tree.framework.c3.pk, 2)
+    row = LessonProgress.objects.get(lesson_key=tree.reading.translation_key)
+    assert row.completed_at is not None
+
+
+def test_mark_complete_waits_for_the_required_activity(tree):
+    learner = UserFactory()
+    enrollment, _ = journey.course_enroll(learner=learner, course=tree.course)
+    progress = journey.lesson_open(enrollment=enrollment, lesson=tree.reading)
+    LessonProgress.objects.filter(pk=progress.pk).update(active_seconds=10_000)
+    with pytest.raises(Exception, match="activities"):
+        journey.lesson_complete(learner=learner, lesson=tree.reading)
+
+
+def test_statements_about_other_activities_are_refused(client, tree):
+    client.force_login(UserFactory())
+    body = statement(tree)
+    body["object"]["id"] = activity_iri(
+        base_url="http://testserver", lesson_key=uuid.uuid4(), block_id=BLOCK_ID
+    )
+    assert post(client, body).status_code == 403
+    tree.reading.unpublish()
+    assert post(client, statement(tree)).status_code == 403
+
+
+def test_the_players_state_is_kept_and_restored(client, tree):
+    learner = UserFactory()
+    journey.course_enroll(learner=learner, course=tree.course)
+    client.force_login(learner)
+    url = reverse("learning:h5p_state", args=[tree.reading.translation_key, BLOCK_ID])
+    assert client.post(url, "{bad", content_type="application/json").status_code == 400
+    too_big = json.dumps({"state": "x" * 70_000})
+    assert client.post(url, too_big, content_type="application/json").status_code == 400
+    other = reverse(
+        "learning:h5p_state", args=[tree.reading.translation_key, str(uuid.uuid4())]
+    )
+    state = json.dumps({"state": '{"answer": 1}'})
+    assert client.post(other, state, content_type="application/json").status_code == 403
+    assert client.post(url, state, content_type="application/json").status_code == 200
+    assert H5PActivityState.objects.get(learner=learner).state == '{"answer": 1}'
+    response = client.get(tree.reading.url)
+    assert response.context["h5p_config"]["states"] == {BLOCK_ID: '{"answer": 1}'}

@@ -1,0 +1,127 @@
+"""An H5P activity in a real browser: the learner opens a lesson, the h5p-standalone
+player (served from our static files, no network beyond the test server) shows the
+project's CivicCheck activity, the learner answers, and the server stores the
+statement, the result, the lesson's completion and the new evidence."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+
+from assessments.models import Evidence
+from courses.h5p.civiccheck import civiccheck_package
+from courses.h5p.services import h5p_package_store
+from courses.models import LessonPage
+from learning.models import H5PResult, LessonProgress, XAPIStatement
+from learning.services import journey
+from tests.courses.builders import course_tree, publish
+from tests.factories import PASSWORD, UserFactory
+
+from .test_quiz import assert_fits
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SHOTS_ENV = os.environ.get("E2E_SCREENSHOTS", "")
+PLAYER = (
+    Path(settings.BASE_DIR)
+    / "courses/static/courses/vendor/h5p-standalone/main.bundle.js"
+)
+BLOCK_ID = "0d15ea5e-0000-4000-8000-00000000c0de"
+
+
+@pytest.fixture
+def lesson_with_activity():
+    if not PLAYER.exists():
+        pytest.fail("The H5P player is not installed: run `make setup` (npm ci).")
+    tree = course_tree()
+    package, _new = h5p_package_store(
+        upload=ContentFile(
+            civiccheck_package(
+                title="受理材料",
+                language="zh-hans",
+                question="申请人缺少一份材料时，应当怎么做？",
+                options=["一次性告知需要补正的全部材料", "请申请人回去补齐后重新排队"],
+                correct=0,
+            ),
+            name="check.h5p",
+        )
+    )
+    lesson = LessonPage.objects.get(pk=tree.reading.pk)
+    lesson.body = [
+        *lesson.body.raw_data,
+        {
+            "type": "h5p",
+            "id": BLOCK_ID,
+            "value": {
+                "package": package.pk,
+                "required": True,
+                "pass_percent": 100,
+                "competency": tree.framework.c3.code,
+                "level": 2,
+            },
+        },
+    ]
+    publish(lesson)
+    return tree, lesson
+
+
+def test_learner_plays_an_h5p_activity_on_a_phone(
+    live_server, phone, lesson_with_activity, tmp_path
+):
+    shots = Path(SHOTS_ENV) if SHOTS_ENV else tmp_path
+    shots.mkdir(parents=True, exist_ok=True)
+    tree, lesson = lesson_with_activity
+    learner = UserFactory(username="h5p-learner")
+    enrollment, _ = journey.course_enroll(learner=learner, course=tree.course)
+    progress = journey.lesson_open(enrollment=enrollment, lesson=lesson)
+    LessonProgress.objects.filter(pk=progress.pk).update(active_seconds=600)
+    outside = []
+    phone.on(
+        "request",
+        lambda request: (
+            None
+            if request.url.startswith(live_server.url)
+            else outside.append(request.url)
+        ),
+    )
+
+    # Count the results the page has seen the server store (h5p-player.js).
+    phone.add_init_script(
+        "window.__results = 0;"
+        "document.addEventListener('h5p:result', () => { window.__results += 1; });"
+    )
+    phone.goto(f"{live_server.url}/accounts/login/")
+    phone.get_by_label("用户名或工号").fill(learner.username)
+    phone.get_by_label("密码").fill(PASSWORD)
+    phone.get_by_role("button", name="登录").click()
+    phone.wait_for_url(f"{live_server.url}/")
+    phone.goto(f"{live_server.url}{lesson.url}")
+
+    # h5p-standalone plays the activity in a same-origin frame.
+    activity = phone.frame_locator("iframe.h5p-iframe").locator(".h5p-civiccheck")
+    activity.wait_for(timeout=20_000)
+    # A wrong answer first: stored, not passed, the lesson stays open.
+    activity.get_by_label("请申请人回去补齐后重新排队").check()
+    activity.locator("button[type=submit]").click()
+    phone.wait_for_function("window.__results >= 1")
+    result = H5PResult.objects.get(learner=learner)
+    assert result.last_scaled == 0 and result.passed_at is None
+    assert LessonProgress.objects.get(pk=progress.pk).completed_at is None
+
+    activity.locator(".h5p-civiccheck-retry").click()
+    activity.get_by_label("一次性告知需要补正的全部材料").check()
+    activity.locator("button[type=submit]").click()
+    activity.locator(".h5p-civiccheck-right").wait_for()
+    phone.wait_for_function("window.__results >= 2")
+    result.refresh_from_db()
+    assert result.best_scaled == 1 and result.attempts == 2
+    assert XAPIStatement.objects.filter(learner=learner, is_final=True).count() == 2
+    statement = XAPIStatement.objects.filter(learner=learner).first()
+    assert statement.body["actor"]["account"]["name"] == learner.username
+    assert LessonProgress.objects.get(pk=progress.pk).completed_at is not None
+    evidence = Evidence.objects.get(learner=learner, kind="h5p")
+    assert (evidence.competency_id, evidence.level) == (tree.framework.c3.pk, 2)
+    assert_fits(phone)
+    phone.screenshot(path=str(shots / "h5p-activity-phone.png"), full_page=True)
+    assert outside == [], outside

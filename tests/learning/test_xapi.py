@@ -1,0 +1,619 @@
+"""The xAPI statement store at /xapi/statements and the H5P results built from it."""
+
+import datetime
+import json
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import Evidence
+from courses.h5p.activities import ActivityInfo
+from learning import xapi
+from learning.models import H5PResult, XAPIStatement
+from tests.assessments.quiz_factories import small_framework
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/xapi/statements"
+VERSION = {"HTTP_X_EXPERIENCE_API_VERSION": "1.0.3"}
+BASE = "http://testserver/xapi/activities/h5p"
+LESSON_KEY = uuid.UUID("11111111-1111-4111-8111-111111111111")
+ADL = "http://adlnet.gov/expapi/verbs/"
+
+
+def _iri(block: int) -> str:
+    return f"{BASE}/{LESSON_KEY}/{uuid.UUID(int=block)}"
+
+
+QUIZ = _iri(1)  # required, pass at 60 %
+OPTIONAL = _iri(2)  # not required, pass at 80 %
+UNKNOWN = _iri(99)
+
+
+def _activity(iri: str, **overrides) -> ActivityInfo:
+    values = {
+        "iri": iri,
+        "lesson_id": 42,
+        "lesson_key": LESSON_KEY,
+        "block_id": iri.rsplit("/", 1)[1],
+        "package_id": 7,
+        "required": False,
+        "pass_percent": 60,
+        "competency_id": None,
+        "level": None,
+    }
+    values.update(overrides)
+    return ActivityInfo(**values)
+
+
+@pytest.fixture
+def activities(monkeypatch):
+    """The activities the store knows; tests may add or change entries."""
+    known = {
+        QUIZ: _activity(QUIZ, required=True),
+        OPTIONAL: _activity(OPTIONAL, pass_percent=80),
+    }
+    monkeypatch.setattr(
+        xapi,
+        "activities_for_iris",
+        lambda iris: {iri: known[iri] for iri in iris if iri in known},
+    )
+    return known
+
+
+@pytest.fixture
+def notified(monkeypatch):
+    calls = []
+    monkeypatch.setattr(
+        xapi,
+        "notify_lesson_activity",
+        lambda *, learner, lesson_id: calls.append((learner.pk, lesson_id)),
+    )
+    return calls
+
+
+@pytest.fixture
+def learner(client):
+    user = UserFactory(first_name="Li Wei", last_name="")
+    client.force_login(user)
+    return user
+
+
+def statement(verb="answered", activity=QUIZ, **extra) -> dict:
+    body = {
+        "actor": {"objectType": "Agent", "mbox": "mailto:someone@example.org"},
+        "verb": {"id": ADL + verb, "display": {"en-US": verb}},
+        "object": {"objectType": "Activity", "id": activity},
+    }
+    body.update(extra)
+    return body
+
+
+def scored(scaled=None, verb="answered", activity=QUIZ, score=None, **extra) -> dict:
+    score = dict(score or {})
+    if scaled is not None:
+        score["scaled"] = scaled
+    return statement(
+        verb, activity, result={"score": score, "completion": True}, **extra
+    )
+
+
+def post(client, payload, **headers):
+    data = payload if isinstance(payload, str | bytes) else json.dumps(payload)
+    return client.post(
+        URL, data, content_type="application/json", **{**VERSION, **headers}
+    )
+
+
+def get(client, **params):
+    return client.get(URL, params, **VERSION)
+
+
+# Posting ------------------------------------------------------------------------------
+
+
+def test_url_name():
+    assert reverse("learning:xapi_statements") == URL
+
+
+def test_single_statement_is_stored_with_the_learner_as_actor(
+    client, learner, activities
+):
+    sent = statement(id="0b8c1b1e-7a4c-4a52-9b1e-2f3c4d5e6f70")
+    response = post(client, sent)
+
+    assert response.status_code == 200
+    assert response["X-Experience-API-Version"] == "1.0.3"
+    assert response.json() == ["0b8c1b1e-7a4c-4a52-9b1e-2f3c4d5e6f70"]
+    row = XAPIStatement.objects.get()
+    assert str(row.statement_id) == "0b8c1b1e-7a4c-4a52-9b1e-2f3c4d5e6f70"
+    assert row.learner == learner
+    assert row.verb == ADL + "answered" and row.activity_iri == QUIZ
+    assert row.body["actor"] == {
+        "objectType": "Agent",
+        "name": "Li Wei",
+        "account": {"homePage": "http://testserver", "name": learner.username},
+    }
+    assert "mbox" not in json.dumps(row.body)
+    assert row.body["verb"] == sent["verb"]
+    assert row.body["stored"] == row.stored.isoformat()
+    assert row.body["timestamp"]  # filled in when absent
+
+
+def test_list_of_statements_gets_ids_in_order(client, learner, activities):
+    given = str(uuid.uuid4())
+    response = post(
+        client,
+        [statement("attempted"), statement("interacted", id=given), statement()],
+    )
+
+    assert response.status_code == 200
+    ids = response.json()
+    assert len(ids) == 3 and ids[1] == given
+    assert all(uuid.UUID(value) for value in ids)
+    assert set(
+        str(s) for s in XAPIStatement.objects.values_list("statement_id", flat=True)
+    ) == set(ids)
+
+
+def test_timestamp_and_registration_are_kept(client, learner, activities):
+    registration = str(uuid.uuid4())
+    post(
+        client,
+        statement(
+            timestamp="2026-03-01T08:30:00Z",
+            context={"registration": registration},
+        ),
+    )
+
+    row = XAPIStatement.objects.get()
+    assert row.timestamp == datetime.datetime(2026, 3, 1, 8, 30, tzinfo=datetime.UTC)
+    assert str(row.registration) == registration
+    assert row.body["timestamp"] == "2026-03-01T08:30:00Z"
+
+
+@pytest.mark.parametrize("header", [None, "0.95", "2.0.0", ""])
+def test_version_header_is_required(client, learner, activities, header):
+    headers = {} if header is None else {"HTTP_X_EXPERIENCE_API_VERSION": header}
+    response = client.post(
+        URL, json.dumps(statement()), content_type="application/json", **headers
+    )
+
+    assert response.status_code == 400
+    assert response["X-Experience-API-Version"] == "1.0.3"
+    assert "X-Experience-API-Version" in response.json()["error"]
+    assert not XAPIStatement.objects.exists()
+
+
+def test_anonymous_gets_401_json(client, activities):
+    response = post(client, statement())
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]
+    assert get(client).status_code == 401
+
+
+def test_csrf_token_in_header_is_accepted(activities):
+    user = UserFactory()
+    browser = Client(enforce_csrf_checks=True)
+    browser.get("/accounts/login/")  # the sign-in form sets the CSRF cookie
+    browser.force_login(user)
+
+    refused = post(browser, statement())
+    token = browser.cookies["csrftoken"].value
+    accepted = post(browser, statement(), HTTP_X_CSRFTOKEN=token)
+
+    assert refused.status_code == 403
+    assert accepted.status_code == 200
+    assert XAPIStatement.objects.count() == 1
+
+
+@pytest.mark.parametrize("payload", ["{not json", '{"verb": NaN}', b"\xff\xfe", ""])
+def test_bad_json_is_400_with_a_message(client, learner, activities, payload):
+    response = post(client, payload)
+
+    assert response.status_code == 400
+    assert "JSON" in response.json()["error"]
+
+
+def test_other_content_type_is_400(client, learner, activities):
+    response = client.post(
+        URL, json.dumps(statement()), content_type="text/plain", **VERSION
+    )
+
+    assert response.status_code == 400
+
+
+def test_body_over_1_mb_is_413(client, learner, activities):
+    padding = "x" * (xapi.MAX_BODY_BYTES + 10)
+    response = post(client, statement(context={"extensions": {"urn:pad": padding}}))
+
+    assert response.status_code == 413
+    assert not XAPIStatement.objects.exists()
+
+
+def test_more_than_100_statements_is_413(client, learner, activities):
+    response = post(client, [statement() for _ in range(101)])
+
+    assert response.status_code == 413
+    assert not XAPIStatement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("broken", "field"),
+    [
+        ({"verb": None}, "verb"),
+        ({"verb": {"display": {"en-US": "did"}}}, "verb.id"),
+        ({"verb": {"id": "not an iri"}}, "verb.id"),
+        ({"object": {"objectType": "Activity"}}, "object.id"),
+        ({"object": {"objectType": "Agent", "id": QUIZ}}, "object.objectType"),
+        ({"id": "not-a-uuid"}, "id"),
+        ({"timestamp": "yesterday"}, "timestamp"),
+        ({"result": {"success": "yes"}}, "result.success"),
+        ({"result": {"duration": "10 minutes"}}, "result.duration"),
+        ({"context": {"registration": "nope"}}, "context.registration"),
+    ],
+)
+def test_invalid_statement_rejects_the_batch(
+    client, learner, activities, broken, field
+):
+    bad = {**statement(), **broken}
+    if broken.get("verb") is None and "verb" in broken:
+        del bad["verb"]
+    response = post(client, [statement(), bad])
+
+    assert response.status_code == 400
+    message = response.json()["error"]
+    assert "Statement 1" in message and field in message
+    assert not XAPIStatement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("score", "field"),
+    [
+        ({"scaled": 1.5}, "result.score.scaled"),
+        ({"scaled": -1.01}, "result.score.scaled"),
+        ({"raw": 11, "min": 0, "max": 10}, "result.score.raw"),
+        ({"raw": -1, "min": 0, "max": 10}, "result.score.raw"),
+        ({"raw": 5, "min": 10, "max": 10}, "result.score.min"),
+        ({"raw": 5, "min": 12, "max": 10}, "result.score.min"),
+        ({"raw": "5"}, "result.score.raw"),
+        ({"scaled": True}, "result.score.scaled"),
+        ({"max": [10]}, "result.score.max"),
+    ],
+)
+def test_score_out_of_bounds_is_400_and_nothing_stored(
+    client, learner, activities, score, field
+):
+    response = post(client, [scored(0.5), statement(result={"score": score})])
+
+    assert response.status_code == 400
+    message = response.json()["error"]
+    assert "Statement 1" in message and field in message
+    assert not XAPIStatement.objects.exists()
+    assert not H5PResult.objects.exists()
+
+
+def test_raw_without_bounds_is_allowed(client, learner, activities):
+    response = post(client, statement("attempted", result={"score": {"raw": 1234}}))
+
+    assert response.status_code == 200
+
+
+def test_unknown_activity_is_403_and_nothing_stored(client, learner, activities):
+    response = post(client, [statement(), statement(activity=UNKNOWN)])
+
+    assert response.status_code == 403
+    assert "Statement 1" in response.json()["error"]
+    assert not XAPIStatement.objects.exists()
+
+
+# Idempotency --------------------------------------------------------------------------
+
+
+def test_same_id_twice_is_stored_once(client, learner, activities):
+    sent = scored(0.9, id=str(uuid.uuid4()))
+
+    first = post(client, sent)
+    second = post(client, sent)
+    both = post(client, [sent, sent])
+
+    assert first.status_code == second.status_code == both.status_code == 200
+    assert second.json() == [sent["id"]]
+    assert XAPIStatement.objects.count() == 1
+    # A replay is not a second attempt.
+    assert H5PResult.objects.get().attempts == 1
+
+
+def test_replay_with_other_actor_is_the_same_statement(client, learner, activities):
+    sent = statement(id=str(uuid.uuid4()), timestamp="2026-03-01T08:30:00Z")
+    post(client, sent)
+    sent["actor"] = {"mbox": "mailto:other@example.org"}
+
+    assert post(client, sent).status_code == 200
+    assert XAPIStatement.objects.count() == 1
+
+
+def test_same_id_other_body_is_409_and_nothing_from_the_batch(
+    client, learner, activities
+):
+    statement_id = str(uuid.uuid4())
+    post(client, scored(0.5, id=statement_id))
+
+    response = post(client, [statement("attempted"), scored(0.9, id=statement_id)])
+
+    assert response.status_code == 409
+    assert "Statement 1" in response.json()["error"]
+    assert XAPIStatement.objects.count() == 1
+    assert XAPIStatement.objects.get().score_scaled == Decimal("0.5")
+
+
+def test_same_id_twice_in_one_batch_with_other_bodies_is_409(
+    client, learner, activities
+):
+    statement_id = str(uuid.uuid4())
+    response = post(
+        client, [scored(0.5, id=statement_id), scored(0.9, id=statement_id)]
+    )
+
+    assert response.status_code == 409
+    assert not XAPIStatement.objects.exists()
+
+
+def test_another_users_id_is_409(client, learner, activities):
+    sent = statement(id=str(uuid.uuid4()))
+    other = Client()
+    other.force_login(UserFactory())
+    assert post(other, sent).status_code == 200
+
+    response = post(client, [statement(), sent])
+
+    assert response.status_code == 409
+    assert XAPIStatement.objects.count() == 1
+    assert not XAPIStatement.objects.filter(learner=learner).exists()
+
+
+# Query budget -------------------------------------------------------------------------
+
+
+def test_batch_of_50_runs_a_bounded_number_of_queries(
+    client, learner, activities, notified, monkeypatch
+):
+    from django.contrib.auth import get_user_model
+
+    def lookup(iris):
+        # The real look-up is one query; stand in for it with one.
+        list(get_user_model().objects.filter(pk=0))
+        return {iri: activities[iri] for iri in iris if iri in activities}
+
+    monkeypatch.setattr(xapi, "activities_for_iris", lookup)
+    assert post(client, statement("attempted")).status_code == 200  # warm-up
+    batch = [
+        statement("attempted")
+        if n % 5
+        else scored(n / 100, activity=[QUIZ, OPTIONAL][n % 2])
+        for n in range(50)
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        response = post(client, batch)
+
+    assert response.status_code == 200
+    assert XAPIStatement.objects.count() == 51
+    assert H5PResult.objects.get(activity_iri=QUIZ).attempts == 5
+    print(f"POST of 50 statements: {len(queries)} queries")
+    assert len(queries) <= 10, [q["sql"] for q in queries]
+
+
+# Reading ------------------------------------------------------------------------------
+
+
+def _store_as(user, statements):
+    """Store directly through the service."""
+    return xapi.statements_store(
+        learner=user, payload=statements, base_url="http://testserver/"
+    )
+
+
+def test_get_returns_only_own_statements_newest_first(client, learner, activities):
+    _store_as(UserFactory(), [statement()])
+    first = _store_as(learner, [statement("attempted")])
+    second = _store_as(learner, [statement()])
+
+    response = get(client)
+
+    assert response.status_code == 200
+    assert response["X-Experience-API-Version"] == "1.0.3"
+    data = response.json()
+    assert [s["id"] for s in data["statements"]] == second + first
+    assert data["more"] == ""
+
+
+def test_get_filters(client, learner, activities):
+    old = _store_as(learner, [statement("attempted"), scored(0.5)])
+    XAPIStatement.objects.update(stored=timezone.now() - datetime.timedelta(hours=2))
+    new = _store_as(learner, [statement("attempted", activity=OPTIONAL)])
+    since = (timezone.now() - datetime.timedelta(hours=1)).isoformat()
+
+    def ids(**params):
+        return [s["id"] for s in get(client, **params).json()["statements"]]
+
+    assert ids(verb=ADL + "attempted") == new + old[:1]
+    assert ids(activity=QUIZ) == [old[1], old[0]]
+    assert ids(activity=OPTIONAL, verb=ADL + "answered") == []
+    assert ids(since=since) == new
+    assert ids(limit=1) == new
+    assert len(ids(limit=500)) == 3
+    assert get(client, since="soon").status_code == 400
+    assert get(client, limit="many").status_code == 400
+    assert get(client, cursor="!!").status_code == 400
+
+
+def test_paging_visits_every_statement_once(client, learner, activities):
+    stored = _store_as(learner, [statement("attempted") for _ in range(7)])
+    stored += _store_as(learner, [statement("interacted") for _ in range(4)])
+    _store_as(learner, [statement(activity=OPTIONAL)])
+    seen = []
+
+    response = get(client, limit=3, activity=QUIZ)
+    while True:
+        data = response.json()
+        assert len(data["statements"]) <= 3
+        seen += [s["id"] for s in data["statements"]]
+        if not data["more"]:
+            break
+        assert data["more"].startswith(URL + "?")
+        response = client.get(data["more"], **VERSION)
+
+    assert sorted(seen) == sorted(stored)
+    assert len(seen) == len(set(seen)) == 11
+
+
+def test_statement_id_lookup(client, learner, activities):
+    (own,) = _store_as(learner, [statement()])
+    (theirs,) = _store_as(UserFactory(), [statement()])
+
+    found = get(client, statementId=own)
+
+    assert found.status_code == 200 and found.json()["id"] == own
+    assert get(client, statementId=theirs).status_code == 404
+    assert get(client, statementId="nonsense").status_code == 404
+
+
+# Results ------------------------------------------------------------------------------
+
+
+def test_only_top_level_final_statements_count(client, learner, activities):
+    parent = {"contextActivities": {"parent": [{"id": QUIZ}]}}
+    post(
+        client,
+        [
+            statement("attempted"),
+            statement("interacted", result={"score": {"scaled": 1}}),
+            statement(
+                "answered",
+                activity=QUIZ + "?subContentId=abc",
+                result={"score": {"scaled": 1}},
+                context=parent,
+            ),
+        ],
+    )
+    assert not H5PResult.objects.exists()
+    assert not XAPIStatement.objects.filter(is_final=True).exists()
+
+    activities[QUIZ + "?subContentId=abc"] = _activity(QUIZ + "?subContentId=abc")
+    post(
+        client,
+        statement(
+            "answered",
+            activity=QUIZ + "?subContentId=abc",
+            result={"score": {"scaled": 1}},
+            context=parent,
+        ),
+    )
+    post(client, statement("completed"))
+
+    result = H5PResult.objects.get()
+    assert result.activity_iri == QUIZ and result.attempts == 1
+    assert XAPIStatement.objects.filter(is_final=True).count() == 1
+
+
+def test_best_and_last_scores(client, learner, activities):
+    post(
+        client,
+        [
+            scored(0.4, timestamp="2026-03-01T08:00:00Z"),
+            # Sent first, happened last: results follow the timestamps.
+            scored(score={"raw": 3, "max": 10}, timestamp="2026-03-01T10:00:00Z"),
+            scored(0.9, timestamp="2026-03-01T09:00:00Z"),
+        ][::-1],
+    )
+
+    result = H5PResult.objects.get(learner=learner)
+    assert result.attempts == 3
+    assert result.best_scaled == Decimal("0.9")
+    assert result.last_scaled == Decimal("0.3")
+    assert result.lesson_key == LESSON_KEY
+    assert result.block_id == str(uuid.UUID(int=1))
+    assert result.completed_at is not None and result.passed_at is not None
+
+
+def test_pass_at_threshold_writes_evidence_once(client, learner, activities, notified):
+    fw = small_framework()
+    activities[OPTIONAL] = _activity(
+        OPTIONAL, pass_percent=80, competency_id=fw.c1.pk, level=2
+    )
+
+    post(client, scored(0.79, activity=OPTIONAL))
+    result = H5PResult.objects.get()
+    assert result.completed_at is not None and result.passed_at is None
+    assert not Evidence.objects.filter(kind="h5p").exists()
+
+    post(client, scored(score={"raw": 8, "min": 0, "max": 10}, activity=OPTIONAL))
+    post(client, scored(1, activity=OPTIONAL))
+
+    result.refresh_from_db()
+    assert result.passed_at is not None and result.attempts == 3
+    evidence = Evidence.objects.get(kind="h5p")
+    assert evidence.learner == learner
+    assert evidence.competency == fw.c1 and evidence.level == 2
+    assert evidence.source_type == "h5p"
+    assert notified == []  # not a required activity
+
+
+def test_success_counts_when_there_is_no_score(client, learner, activities):
+    post(client, statement("completed", activity=OPTIONAL, result={"success": False}))
+    assert H5PResult.objects.get().passed_at is None
+
+    post(client, statement("passed", activity=OPTIONAL, result={"success": True}))
+    assert H5PResult.objects.get().passed_at is not None
+
+
+def test_completed_required_activity_notifies_the_lesson(
+    client, learner, activities, notified
+):
+    post(client, statement("attempted"))
+    assert notified == []
+
+    post(client, scored(0.2))  # completed, not passed
+    post(client, scored(0.7))  # passed
+    post(client, scored(0.8))  # nothing new
+
+    assert notified == [(learner.pk, 42), (learner.pk, 42)]
+
+
+def test_notify_calls_the_journey_hook_when_it_exists(monkeypatch, learner):
+    from learning.services import journey
+
+    calls = []
+    monkeypatch.setattr(
+        journey,
+        "lesson_activity_done",
+        lambda **kwargs: calls.append(kwargs),
+        raising=False,
+    )
+
+    xapi.notify_lesson_activity(learner=learner, lesson_id=5)
+
+    assert calls == [{"learner": learner, "lesson_id": 5}]
+
+
+def test_failure_in_results_stores_nothing(client, learner, activities, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("journey down")
+
+    monkeypatch.setattr(xapi, "notify_lesson_activity", broken)
+
+    with pytest.raises(RuntimeError):
+        post(client, [statement("attempted"), scored(0.9)])
+
+    assert not XAPIStatement.objects.exists()
+    assert not H5PResult.objects.exists()
