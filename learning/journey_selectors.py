@@ -22,6 +22,7 @@ from .models import (
     CourseFeedback,
     Enrollment,
     H5PActivityState,
+    H5PResult,
     LessonProgress,
 )
 from .selectors import targets_for_profile
@@ -305,3 +306,51 @@ def certificate_for_code(code: str) -> Certificate | None:
     if not _CODE_SHAPE.fullmatch(code):
         return None
     return Certificate.objects.filter(code=code).first()
+
+
+@dataclass
+class ActivityRow:
+    title: str
+    url: str | None
+    best_percent: int | None
+    last_percent: int | None
+    attempts: int
+    passed: bool
+
+
+def _percent(value) -> int | None:
+    return None if value is None else round(100 * float(value))
+
+
+def my_activity_results(user, *, limit: int = 10) -> list[ActivityRow]:
+    """/me/: the learner's latest H5P results, with the lesson they belong to in
+    the active language where it exists (two queries)."""
+    results = list(
+        H5PResult.objects.filter(learner=user).order_by("-updated_at")[:limit]
+    )
+    if not results:
+        return []
+    language = (get_language() or "").lower()
+    lessons: dict = {}
+    for lesson in (
+        LessonPage.objects.live()
+        .filter(translation_key__in={r.lesson_key for r in results})
+        .select_related("locale")
+    ):
+        chosen = lessons.get(lesson.translation_key)
+        if chosen is None or lesson.locale.language_code.lower() == language:
+            lessons[lesson.translation_key] = lesson
+    rows = []
+    for result in results:
+        lesson = lessons.get(result.lesson_key)
+        rows.append(
+            ActivityRow(
+                title=lesson.title if lesson else "—",
+                url=lesson.url if lesson else None,
+                best_percent=_percent(result.best_scaled),
+                last_percent=_percent(result.last_scaled),
+                attempts=result.attempts,
+                passed=result.passed_at is not None,
+            )
+        )
+    return rows

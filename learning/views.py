@@ -31,6 +31,7 @@ def me(request):
         ),
         "role_scopes": selectors.role_scope_list(request.user),
         "courses": journey_selectors.my_courses(request.user),
+        "activities": journey_selectors.my_activity_results(request.user),
     }
     if profile is not None:
         context["competency_summary"] = selectors.target_summary(

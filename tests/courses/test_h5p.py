@@ -290,3 +290,21 @@ def test_the_players_state_is_kept_and_restored(client, tree):
     assert H5PActivityState.objects.get(learner=learner).state == '{"answer": 1}'
     response = client.get(tree.reading.url)
     assert response.context["h5p_config"]["states"] == {BLOCK_ID: '{"answer": 1}'}
+
+
+def test_me_shows_the_activity_score(client, tree):
+    learner = UserFactory()
+    journey.course_enroll(learner=learner, course=tree.course)
+    client.force_login(learner)
+    post(client, statement(tree, scaled=0.0))
+    post(client, statement(tree, scaled=1.0))
+    response = client.get("/me/", HTTP_ACCEPT_LANGUAGE="en")
+    [row] = response.context["activities"]
+    assert (row.best_percent, row.last_percent, row.attempts, row.passed) == (
+        100,
+        100,
+        2,
+        True,
+    )
+    assert row.title == tree.reading_en.title  # the English version, in English
+    assert "best 100%, last 100%, 2 attempts" in response.content.decode()
