@@ -22,7 +22,8 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 URL = "/xapi/statements"
-VERSION = {"HTTP_X_EXPERIENCE_API_VERSION": "1.0.3"}
+# Messages are asserted in English (the site default is Chinese).
+VERSION = {"HTTP_X_EXPERIENCE_API_VERSION": "1.0.3", "HTTP_ACCEPT_LANGUAGE": "en"}
 BASE = "http://testserver/xapi/activities/h5p"
 LESSON_KEY = uuid.UUID("11111111-1111-4111-8111-111111111111")
 ADL = "http://adlnet.gov/expapi/verbs/"
