@@ -516,3 +516,6 @@ def _lesson_context(request, page, *, course, lessons, **kwargs):
     return journey_selectors.lesson_page_state(
         request, page, course=course, lessons=lessons
     )
+
+
+from . import roster_hooks  # noqa: E402,F401  (roster import screens)

@@ -8,6 +8,7 @@ SECRET_KEY and DEBUG=0; a production start without SECRET_KEY fails on purpose.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -181,7 +182,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "courses.publish_scheduled",
         "schedule": 60,
     },
+    # Mandatory curricula: the nightly sync (new cycles, movers the roster missed),
+    # then the morning reminders; a sweep re-sends e-mail a dead worker dropped.
+    "assignments-sync-nightly": {
+        "task": "learning.assignments_sync",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "assignments-remind-daily": {
+        "task": "learning.assignments_remind",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "notifications-email-sweep": {
+        "task": "learning.notifications_email_sweep",
+        "schedule": 10 * 60,
+    },
 }
+# Days before the due date on which learners are reminded (then on the day, then
+# weekly while overdue).
+ASSIGNMENT_REMINDER_DAYS = env.list(
+    "ASSIGNMENT_REMINDER_DAYS", cast=int, default=[7, 1]
+)
 
 # Authentication ----------------------------------------------------------------------
 

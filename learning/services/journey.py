@@ -28,6 +28,7 @@ from ..models import (
     H5PResult,
     LessonProgress,
 )
+from .curricula import assignments_on_course_event
 from .organisation import study_hours_earn
 
 # The page sends a beat about every HEARTBEAT_SECONDS of active time; one beat never
@@ -103,6 +104,7 @@ def course_enroll(
             )
     except IntegrityError:  # a concurrent click won the race
         return enrollment_for(learner=learner, course_key=course.translation_key), False
+    assignments_on_course_event(learner=learner, course_key=course.translation_key)
     course_completion_refresh(enrollment=enrollment, course=course)
     return enrollment, True
 
@@ -363,6 +365,10 @@ def course_completion_check(
             source_id=str(course.translation_key),
             source_label=course.title,
             earned_at=now,
+        )
+        # Mandatory curricula that include the course count it at once.
+        assignments_on_course_event(
+            learner=enrollment.learner, course_key=enrollment.course_key
         )
     return certificate
 

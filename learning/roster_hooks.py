@@ -1,0 +1,1 @@
+"""Back office for roster imports (registered from learning.wagtail_hooks)."""

@@ -1,0 +1,658 @@
+"""Mandatory curricula: HR's rules turned into one assignment per learner per cycle.
+
+`assignments_sync` is the one place that creates, renews, reopens, completes and
+closes assignments. It is idempotent (a second run writes nothing) and set-based, so
+the nightly run over a province stays a handful of queries per curriculum. It runs
+when a curriculum is activated or changed, when people join, move or leave, and
+nightly; course completion updates the learner's assignments in its own transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses.models import CoursePage
+
+from .. import policy
+from ..models import (
+    Assignment,
+    Certificate,
+    Curriculum,
+    CurriculumCourse,
+    Department,
+    Enrollment,
+    LearnerProfile,
+)
+
+BATCH = 2000
+
+
+@dataclass
+class SyncResult:
+    created: int = 0
+    renewed: int = 0
+    reopened: int = 0
+    closed: int = 0
+    completed: int = 0
+    expired: int = 0
+    updated: int = 0
+    curricula: list[int] = field(default_factory=list)
+
+    def __add__(self, other: SyncResult) -> SyncResult:
+        return SyncResult(
+            created=self.created + other.created,
+            renewed=self.renewed + other.renewed,
+            reopened=self.reopened + other.reopened,
+            closed=self.closed + other.closed,
+            completed=self.completed + other.completed,
+            expired=self.expired + other.expired,
+            updated=self.updated + other.updated,
+            curricula=self.curricula + other.curricula,
+        )
+
+    @property
+    def changed(self) -> int:
+        return (
+            self.created
+            + self.renewed
+            + self.reopened
+            + self.closed
+            + self.completed
+            + self.expired
+            + self.updated
+        )
+
+
+# Audience -----------------------------------------------------------------------------
+
+
+def _subtree_q(paths: Iterable[str], prefix: str = "department__") -> Q:
+    query = Q(pk__in=[])
+    for path in paths:
+        query |= Q(**{f"{prefix}path__startswith": path})
+    return query
+
+
+def curriculum_audience(curriculum: Curriculum) -> QuerySet:
+    """Active people the rules select: (any listed department, with or without its
+    subtree) AND (any listed position) AND (any listed rank), where an empty list
+    does not narrow, OR a named individual; minus excluded departments and people;
+    always inside the owning department's subtree. No rule at all selects nobody."""
+    department_paths = [d.path for d in curriculum.departments.all()]
+    exact_ids = [d.pk for d in curriculum.departments_exact.all()]
+    position_ids = [p.pk for p in curriculum.positions.all()]
+    rank_ids = [r.pk for r in curriculum.ranks.all()]
+    individual_ids = [p.pk for p in curriculum.individuals.all()]
+    people = LearnerProfile.objects.filter(
+        is_active=True,
+        department__path__startswith=curriculum.owner_department.path,
+    )
+    by_rules = None
+    if department_paths or exact_ids or position_ids or rank_ids:
+        by_rules = Q()
+        if department_paths or exact_ids:
+            by_rules &= _subtree_q(department_paths) | Q(department_id__in=exact_ids)
+        if position_ids:
+            by_rules &= Q(position_id__in=position_ids)
+        if rank_ids:
+            by_rules &= Q(rank_id__in=rank_ids)
+    selected = Q(pk__in=individual_ids)
+    if by_rules is not None:
+        selected |= by_rules
+    people = people.filter(selected)
+    excluded_paths = [d.path for d in curriculum.excluded_departments.all()]
+    if excluded_paths:
+        people = people.exclude(_subtree_q(excluded_paths))
+    excluded_ids = [p.pk for p in curriculum.excluded_people.all()]
+    if excluded_ids:
+        people = people.exclude(pk__in=excluded_ids)
+    return people
+
+
+# Dates --------------------------------------------------------------------------------
+
+
+def _start_of_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _due_date(
+    curriculum: Curriculum,
+    *,
+    cycle: int,
+    starts_on: datetime.date,
+    hire_date: datetime.date | None,
+) -> datetime.date:
+    """When a cycle is due. A fixed date moves on by the recurrence each cycle; a
+    fixed date already past when someone is assigned (a new hire) gives them the
+    curriculum's number of days instead. "After hire" counts from the hire date, or
+    from the assignment for staff hired before it existed."""
+    days = datetime.timedelta(days=curriculum.due_days)
+    kind = curriculum.due_kind
+    if kind == Curriculum.DueKind.FIXED and curriculum.due_date is not None:
+        due = curriculum.due_date + relativedelta(
+            months=curriculum.recurrence_months * (cycle - 1)
+        )
+        return due if due >= starts_on else starts_on + days
+    if kind == Curriculum.DueKind.AFTER_HIRE and hire_date is not None and cycle == 1:
+        due = hire_date + days
+        return due if due >= starts_on else starts_on + days
+    return starts_on + days
+
+
+def _cycle_fields(
+    curriculum: Curriculum,
+    *,
+    cycle: int,
+    starts_on: datetime.date,
+    opens_on: datetime.date,
+    hire_date: datetime.date | None,
+) -> dict:
+    months = curriculum.recurrence_months
+    due_on = _due_date(
+        curriculum, cycle=cycle, starts_on=starts_on, hire_date=hire_date
+    )
+    if cycle == 1:
+        # A completion still valid when the curriculum reaches the learner counts:
+        # within one recurrence period, or ever for a one-off curriculum.
+        counts_from = (
+            _start_of_day(opens_on - relativedelta(months=months)) if months else None
+        )
+    else:
+        counts_from = _start_of_day(opens_on)
+    return {
+        "cycle": cycle,
+        "starts_on": starts_on,
+        "expires_on": starts_on + relativedelta(months=months) if months else None,
+        "due_on": due_on,
+        "overdue_on": due_on + datetime.timedelta(days=curriculum.grace_days + 1),
+        "counts_from": counts_from,
+    }
+
+
+def _next_cycle_opens_on(
+    curriculum: Curriculum, latest: Assignment
+) -> datetime.date | None:
+    if not curriculum.recurrence_months or latest.expires_on is None:
+        return None
+    return latest.expires_on - datetime.timedelta(days=curriculum.renewal_window_days)
+
+
+# Completion ---------------------------------------------------------------------------
+
+
+def _required_count(curriculum: Curriculum, course_keys: list) -> int:
+    total = len(course_keys)
+    if curriculum.required_count and curriculum.required_count < total:
+        return curriculum.required_count
+    return total
+
+
+def _completion_index(course_keys: list, user_ids: Iterable[int] | None) -> dict:
+    """learner id → course key → sorted completion times (valid certificates)."""
+    rows = Certificate.objects.filter(
+        course_key__in=course_keys, revoked_at__isnull=True
+    )
+    if user_ids is not None:
+        rows = rows.filter(learner_id__in=list(user_ids))
+    index: dict = {}
+    for learner_id, key, issued_at in rows.values_list(
+        "learner_id", "course_key", "issued_at"
+    ):
+        index.setdefault(learner_id, {}).setdefault(key, []).append(issued_at)
+    return index
+
+
+def _started_index(course_keys: list, user_ids: Iterable[int] | None) -> dict:
+    """learner id → course key → when the learner enrolled."""
+    rows = Enrollment.objects.filter(course_key__in=course_keys)
+    if user_ids is not None:
+        rows = rows.filter(learner_id__in=list(user_ids))
+    index: dict = {}
+    for learner_id, key, enrolled_at in rows.values_list(
+        "learner_id", "course_key", "enrolled_at"
+    ):
+        index.setdefault(learner_id, {})[key] = enrolled_at
+    return index
+
+
+def _evaluate(
+    assignment: Assignment,
+    *,
+    course_keys: list,
+    required: int,
+    completions: dict,
+    started: dict,
+) -> bool:
+    """Bring an open assignment's progress up to date; True when something changed."""
+    since = assignment.counts_from
+    done_times = []
+    for key in course_keys:
+        times = [
+            t
+            for t in completions.get(assignment.learner_id, {}).get(key, ())
+            if since is None or t >= since
+        ]
+        if times:
+            done_times.append(min(times))
+    done_times.sort()
+    changed = False
+    if assignment.courses_done != len(done_times):
+        assignment.courses_done = len(done_times)
+        changed = True
+    if assignment.courses_required != required:
+        assignment.courses_required = required
+        changed = True
+    if assignment.started_at is None:
+        enrolled = [
+            t for t in started.get(assignment.learner_id, {}).values() if t is not None
+        ]
+        first = min(enrolled) if enrolled else (done_times[0] if done_times else None)
+        if first is not None:
+            assignment.started_at = max(first, since) if since else first
+            changed = True
+    if required and len(done_times) >= required:
+        assignment.state = Assignment.State.COMPLETED
+        assignment.completed_at = done_times[required - 1]
+        changed = True
+    return changed
+
+
+# The sync -----------------------------------------------------------------------------
+
+_UPDATE_FIELDS = [
+    "state",
+    "courses_done",
+    "courses_required",
+    "started_at",
+    "completed_at",
+    "closed_at",
+    "due_on",
+    "overdue_on",
+]
+
+
+def _sync_one(
+    curriculum: Curriculum,
+    *,
+    profile_ids: list[int] | None,
+    today: datetime.date,
+    now: datetime.datetime,
+) -> SyncResult:
+    result = SyncResult(curricula=[curriculum.pk])
+    existing = Assignment.objects.filter(curriculum=curriculum)
+    if profile_ids is not None:
+        existing = existing.filter(profile_id__in=profile_ids)
+    cycles: dict[int, list[Assignment]] = {}
+    for row in existing.only(
+        "id",
+        "profile_id",
+        "learner_id",
+        "cycle",
+        "state",
+        "starts_on",
+        "expires_on",
+        "due_on",
+        "overdue_on",
+        "counts_from",
+        "started_at",
+        "completed_at",
+        "closed_at",
+        "courses_done",
+        "courses_required",
+    ).order_by("profile_id", "cycle"):
+        cycles.setdefault(row.profile_id, []).append(row)
+    latest = {pid: rows[-1] for pid, rows in cycles.items()}
+
+    if curriculum.status == Curriculum.Status.ACTIVE:
+        audience = curriculum_audience(curriculum)
+        if profile_ids is not None:
+            audience = audience.filter(pk__in=profile_ids)
+        members = {
+            pk: (user_id, hire_date)
+            for pk, user_id, hire_date in audience.values_list(
+                "pk", "user_id", "hire_date"
+            )
+        }
+    else:
+        members = {}
+
+    course_keys = list(curriculum.items.values_list("course_key", flat=True))
+    required = _required_count(curriculum, course_keys)
+    to_create: list[Assignment] = []
+    to_update: dict[int, Assignment] = {}
+
+    for profile_id, (user_id, hire_date) in members.items():
+        current = latest.get(profile_id)
+        if current is None:
+            to_create.append(
+                Assignment(
+                    curriculum=curriculum,
+                    learner_id=user_id,
+                    profile_id=profile_id,
+                    assigned_at=now,
+                    courses_required=required,
+                    **_cycle_fields(
+                        curriculum,
+                        cycle=1,
+                        starts_on=today,
+                        opens_on=today,
+                        hire_date=hire_date,
+                    ),
+                )
+            )
+            continue
+        if current.state == Assignment.State.CLOSED and (
+            current.expires_on is None or current.expires_on > today
+        ):
+            current.state, current.closed_at = Assignment.State.OPEN, None
+            to_update[current.pk] = current
+            result.reopened += 1
+        opens_on = _next_cycle_opens_on(curriculum, current)
+        if opens_on is not None and today >= opens_on:
+            gap = current.expires_on + relativedelta(
+                months=curriculum.recurrence_months
+            )
+            starts_on = current.expires_on if today < gap else today
+            if current.state == Assignment.State.OPEN and current.pk in to_update:
+                to_update.pop(current.pk)
+                result.reopened -= 1
+            to_create.append(
+                Assignment(
+                    curriculum=curriculum,
+                    learner_id=user_id,
+                    profile_id=profile_id,
+                    assigned_at=now,
+                    courses_required=required,
+                    **_cycle_fields(
+                        curriculum,
+                        cycle=current.cycle + 1,
+                        starts_on=starts_on,
+                        opens_on=opens_on if today < gap else today,
+                        hire_date=hire_date,
+                    ),
+                )
+            )
+            result.renewed += 1
+
+    # Open cycles of people the rules no longer select close; their history stays.
+    for profile_id, rows in cycles.items():
+        if profile_id in members:
+            continue
+        for current in rows:
+            if current.state == Assignment.State.OPEN:
+                current.state, current.closed_at = Assignment.State.CLOSED, now
+                to_update[current.pk] = current
+                result.closed += 1
+
+    # An unfinished cycle that a newer one has replaced expires on its end date.
+    for rows in cycles.values():
+        for row in rows[:-1]:
+            if (
+                row.state == Assignment.State.OPEN
+                and row.expires_on is not None
+                and row.expires_on <= today
+            ):
+                row.state, row.closed_at = Assignment.State.EXPIRED, now
+                to_update[row.pk] = row
+                result.expired += 1
+
+    open_rows = [
+        a
+        for a in [row for rows in cycles.values() for row in rows] + to_create
+        if a.state == Assignment.State.OPEN and a.profile_id in members
+    ]
+    if open_rows:
+        user_ids = None if profile_ids is None else {a.learner_id for a in open_rows}
+        completions = _completion_index(course_keys, user_ids)
+        started = _started_index(course_keys, user_ids)
+        for assignment in open_rows:
+            was_open = assignment.state == Assignment.State.OPEN
+            changed = _evaluate(
+                assignment,
+                course_keys=course_keys,
+                required=required,
+                completions=completions,
+                started=started,
+            )
+            if changed and assignment.pk is not None:
+                if assignment.pk not in to_update:
+                    result.updated += 1
+                to_update[assignment.pk] = assignment
+            if was_open and assignment.state == Assignment.State.COMPLETED:
+                result.completed += 1
+    result.created = len(to_create) - result.renewed
+    with transaction.atomic():
+        Assignment.objects.bulk_create(to_create, batch_size=BATCH)
+        if to_update:
+            Assignment.objects.bulk_update(
+                list(to_update.values()), _UPDATE_FIELDS, batch_size=BATCH
+            )
+    return result
+
+
+def assignments_sync(
+    *,
+    curriculum_ids: Iterable[int] | None = None,
+    profile_ids: Iterable[int] | None = None,
+    today: datetime.date | None = None,
+) -> SyncResult:
+    """Make assignments match the curricula's rules: create the first cycle for people
+    newly selected, open the next cycle `renewal_window_days` before the current one
+    expires, reopen a cycle for someone selected again, complete cycles whose
+    courses are done, close open cycles of people no longer selected (moved, left,
+    excluded, curriculum archived). Limited to some curricula and/or some people when
+    given. Running it twice changes nothing the second time."""
+    now = timezone.now()
+    today = today or timezone.localdate()
+    curricula = Curriculum.objects.exclude(status=Curriculum.Status.DRAFT)
+    if curriculum_ids is not None:
+        curricula = curricula.filter(pk__in=list(curriculum_ids))
+    ids = None if profile_ids is None else list(profile_ids)
+    result = SyncResult()
+    for curriculum in curricula.select_related("owner_department"):
+        result = result + _sync_one(curriculum, profile_ids=ids, today=today, now=now)
+    return result
+
+
+def assignments_sync_after_roster(*, profile_ids: Iterable[int]) -> None:
+    """After people joined, moved, left or came back: sync their assignments in a
+    task once the change is committed (in-process in the embedded default)."""
+    ids = sorted(set(profile_ids))
+    if not ids:
+        return
+    from ..tasks.curricula import assignments_sync_task  # noqa: PLC0415 (task → service)
+
+    transaction.on_commit(lambda: assignments_sync_task.delay(profile_ids=ids))
+
+
+def assignments_on_course_event(*, learner, course_key) -> int:
+    """A learner enrolled in or completed a course: bring their open assignments that
+    include it up to date at once (inside the caller's transaction), so /me/ and the
+    compliance views never wait for the nightly run. Returns rows changed."""
+    open_rows = list(
+        Assignment.objects.filter(
+            learner=learner,
+            state=Assignment.State.OPEN,
+            curriculum__items__course_key=course_key,
+        )
+        .select_related("curriculum")
+        .distinct()
+    )
+    changed = []
+    for assignment in open_rows:
+        course_keys = list(
+            assignment.curriculum.items.values_list("course_key", flat=True)
+        )
+        completions = _completion_index(course_keys, [learner.pk])
+        started = _started_index(course_keys, [learner.pk])
+        if _evaluate(
+            assignment,
+            course_keys=course_keys,
+            required=_required_count(assignment.curriculum, course_keys),
+            completions=completions,
+            started=started,
+        ):
+            changed.append(assignment)
+    if changed:
+        Assignment.objects.bulk_update(changed, _UPDATE_FIELDS)
+    return len(changed)
+
+
+# Editing curricula --------------------------------------------------------------------
+
+
+def _audience_departments(curriculum: Curriculum) -> list[Department]:
+    return (
+        list(curriculum.departments.all())
+        + list(curriculum.departments_exact.all())
+        + list(curriculum.excluded_departments.all())
+    )
+
+
+def curriculum_check_scope(*, actor, curriculum: Curriculum) -> None:
+    """HR may build curricula only for audiences inside its own scope."""
+    if not policy.can_manage_department(actor, curriculum.owner_department):
+        raise PermissionDenied(
+            _("You may manage curricula only for departments you manage.")
+        )
+    outside = [
+        d.display_name
+        for d in _audience_departments(curriculum)
+        if not d.path.startswith(curriculum.owner_department.path)
+    ]
+    people = list(curriculum.individuals.all()) + list(curriculum.excluded_people.all())
+    outside += [
+        p.full_name
+        for p in people
+        if not p.department.path.startswith(curriculum.owner_department.path)
+    ]
+    if outside:
+        raise ValidationError(
+            _(
+                "These are outside the curriculum's department and cannot be in its "
+                "audience: %(names)s"
+            )
+            % {"names": ", ".join(outside)}
+        )
+
+
+def curriculum_validate(curriculum: Curriculum) -> None:
+    """Rules a curriculum must keep before it can be active."""
+    errors: dict[str, str] = {}
+    if curriculum.due_kind == Curriculum.DueKind.FIXED and not curriculum.due_date:
+        errors["due_date"] = _("Give the due date, or choose a number of days.")
+    if curriculum.due_kind != Curriculum.DueKind.FIXED and not curriculum.due_days:
+        errors["due_days"] = _("Give the number of days to complete it.")
+    if (
+        curriculum.recurrence_months
+        and curriculum.renewal_window_days >= curriculum.recurrence_months * 28
+    ):
+        errors["renewal_window_days"] = _(
+            "The next cycle must open less than one cycle before the current one "
+            "expires."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _courses_of(curriculum: Curriculum) -> list[CurriculumCourse]:
+    return list(curriculum.items.all())
+
+
+def curriculum_activate(*, actor, curriculum: Curriculum) -> SyncResult:
+    """Make a draft (or archived) curriculum active and assign it at once."""
+    curriculum_check_scope(actor=actor, curriculum=curriculum)
+    curriculum_validate(curriculum)
+    items = _courses_of(curriculum)
+    if not items:
+        raise ValidationError(_("Add at least one course before activating."))
+    if curriculum.required_count > len(items):
+        raise ValidationError(
+            _("The curriculum requires %(k)s courses but lists only %(n)s.")
+            % {"k": curriculum.required_count, "n": len(items)}
+        )
+    with transaction.atomic():
+        curriculum.status = Curriculum.Status.ACTIVE
+        curriculum.save(update_fields=["status", "updated_at"])
+        return assignments_sync(curriculum_ids=[curriculum.pk])
+
+
+def curriculum_archive(*, actor, curriculum: Curriculum) -> SyncResult:
+    """Stop a curriculum: open cycles close, completed ones stay as history."""
+    curriculum_check_scope(actor=actor, curriculum=curriculum)
+    with transaction.atomic():
+        curriculum.status = Curriculum.Status.ARCHIVED
+        curriculum.save(update_fields=["status", "updated_at"])
+        return assignments_sync(curriculum_ids=[curriculum.pk])
+
+
+def curriculum_changed(*, curriculum: Curriculum) -> None:
+    """After an edit of an active curriculum: re-sync it once the edit commits."""
+    if curriculum.status == Curriculum.Status.DRAFT:
+        return
+    from ..tasks.curricula import assignments_sync_task  # noqa: PLC0415
+
+    pk = curriculum.pk
+    transaction.on_commit(lambda: assignments_sync_task.delay(curriculum_ids=[pk]))
+
+
+def curriculum_courses_set(
+    *, curriculum: Curriculum, courses: list[CoursePage]
+) -> None:
+    """Replace the curriculum's ordered course list (each course once)."""
+    keys_seen = set()
+    with transaction.atomic():
+        curriculum.items.all().delete()
+        for order, course in enumerate(courses):
+            if course.translation_key in keys_seen:
+                continue
+            keys_seen.add(course.translation_key)
+            CurriculumCourse.objects.create(
+                curriculum=curriculum,
+                course=course,
+                course_key=course.translation_key,
+                order=order,
+            )
+
+
+@transaction.atomic
+def assignment_exempt(*, actor, assignment: Assignment, reason: str) -> Assignment:
+    """HR excuses a person from one cycle, with the reason (kept on the record)."""
+    if not policy.can_manage_person(actor, assignment.profile):
+        raise PermissionDenied(_("You may exempt only people you manage."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the person is exempt.")})
+    if assignment.state == Assignment.State.COMPLETED:
+        raise ValidationError(_("This assignment is already completed."))
+    assignment.state = Assignment.State.EXEMPT
+    assignment.exempt_reason = reason[:300]
+    assignment.exempted_by = actor
+    assignment.save(update_fields=["state", "exempt_reason", "exempted_by"])
+    return assignment
+
+
+@transaction.atomic
+def assignment_unexempt(*, actor, assignment: Assignment) -> Assignment:
+    if not policy.can_manage_person(actor, assignment.profile):
+        raise PermissionDenied(_("You may change only people you manage."))
+    if assignment.state == Assignment.State.EXEMPT:
+        assignment.state = Assignment.State.OPEN
+        assignment.exempt_reason = ""
+        assignment.exempted_by = None
+        assignment.save(update_fields=["state", "exempt_reason", "exempted_by"])
+        assignments_sync(
+            curriculum_ids=[assignment.curriculum_id],
+            profile_ids=[assignment.profile_id],
+        )
+    return assignment
