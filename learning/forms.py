@@ -12,6 +12,7 @@ from . import policy
 from .models import (
     CompetencyTarget,
     CourseFeedback,
+    Curriculum,
     Department,
     LearnerProfile,
     RoleScope,
@@ -193,3 +194,196 @@ class CourseFeedbackForm(forms.ModelForm):
             "rating": forms.RadioSelect,
             "comment": forms.Textarea(attrs={"rows": 3}),
         }
+
+
+class EmployeeNumbersField(forms.CharField):
+    """People named by employee number, one per line or separated by commas (pasted
+    from a spreadsheet); unknown numbers are an error that lists them."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        numbers = [
+            n.strip() for n in text.replace(",", "\n").replace("，", "\n").split()
+        ]
+        return list(dict.fromkeys(n for n in numbers if n))
+
+
+class CurriculumForm(WagtailAdminModelForm):
+    """Curriculum editing for HR: the owning department and every department in the
+    audience must be inside the officer's scope; named people are given by employee
+    number. The sync runs after a save (learning.services.curricula)."""
+
+    individual_numbers = EmployeeNumbersField(
+        label=_("Named individuals (employee numbers)"), required=False
+    )
+    excluded_numbers = EmployeeNumbersField(
+        label=_("Excluded people (employee numbers)"), required=False
+    )
+
+    class Meta:
+        model = Curriculum
+        fields = [
+            "name",
+            "name_en",
+            "description",
+            "owner_department",
+            "status",
+            "required_count",
+            "departments",
+            "departments_exact",
+            "positions",
+            "ranks",
+            "excluded_departments",
+            "due_kind",
+            "due_date",
+            "due_days",
+            "recurrence_months",
+            "renewal_window_days",
+            "grace_days",
+        ]
+        widgets = {
+            "positions": forms.CheckboxSelectMultiple,
+            "ranks": forms.CheckboxSelectMultiple,
+            "departments": forms.SelectMultiple(attrs={"size": 10}),
+            "departments_exact": forms.SelectMultiple(attrs={"size": 6}),
+            "excluded_departments": forms.SelectMultiple(attrs={"size": 6}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = policy.managed_departments(self.for_user).filter(is_active=True)
+        scope = scope.order_by("path")
+        for name in (
+            "owner_department",
+            "departments",
+            "departments_exact",
+            "excluded_departments",
+        ):
+            field = self.fields[name]
+            field.queryset = scope
+            field.label_from_instance = (
+                DepartmentChoiceField.label_from_instance.__get__(field)
+            )
+        if self.instance.pk:
+            self.fields["individual_numbers"].initial = "\n".join(
+                self.instance.individuals.values_list("employee_number", flat=True)
+            )
+            self.fields["excluded_numbers"].initial = "\n".join(
+                self.instance.excluded_people.values_list("employee_number", flat=True)
+            )
+
+    def _people(self, field: str) -> list[LearnerProfile]:
+        numbers = self.cleaned_data.get(field) or []
+        if not numbers:
+            return []
+        found = {
+            p.employee_number: p
+            for p in LearnerProfile.objects.filter(
+                employee_number__in=numbers
+            ).select_related("department")
+        }
+        unknown = [n for n in numbers if n not in found]
+        if unknown:
+            self.add_error(
+                field,
+                _("No person has these employee numbers: %(numbers)s")
+                % {"numbers": ", ".join(unknown[:20])},
+            )
+        outside = [
+            p.full_name
+            for p in found.values()
+            if not policy.can_manage_person(self.for_user, p)
+        ]
+        if outside:
+            self.add_error(
+                field,
+                _("These people are outside your scope: %(names)s")
+                % {"names": ", ".join(outside[:20])},
+            )
+        return list(found.values())
+
+    def clean(self):
+        data = super().clean()
+        self.individual_people = self._people("individual_numbers")
+        self.excluded_people = self._people("excluded_numbers")
+        owner = data.get("owner_department")
+        if owner is not None:
+            outside = [
+                d.display_name
+                for name in ("departments", "departments_exact", "excluded_departments")
+                for d in data.get(name) or []
+                if not d.path.startswith(owner.path)
+            ] + [
+                p.full_name
+                for p in self.individual_people + self.excluded_people
+                if not p.department.path.startswith(owner.path)
+            ]
+            if outside:
+                raise forms.ValidationError(
+                    _(
+                        "The audience must lie inside the owning department; these "
+                        "are outside it: %(names)s"
+                    )
+                    % {"names": ", ".join(outside[:20])}
+                )
+        due_kind = data.get("due_kind")
+        if due_kind == Curriculum.DueKind.FIXED and not data.get("due_date"):
+            self.add_error(
+                "due_date", _("Give the due date, or choose a number of days.")
+            )
+        if (
+            due_kind
+            and due_kind != Curriculum.DueKind.FIXED
+            and not data.get("due_days")
+        ):
+            self.add_error("due_days", _("Give the number of days to complete it."))
+        months = data.get("recurrence_months") or 0
+        window = data.get("renewal_window_days") or 0
+        if months and window >= months * 28:
+            self.add_error(
+                "renewal_window_days",
+                _(
+                    "The next cycle must open less than one cycle before the current "
+                    "one expires."
+                ),
+            )
+        formset = self.formsets["items"]
+        formset.is_valid()  # the course rows are checked after the form otherwise
+        courses = [
+            form.cleaned_data.get("course")
+            for form in formset.forms
+            if getattr(form, "cleaned_data", None)
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("course")
+        ]
+        keys = [c.translation_key for c in courses]
+        if len(keys) != len(set(keys)):
+            raise forms.ValidationError(_("Each course can be listed only once."))
+        if data.get("status") == Curriculum.Status.ACTIVE and not courses:
+            raise forms.ValidationError(_("Add at least one course before activating."))
+        if (
+            data.get("status") == Curriculum.Status.DRAFT
+            and self.instance.pk
+            and self.instance.assignments.exists()
+        ):
+            self.add_error(
+                "status",
+                _("People are already assigned: archive the curriculum instead."),
+            )
+        required = data.get("required_count") or 0
+        if required > len(courses):
+            self.add_error(
+                "required_count",
+                _("The curriculum requires %(k)s courses but lists only %(n)s.")
+                % {"k": required, "n": len(courses)},
+            )
+        return data
+
+    def save(self, commit=True):
+        curriculum = super().save(commit=commit)
+        if commit:
+            curriculum.individuals.set(self.individual_people)
+            curriculum.excluded_people.set(self.excluded_people)
+        return curriculum

@@ -6,8 +6,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 from treebeard.mp_tree import MP_Node
+from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.models import Orderable
 
 
 def _localised(zh: str, en: str) -> str:
@@ -563,7 +567,7 @@ class H5PActivityState(models.Model):
 # key, as in the learner record, so either language version completes them.
 
 
-class Curriculum(models.Model):
+class Curriculum(ClusterableModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         ACTIVE = "active", _("Active")
@@ -674,12 +678,10 @@ class Curriculum(models.Model):
         return _localised(self.name, self.name_en)
 
 
-class CurriculumCourse(models.Model):
-    curriculum = models.ForeignKey(
-        Curriculum, on_delete=models.CASCADE, related_name="items"
-    )
-    course_key = models.UUIDField(_("course"))
-    # The version HR picked (for titles and links); the key is the identity.
+class CurriculumCourse(Orderable):
+    curriculum = ParentalKey(Curriculum, on_delete=models.CASCADE, related_name="items")
+    # The version HR picked (for titles and links); the key is the identity, so
+    # either language version completes it.
     course = models.ForeignKey(
         "courses.CoursePage",
         verbose_name=_("course"),
@@ -687,10 +689,9 @@ class CurriculumCourse(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    course_key = models.UUIDField(_("course key"), editable=False)
 
-    class Meta:
-        ordering = ["order", "pk"]
+    class Meta(Orderable.Meta):
         verbose_name = _("curriculum course")
         verbose_name_plural = _("curriculum courses")
         constraints = [
@@ -699,8 +700,16 @@ class CurriculumCourse(models.Model):
             )
         ]
 
+    panels = [FieldPanel("course")]
+
     def __str__(self) -> str:
         return f"{self.curriculum_id} · {self.course_key}"
+
+    def save(self, *args, **kwargs):
+        # The key follows the chosen page (denormalised for set-based queries).
+        if self.course_id and self.course is not None:
+            self.course_key = self.course.translation_key
+        super().save(*args, **kwargs)
 
 
 class Assignment(models.Model):

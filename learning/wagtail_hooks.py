@@ -518,4 +518,9 @@ def _lesson_context(request, page, *, course, lessons, **kwargs):
     )
 
 
-from . import roster_hooks  # noqa: E402,F401  (roster import screens)
+# Screens kept in their own modules; registered here, where Wagtail looks for hooks.
+from . import (  # noqa: E402
+    compliance_hooks,  # noqa: F401
+    curriculum_hooks,  # noqa: F401
+    roster_hooks,  # noqa: F401
+)

@@ -621,7 +621,7 @@ def curriculum_courses_set(
                 curriculum=curriculum,
                 course=course,
                 course_key=course.translation_key,
-                order=order,
+                sort_order=order,
             )
 
 

@@ -219,7 +219,9 @@ _HR_PERMISSIONS = {
         for model in ("position", "rank")
         for action in ("add", "change", "view")
     ]
-    + [f"{action}_competencytarget" for action in ("add", "change", "delete", "view")],
+    + [f"{action}_competencytarget" for action in ("add", "change", "delete", "view")]
+    + [f"{action}_curriculum" for action in ("add", "change", "delete", "view")]
+    + ["view_assignment", "change_assignment", "add_rosterimport", "view_rosterimport"],
     # Targets name competencies, so HR reads the frameworks.
     "assessments": ["view_framework", "view_competency"],
 }

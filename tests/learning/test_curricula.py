@@ -60,7 +60,7 @@ def make_curriculum(owner, *, courses=1, **fields) -> Curriculum:
         getattr(curriculum, name).set(values)
     for order in range(courses):
         CurriculumCourse.objects.create(
-            curriculum=curriculum, course_key=uuid.uuid4(), order=order
+            curriculum=curriculum, course_key=uuid.uuid4(), sort_order=order
         )
     return curriculum
 

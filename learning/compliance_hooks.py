@@ -1,0 +1,1 @@
+"""Back office for curriculum compliance (registered from learning.wagtail_hooks)."""

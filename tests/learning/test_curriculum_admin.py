@@ -1,0 +1,185 @@
+"""HR builds curricula in the back office: inside its scope, with clear messages for
+bad input, and saving an active curriculum assigns it at once."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.users.models import UserProfile
+
+from learning.models import Assignment, Curriculum, RoleScope
+from tests import factories
+from tests.courses.builders import course_tree
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tree():
+    return course_tree()
+
+
+def in_english(user):
+    """The back office speaks the user's chosen language; these tests read English."""
+    preferences = UserProfile.get_for_user(user)
+    preferences.preferred_language = "en"
+    preferences.save()
+    return user
+
+
+@pytest.fixture
+def hr(county):
+    profile = factories.scoped_user(RoleScope.Role.HR, county.county)
+    in_english(profile.user)
+    return profile
+
+
+def form_data(county, course, **overrides):
+    data = {
+        "name": "年度网络安全意识培训",
+        "name_en": "Annual security awareness",
+        "description": "",
+        "owner_department": county.county.pk,
+        "status": "active",
+        "required_count": 0,
+        "departments": [county.county.pk],
+        "individual_numbers": "",
+        "excluded_numbers": "",
+        "due_kind": "after_assignment",
+        "due_date": "",
+        "due_days": 30,
+        "grace_days": 0,
+        "recurrence_months": 12,
+        "renewal_window_days": 30,
+        "items-TOTAL_FORMS": 1,
+        "items-INITIAL_FORMS": 0,
+        "items-MIN_NUM_FORMS": 0,
+        "items-MAX_NUM_FORMS": 1000,
+        "items-0-course": course.pk if course else "",
+        "items-0-id": "",
+        "items-0-ORDER": 1,
+        "items-0-DELETE": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_hr_creates_an_active_curriculum_and_everyone_is_assigned(
+    client, county, hr, tree, django_capture_on_commit_callbacks
+):
+    people = [factories.person_in(county.section_a1) for _i in range(3)]
+    client.force_login(hr.user)
+    response = client.get(reverse("curricula:add"))
+    assert response.status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("curricula:add"), form_data(county, tree.course))
+    assert response.status_code == 302, response.context["form"].errors
+    curriculum = Curriculum.objects.get()
+    assert curriculum.created_by == hr.user
+    assert list(curriculum.items.values_list("course_key", flat=True)) == [
+        tree.course.translation_key
+    ]
+    assigned = set(
+        Assignment.objects.filter(curriculum=curriculum).values_list(
+            "profile_id", flat=True
+        )
+    )
+    assert assigned == {p.pk for p in people} | {hr.pk}
+    row = Assignment.objects.get(profile=people[0])
+    assert row.due_on == timezone.localdate() + datetime.timedelta(days=30)
+    listing = client.get(reverse("curricula:index"))
+    assert "Annual security awareness" in listing.content.decode() or (
+        "年度网络安全意识培训" in listing.content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"items-0-course": ""}, "Add at least one course"),
+        ({"due_kind": "fixed", "due_date": ""}, "Give the due date"),
+        ({"renewal_window_days": 400}, "less than one cycle"),
+        ({"required_count": 3}, "requires 3 courses"),
+        ({"individual_numbers": "NOPE-1\nNOPE-2"}, "NOPE-1, NOPE-2"),
+        ({"name": ""}, "This field is required"),
+    ],
+)
+def test_bad_input_is_explained_and_nothing_is_saved(
+    client, county, hr, tree, overrides, message
+):
+    factories.person_in(county.section_a1)
+    client.force_login(hr.user)
+    response = client.post(
+        reverse("curricula:add"), form_data(county, tree.course, **overrides)
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Curriculum.objects.exists()
+    assert not Assignment.objects.exists()
+
+
+def test_bureau_hr_cannot_reach_outside_its_scope(client, county, tree):
+    hr_a = factories.scoped_user(RoleScope.Role.HR, county.bureau_a)
+    other = factories.person_in(county.section_b1)
+    client.force_login(in_english(hr_a.user))
+    # The county is not a choice for them.
+    response = client.post(
+        reverse("curricula:add"),
+        form_data(
+            county,
+            tree.course,
+            owner_department=county.county.pk,
+            departments=[county.bureau_a.pk],
+        ),
+    )
+    assert response.status_code == 200 and not Curriculum.objects.exists()
+    response = client.post(
+        reverse("curricula:add"),
+        form_data(
+            county,
+            tree.course,
+            owner_department=county.bureau_a.pk,
+            departments=[county.bureau_a.pk],
+            individual_numbers=other.employee_number,
+        ),
+    )
+    assert "outside your scope" in response.content.decode()
+    assert not Curriculum.objects.exists()
+    county_wide = Curriculum.objects.create(
+        name="全县", owner_department=county.county, due_days=30
+    )
+    assert client.get(reverse("curricula:edit", args=[county_wide.pk])).status_code in (
+        403,
+        302,
+        404,
+    )
+    listing = client.get(reverse("curricula:index")).content.decode()
+    assert "全县" not in listing
+
+
+def test_a_curriculum_with_assignments_is_archived_not_deleted(
+    client, county, hr, tree, django_capture_on_commit_callbacks
+):
+    client.force_login(hr.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("curricula:add"), form_data(county, tree.course))
+    curriculum = Curriculum.objects.get()
+    response = client.post(reverse("curricula:delete", args=[curriculum.pk]))
+    assert Curriculum.objects.filter(pk=curriculum.pk).exists()
+    assert response.status_code in (302, 403)
+    data = form_data(county, tree.course, status="archived")
+    item = curriculum.items.get()
+    data.update({"items-INITIAL_FORMS": 1, "items-0-id": item.pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("curricula:edit", args=[curriculum.pk]), data)
+    assert response.status_code == 302, response.context["form"].errors
+    assert set(Assignment.objects.values_list("state", flat=True)) == {
+        Assignment.State.CLOSED
+    }
+
+
+def test_plain_learners_have_no_curriculum_screens(client, county):
+    learner = factories.person_in(county.section_a1)
+    client.force_login(learner.user)
+    assert client.get(reverse("curricula:index")).status_code in (302, 403)
