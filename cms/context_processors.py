@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from learning import policy
+from learning.curriculum_selectors import notification_unread_count
 
 
 def site_shell(request):
@@ -16,4 +17,5 @@ def site_shell(request):
         "nav_dashboard": flags["dashboard"],
         "nav_admin": flags["admin"],
         "languages": settings.LANGUAGES,
+        "unread_notifications": notification_unread_count(user) if user else 0,
     }

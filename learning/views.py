@@ -11,8 +11,9 @@ from wagtail.models import Site
 
 from assessments.selectors import competency_profile_for
 
-from . import journey_selectors, policy, selectors, services
+from . import curriculum_selectors, journey_selectors, policy, selectors, services
 from .forms import RatingForm, SelfAssessmentForm, TeamFilterForm
+from .services import notifications
 
 
 @login_required
@@ -32,6 +33,7 @@ def me(request):
         "role_scopes": selectors.role_scope_list(request.user),
         "courses": journey_selectors.my_courses(request.user),
         "activities": journey_selectors.my_activity_results(request.user),
+        "assignments": curriculum_selectors.my_assignments(request.user),
     }
     if profile is not None:
         context["competency_summary"] = selectors.target_summary(
@@ -167,3 +169,38 @@ def team_rate(request, pk: int):
             _("Rating recorded for %(name)s.") % {"name": profile.full_name},
         )
     return redirect(f"{target}#c-{form.cleaned_data['competency'].pk}")
+
+
+@login_required
+def notification_centre(request):
+    """The signed-in person's notifications, newest first, 20 a page."""
+    page = Paginator(curriculum_selectors.notification_list(request.user), 20).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "learning/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_read(request):
+    """Mark one notification (`id`) or all of them read; opening one follows its
+    link (only a path on this site)."""
+    raw = request.POST.get("id", "")
+    if raw:
+        if not raw.isdigit():
+            messages.error(request, _("That notification does not exist."))
+            return redirect("learning:notifications")
+        notification = get_object_or_404(
+            curriculum_selectors.notification_list(request.user), pk=int(raw)
+        )
+        notifications.notification_mark_read(
+            user=request.user, notification_ids=[notification.pk]
+        )
+        if request.POST.get("open") and notification.url.startswith("/"):
+            return redirect(notification.url)
+        return redirect("learning:notifications")
+    count = notifications.notification_mark_read(user=request.user)
+    messages.success(
+        request, _("%(count)s notifications marked read.") % {"count": count}
+    )
+    return redirect("learning:notifications")

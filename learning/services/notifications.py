@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .. import policy
+from ..curriculum_selectors import UNREAD_CACHE_KEY
 from ..models import (
     Assignment,
     AssignmentReminder,
@@ -45,6 +47,12 @@ def _language_of(user) -> str:
     if profile is not None and profile.preferred_language:
         return profile.preferred_language
     return settings.LANGUAGE_CODE
+
+
+def _unread_changed(user_id: int) -> None:
+    key = UNREAD_CACHE_KEY.format(user_id=user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def _enqueue_email(notification_id: int) -> None:
@@ -67,6 +75,7 @@ def notification_create(
         url=url[:500],
         email_wanted=wants_email,
     )
+    _unread_changed(user.pk)
     if wants_email:
         _enqueue_email(notification.pk)
     return notification
@@ -116,7 +125,9 @@ def notification_mark_read(
     rows = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_ids is not None:
         rows = rows.filter(pk__in=list(notification_ids))
-    return rows.update(read_at=timezone.now())
+    count = rows.update(read_at=timezone.now())
+    _unread_changed(user.pk)
+    return count
 
 
 # Reminders ----------------------------------------------------------------------------
