@@ -10,6 +10,7 @@ from cms.demo import seed_site
 from cms.services import home_page_ensure
 from courses import demo as courses_demo
 from learning.demo import courses as course_history
+from learning.demo import curricula as curricula_demo
 from learning.demo import history, organisation
 
 
@@ -39,6 +40,7 @@ class Command(BaseCommand):
         course_counts = courses_demo.seed()
         past = history.seed()
         enrollments = course_history.seed()
+        assignments = curricula_demo.seed()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo county ready: +{counts.departments} departments, "
@@ -56,7 +58,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"History: +{past.targets} targets, +{past.attempts} quiz attempts, "
-            f"+{past.ratings} ratings, +{enrollments} course enrollments."
+            f"+{past.ratings} ratings, +{enrollments} course enrollments, "
+            f"+{assignments} curriculum assignments."
         )
         self.stdout.write("Demo accounts (password from DEMO_PASSWORD):")
         for username in ("learner", "hr", "leader", "editor", "admin"):
