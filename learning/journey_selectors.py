@@ -30,6 +30,7 @@ from .services.journey import (
     HEARTBEAT_SECONDS,
     course_blockers,
     course_completion_refresh,
+    course_retake_due,
     lesson_open,
     missing_prerequisites,
 )
@@ -146,6 +147,8 @@ def course_page_state(request, course: CoursePage, *, lessons) -> dict:
     if enrollment.status == Enrollment.Status.COMPLETED:
         certificate = enrollment.certificates.first()
         state["certificate"] = certificate
+        if course_retake_due(learner=user, course_key=course.translation_key):
+            state["retake_url"] = reverse("learning:course_retake", args=[course.pk])
         if certificate is not None:
             feedback = CourseFeedback.objects.filter(certificate=certificate).first()
             state["feedback"] = feedback

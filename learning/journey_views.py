@@ -48,6 +48,27 @@ def course_enroll(request, page_id: int):
 
 @login_required
 @require_POST
+def course_retake(request, page_id: int):
+    course = _live(CoursePage, page_id)
+    try:
+        journey.course_retake(learner=request.user, course=course)
+    except PermissionDenied as error:
+        raise PermissionDenied(str(error)) from error
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.success(
+            request,
+            _(
+                "The course starts again for your new mandatory cycle. Your earlier "
+                "certificate stays valid as a record."
+            ),
+        )
+    return redirect(course.url)
+
+
+@login_required
+@require_POST
 @never_cache
 def lesson_heartbeat(request, page_id: int):
     lesson = _live(LessonPage, page_id)

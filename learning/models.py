@@ -345,6 +345,9 @@ class Enrollment(models.Model):
     enrolled_at = models.DateTimeField(_("enrolled at"))
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    # Set when the learner takes a completed course again for a new mandatory cycle:
+    # quizzes and activities count again only from then on.
+    retaken_at = models.DateTimeField(_("taken again from"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("enrollment")

@@ -20,6 +20,11 @@ urlpatterns = [
         name="course_enroll",
     ),
     path(
+        "learn/courses/<int:page_id>/retake/",
+        journey_views.course_retake,
+        name="course_retake",
+    ),
+    path(
         "learn/lessons/<int:page_id>/heartbeat/",
         journey_views.lesson_heartbeat,
         name="lesson_heartbeat",

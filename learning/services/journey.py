@@ -21,6 +21,7 @@ from assessments.services.evidence import evidence_record
 from courses.models import CoursePage, LessonPage
 
 from ..models import (
+    Assignment,
     Certificate,
     CourseFeedback,
     Enrollment,
@@ -202,17 +203,19 @@ def _require_live(course: CoursePage) -> None:
         raise ValidationError(_("This course is not published."))
 
 
-def passed_quiz_ids(*, learner, quiz_ids) -> set[int]:
+def passed_quiz_ids(*, learner, quiz_ids, since=None) -> set[int]:
+    """Quizzes the learner has passed (since a moment, when given)."""
     if not quiz_ids:
         return set()
-    return set(
-        Attempt.objects.filter(
-            learner=learner,
-            quiz_id__in=quiz_ids,
-            status=Attempt.Status.SUBMITTED,
-            passed=True,
-        ).values_list("quiz_id", flat=True)
+    attempts = Attempt.objects.filter(
+        learner=learner,
+        quiz_id__in=quiz_ids,
+        status=Attempt.Status.SUBMITTED,
+        passed=True,
     )
+    if since is not None:
+        attempts = attempts.filter(submitted_at__gte=since)
+    return set(attempts.values_list("quiz_id", flat=True))
 
 
 def completed_activity_ids(*, learner, lesson: LessonPage) -> set[str]:
@@ -267,7 +270,9 @@ def lesson_complete(
         required = lesson.required_quiz_ids
         activities = lesson.required_h5p_block_ids
         if required or activities:
-            if passed_quiz_ids(learner=learner, quiz_ids=required) != set(required):
+            if passed_quiz_ids(
+                learner=learner, quiz_ids=required, since=enrollment.retaken_at
+            ) != set(required):
                 raise ValidationError(_("Pass the quiz in this lesson to complete it."))
             if completed_activity_ids(learner=learner, lesson=lesson) != set(
                 activities
@@ -315,7 +320,9 @@ def course_blockers(*, enrollment: Enrollment, course: CoursePage) -> list[str]:
         if key not in done
     ]
     if course.graded_quiz_id and not passed_quiz_ids(
-        learner=enrollment.learner, quiz_ids=[course.graded_quiz_id]
+        learner=enrollment.learner,
+        quiz_ids=[course.graded_quiz_id],
+        since=enrollment.retaken_at,
     ):
         blockers.append(
             _("Pass the final quiz “%(title)s”.")
@@ -324,6 +331,57 @@ def course_blockers(*, enrollment: Enrollment, course: CoursePage) -> list[str]:
     if not lesson_rows and not course.graded_quiz_id:
         blockers.append(_("This course has no required lessons or quiz yet."))
     return blockers
+
+
+def course_retake_due(*, learner, course_key) -> bool:
+    """True when an open mandatory cycle needs a completion of this course that the
+    learner's past completion does not give (it came before the cycle)."""
+    cycles = Assignment.objects.filter(
+        learner=learner,
+        state=Assignment.State.OPEN,
+        curriculum__items__course_key=course_key,
+        counts_from__isnull=False,
+    ).values_list("counts_from", flat=True)
+    latest = (
+        Certificate.objects.filter(
+            learner=learner, course_key=course_key, revoked_at__isnull=True
+        )
+        .order_by("-issued_at")
+        .values_list("issued_at", flat=True)
+        .first()
+    )
+    return any(latest is None or latest < since for since in cycles)
+
+
+@transaction.atomic
+def course_retake(
+    *, learner, course: CoursePage, now: datetime.datetime | None = None
+) -> Enrollment:
+    """Take a completed course again for a new mandatory cycle: lessons, quizzes and
+    activities must be done again; the earlier certificate, evidence and study hours
+    stay. Refused when no open cycle asks for it."""
+    enrollment = _require_enrollment(learner, course)
+    _require_live(course)
+    if enrollment.status != Enrollment.Status.COMPLETED:
+        return enrollment
+    if not course_retake_due(learner=learner, course_key=course.translation_key):
+        raise ValidationError(
+            _("Your completion of this course still counts; there is nothing to redo.")
+        )
+    now = now or timezone.now()
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        status=Enrollment.Status.ACTIVE,
+        completed_at=None,
+        retaken_at=now,
+        last_activity_at=now,
+    )
+    enrollment.lessons.update(completed_at=None, completed_via="", active_seconds=0)
+    lesson_keys = list(course.lessons().values_list("translation_key", flat=True))
+    H5PResult.objects.filter(learner=learner, lesson_key__in=lesson_keys).update(
+        completed_at=None, passed_at=None
+    )
+    enrollment.refresh_from_db()
+    return enrollment
 
 
 def course_completion_check(
