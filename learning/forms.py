@@ -176,6 +176,9 @@ class TeamFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Name or employee number"), required=False, max_length=50
     )
+    overdue = forms.BooleanField(
+        label=_("Only people overdue with mandatory training"), required=False
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

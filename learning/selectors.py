@@ -41,10 +41,16 @@ def profile_list(user, *, department: Department | None = None) -> QuerySet:
 
 
 def team_filter(
-    people: QuerySet, *, department: Department | None = None, query: str = ""
+    people: QuerySet,
+    *,
+    department: Department | None = None,
+    query: str = "",
+    overdue_only: bool = False,
 ) -> QuerySet:
-    """Narrow an already scoped people list to a department subtree and/or a name
-    or employee number."""
+    """Narrow an already scoped people list to a department subtree, a name or
+    employee number, and/or people overdue with mandatory training."""
+    if overdue_only:
+        people = people.filter(overdue_count__gt=0)
     if department is not None:
         people = people.filter(department__path__startswith=department.path)
     query = query.strip()
@@ -53,6 +59,21 @@ def team_filter(
             Q(full_name__icontains=query) | Q(employee_number__icontains=query)
         )
     return people
+
+
+def with_overdue_counts(people: QuerySet) -> QuerySet:
+    """Annotate each person with how many mandatory cycles they are overdue on."""
+    today = timezone.localdate()
+    return people.annotate(
+        overdue_count=Count(
+            "assignments",
+            filter=Q(
+                assignments__state="open",
+                assignments__overdue_on__lte=today,
+                assignments__curriculum__status="active",
+            ),
+        )
+    )
 
 
 def role_scope_list(user) -> QuerySet:

@@ -93,12 +93,15 @@ def team(request):
     if not policy.can_use_dashboard(request.user):
         raise PermissionDenied
     form = TeamFilterForm(request.GET or None, user=request.user)
-    people = selectors.profile_list(request.user).filter(is_active=True)
+    people = selectors.with_overdue_counts(
+        selectors.profile_list(request.user).filter(is_active=True)
+    )
     if form.is_valid():
         people = selectors.team_filter(
             people,
             department=form.cleaned_data.get("department"),
             query=form.cleaned_data.get("q", ""),
+            overdue_only=form.cleaned_data.get("overdue", False),
         )
     page = Paginator(
         people.order_by("department__path", "employee_number"), 50
@@ -130,6 +133,7 @@ def team_member(request, pk: int):
             "can_rate": can_rate,
             "frameworks": sorted({a.framework for a in areas}, key=lambda f: f.code),
             "rating_url": reverse("learning:team_rate", args=[profile.pk]),
+            "assignments": curriculum_selectors.my_assignments(profile.user),
         },
     )
 

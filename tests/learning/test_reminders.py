@@ -230,3 +230,26 @@ def test_the_notification_centre_counts_and_marks_read(client, setup):
     ).exists()
     other.refresh_from_db()
     assert other.read_at is None
+
+
+def test_leaders_find_overdue_people_from_the_digest_link(client, setup, county):
+    learner, leader, curriculum = setup
+    on_time = factories.person_in(county.section_a1)
+    outside = factories.person_in(county.section_b1)
+    assignments_sync()
+    Assignment.objects.filter(profile__in=[learner, outside]).update(
+        due_on=timezone.localdate() - datetime.timedelta(days=5),
+        overdue_on=timezone.localdate() - datetime.timedelta(days=4),
+    )
+    client.force_login(leader.user)
+    page = client.get(
+        reverse("learning:team") + "?overdue=1", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert learner.employee_number in page and "1 overdue" in page
+    assert on_time.employee_number not in page
+    assert outside.employee_number not in page  # outside the leader's scope
+    person = client.get(
+        reverse("learning:team_member", args=[learner.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Mandatory training" in person and "Overdue" in person
+    assert curriculum.name_en in person
