@@ -208,3 +208,11 @@ def can_set_targets(user: Any, department: Department | None) -> bool:
         return True
     roots = Department.objects.filter(depth=1).values_list("path", flat=True)
     return any(path in _paths(user, MANAGE_ROLES) for path in roots)
+
+
+def can_import_roster(user: Any) -> bool:
+    """HR officers with the right to add people, and site admins, import the staff
+    roster; what a roster may change is then narrowed to the HR scope."""
+    if not is_active_person(user) or not user.has_perm("learning.add_learnerprofile"):
+        return False
+    return user.is_superuser or bool(_paths(user, MANAGE_ROLES))

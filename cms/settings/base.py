@@ -350,6 +350,12 @@ H5P_MAX_UPLOAD_BYTES = env.int("H5P_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024
 H5P_MAX_TOTAL_BYTES = env.int("H5P_MAX_TOTAL_BYTES", default=300 * 1024 * 1024)
 H5P_MAX_FILES = env.int("H5P_MAX_FILES", default=5000)
 H5P_MAX_RATIO = env.int("H5P_MAX_RATIO", default=100)
+# Roster imports: refused before parsing above these sizes (zip bombs, runaway files).
+ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=50 * 1024 * 1024)
+ROSTER_MAX_UNPACKED_BYTES = env.int(
+    "ROSTER_MAX_UNPACKED_BYTES", default=1024 * 1024 * 1024
+)
+ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=300_000)
 
 
 # Answers saved this long after a quiz's deadline still count (network delays).

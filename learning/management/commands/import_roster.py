@@ -1,0 +1,75 @@
+"""Import the staff roster from the command line, for the whole organisation."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from learning.models import RosterImport
+from learning.services import roster
+
+
+class Command(BaseCommand):
+    help = (
+        "Check and apply a staff roster (XLSX or CSV) for the whole organisation. "
+        "Prints the counts and every error; exits with status 1 on errors."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Check only; change nothing."
+        )
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="A full roster: active people missing from the file leave.",
+        )
+        parser.add_argument(
+            "--create-departments",
+            action="store_true",
+            help="Create departments given by a path of names that do not exist.",
+        )
+
+    def handle(self, *args, file, dry_run, full, create_departments, **options):
+        source = Path(file)
+        if not source.is_file():
+            raise CommandError(f"No such file: {source}")
+        try:
+            checked = roster.roster_check(
+                actor=None,
+                content=source.read_bytes(),
+                file_name=source.name,
+                full_roster=full,
+                create_departments=create_departments,
+            )
+        except roster.RosterFileError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        self._print_report(checked)
+        if checked.report["counts"]["errors"]:
+            raise CommandError(
+                f"{checked.report['counts']['errors']} errors: nothing was changed."
+            )
+        if dry_run:
+            self.stdout.write("Dry run: nothing was changed.")
+            return
+        applied = roster.roster_apply(roster_import=checked)
+        if applied.status != RosterImport.Status.APPLIED:
+            raise CommandError(f"Not applied: {applied.error}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Applied {applied.total_rows} rows (import {applied.pk})."
+            )
+        )
+
+    def _print_report(self, checked: RosterImport) -> None:
+        counts = checked.report["counts"]
+        self.stdout.write(
+            ", ".join(f"{name}: {counts[name]}" for name in (*roster.ACTIONS, "errors"))
+        )
+        for department in checked.report.get("new_departments", []):
+            self.stdout.write(
+                f"new department {department['code']}: {department['path']}"
+            )
+        for line in checked.report["lines"]:
+            for error in line[6]:
+                self.stderr.write(error)
