@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -279,6 +280,93 @@ _UPDATE_FIELDS = [
     "due_on",
     "overdue_on",
 ]
+_LOADED_FIELDS = [
+    "id",
+    "profile_id",
+    "learner_id",
+    "cycle",
+    "state",
+    "starts_on",
+    "expires_on",
+    "due_on",
+    "overdue_on",
+    "counts_from",
+    "started_at",
+    "completed_at",
+    "closed_at",
+    "courses_done",
+    "courses_required",
+]
+_INSERT_FIELDS = [
+    "curriculum_id",
+    "learner_id",
+    "profile_id",
+    "cycle",
+    "starts_on",
+    "expires_on",
+    "due_on",
+    "overdue_on",
+    "counts_from",
+    "assigned_at",
+    "state",
+    "started_at",
+    "completed_at",
+    "closed_at",
+    "exempt_reason",
+    "courses_done",
+    "courses_required",
+]
+
+
+# The sync handles assignments as plain namespaces, not model instances: building a
+# model object per row dominated the nightly run at province scale.
+_Row = SimpleNamespace
+
+
+def _as_model(row: _Row) -> Assignment:
+    return Assignment(
+        pk=row.id, **{name: getattr(row, name) for name in _UPDATE_FIELDS}
+    )
+
+
+def _new_row(curriculum, *, user_id, profile_id, now, required, **cycle) -> _Row:
+    return _Row(
+        id=None,
+        started_at=None,
+        completed_at=None,
+        closed_at=None,
+        curriculum_id=curriculum.pk,
+        learner_id=user_id,
+        profile_id=profile_id,
+        assigned_at=now,
+        state=Assignment.State.OPEN,
+        exempt_reason="",
+        courses_done=0,
+        courses_required=required,
+        **cycle,
+    )
+
+
+def _insert(rows: list[_Row]) -> None:
+    """Insert new assignments: COPY on PostgreSQL (a province's first sync writes
+    millions of rows), bulk_create elsewhere."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Assignment.objects.bulk_create(
+            [
+                Assignment(**{name: getattr(row, name) for name in _INSERT_FIELDS})
+                for row in rows
+            ],
+            batch_size=BATCH,
+        )
+        return
+    table = Assignment._meta.db_table
+    columns = ", ".join(_INSERT_FIELDS)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([getattr(row, name) for name in _INSERT_FIELDS])
 
 
 def _sync_one(
@@ -292,25 +380,13 @@ def _sync_one(
     existing = Assignment.objects.filter(curriculum=curriculum)
     if profile_ids is not None:
         existing = existing.filter(profile_id__in=profile_ids)
-    cycles: dict[int, list[Assignment]] = {}
-    for row in existing.only(
-        "id",
-        "profile_id",
-        "learner_id",
-        "cycle",
-        "state",
-        "starts_on",
-        "expires_on",
-        "due_on",
-        "overdue_on",
-        "counts_from",
-        "started_at",
-        "completed_at",
-        "closed_at",
-        "courses_done",
-        "courses_required",
-    ).order_by("profile_id", "cycle"):
-        cycles.setdefault(row.profile_id, []).append(row)
+    cycles: dict[int, list[_Row]] = {}
+    for values in (
+        existing.order_by("profile_id", "cycle")
+        .values(*_LOADED_FIELDS)
+        .iterator(chunk_size=10000)
+    ):
+        cycles.setdefault(values["profile_id"], []).append(_Row(**values))
     latest = {pid: rows[-1] for pid, rows in cycles.items()}
 
     if curriculum.status == Curriculum.Status.ACTIVE:
@@ -328,21 +404,37 @@ def _sync_one(
 
     course_keys = list(curriculum.items.values_list("course_key", flat=True))
     required = _required_count(curriculum, course_keys)
-    to_create: list[Assignment] = []
-    to_update: dict[int, Assignment] = {}
+    by_hire = curriculum.due_kind == Curriculum.DueKind.AFTER_HIRE
+    memo: dict = {}
+
+    def cycle_fields(*, cycle, starts_on, opens_on, hire_date) -> dict:
+        # Most people share their dates: compute each combination once.
+        hire = hire_date if by_hire and cycle == 1 else None
+        key = (cycle, starts_on, opens_on, hire)
+        if key not in memo:
+            memo[key] = _cycle_fields(
+                curriculum,
+                cycle=cycle,
+                starts_on=starts_on,
+                opens_on=opens_on,
+                hire_date=hire,
+            )
+        return memo[key]
+
+    to_create: list[_Row] = []
+    to_update: dict[int, _Row] = {}
 
     for profile_id, (user_id, hire_date) in members.items():
         current = latest.get(profile_id)
         if current is None:
             to_create.append(
-                Assignment(
-                    curriculum=curriculum,
-                    learner_id=user_id,
+                _new_row(
+                    curriculum,
+                    user_id=user_id,
                     profile_id=profile_id,
-                    assigned_at=now,
-                    courses_required=required,
-                    **_cycle_fields(
-                        curriculum,
+                    now=now,
+                    required=required,
+                    **cycle_fields(
                         cycle=1,
                         starts_on=today,
                         opens_on=today,
@@ -355,7 +447,7 @@ def _sync_one(
             current.expires_on is None or current.expires_on > today
         ):
             current.state, current.closed_at = Assignment.State.OPEN, None
-            to_update[current.pk] = current
+            to_update[current.id] = current
             result.reopened += 1
         opens_on = _next_cycle_opens_on(curriculum, current)
         if opens_on is not None and today >= opens_on:
@@ -363,18 +455,17 @@ def _sync_one(
                 months=curriculum.recurrence_months
             )
             starts_on = current.expires_on if today < gap else today
-            if current.state == Assignment.State.OPEN and current.pk in to_update:
-                to_update.pop(current.pk)
+            if current.state == Assignment.State.OPEN and current.id in to_update:
+                to_update.pop(current.id)
                 result.reopened -= 1
             to_create.append(
-                Assignment(
-                    curriculum=curriculum,
-                    learner_id=user_id,
+                _new_row(
+                    curriculum,
+                    user_id=user_id,
                     profile_id=profile_id,
-                    assigned_at=now,
-                    courses_required=required,
-                    **_cycle_fields(
-                        curriculum,
+                    now=now,
+                    required=required,
+                    **cycle_fields(
                         cycle=current.cycle + 1,
                         starts_on=starts_on,
                         opens_on=opens_on if today < gap else today,
@@ -391,7 +482,7 @@ def _sync_one(
         for current in rows:
             if current.state == Assignment.State.OPEN:
                 current.state, current.closed_at = Assignment.State.CLOSED, now
-                to_update[current.pk] = current
+                to_update[current.id] = current
                 result.closed += 1
 
     # An unfinished cycle that a newer one has replaced expires on its end date.
@@ -403,7 +494,7 @@ def _sync_one(
                 and row.expires_on <= today
             ):
                 row.state, row.closed_at = Assignment.State.EXPIRED, now
-                to_update[row.pk] = row
+                to_update[row.id] = row
                 result.expired += 1
 
     open_rows = [
@@ -416,7 +507,13 @@ def _sync_one(
         completions = _completion_index(course_keys, user_ids)
         started = _started_index(course_keys, user_ids)
         for assignment in open_rows:
-            was_open = assignment.state == Assignment.State.OPEN
+            # Only people who touched one of the courses can have moved on.
+            if (
+                assignment.learner_id not in completions
+                and assignment.learner_id not in started
+                and assignment.courses_required == required
+            ):
+                continue
             changed = _evaluate(
                 assignment,
                 course_keys=course_keys,
@@ -424,18 +521,20 @@ def _sync_one(
                 completions=completions,
                 started=started,
             )
-            if changed and assignment.pk is not None:
-                if assignment.pk not in to_update:
+            if changed and assignment.id is not None:
+                if assignment.id not in to_update:
                     result.updated += 1
-                to_update[assignment.pk] = assignment
-            if was_open and assignment.state == Assignment.State.COMPLETED:
+                to_update[assignment.id] = assignment
+            if assignment.state == Assignment.State.COMPLETED:
                 result.completed += 1
     result.created = len(to_create) - result.renewed
     with transaction.atomic():
-        Assignment.objects.bulk_create(to_create, batch_size=BATCH)
+        _insert(to_create)
         if to_update:
             Assignment.objects.bulk_update(
-                list(to_update.values()), _UPDATE_FIELDS, batch_size=BATCH
+                [_as_model(row) for row in to_update.values()],
+                _UPDATE_FIELDS,
+                batch_size=BATCH,
             )
     return result
 
