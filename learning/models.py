@@ -4,7 +4,7 @@ role scopes that decide what HR officers and leaders may see."""
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -720,7 +720,7 @@ class Assignment(models.Model):
     a learner who leaves the audience has the open cycle closed, with history."""
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("assignment state", "Open")
         COMPLETED = "completed", _("Completed")
         EXEMPT = "exempt", _("Exempt")
         CLOSED = "closed", _("No longer assigned")

@@ -26,6 +26,7 @@ VIEW_ROLES = (HR, LEADER)
 MANAGE_ROLES = (HR,)
 
 _CACHE_ATTR = "_civicskills_scope_paths"
+_ROOTS_ATTR = "_civicskills_root_paths"
 
 
 def is_active_person(user: Any) -> bool:
@@ -206,7 +207,10 @@ def can_set_targets(user: Any, department: Department | None) -> bool:
         return False
     if user.is_superuser:
         return True
-    roots = Department.objects.filter(depth=1).values_list("path", flat=True)
+    roots = getattr(user, _ROOTS_ATTR, None)
+    if roots is None:  # asked several times per admin page (menus, columns)
+        roots = tuple(Department.objects.filter(depth=1).values_list("path", flat=True))
+        setattr(user, _ROOTS_ATTR, roots)
     return any(path in _paths(user, MANAGE_ROLES) for path in roots)
 
 

@@ -423,6 +423,12 @@ def _sync_one(
 
     to_create: list[_Row] = []
     to_update: dict[int, _Row] = {}
+    # Rows whose only change is the state (and closed_at): one UPDATE per state.
+    state_only: dict[str, list[int]] = {
+        Assignment.State.OPEN: [],
+        Assignment.State.CLOSED: [],
+        Assignment.State.EXPIRED: [],
+    }
 
     for profile_id, (user_id, hire_date) in members.items():
         current = latest.get(profile_id)
@@ -447,7 +453,7 @@ def _sync_one(
             current.expires_on is None or current.expires_on > today
         ):
             current.state, current.closed_at = Assignment.State.OPEN, None
-            to_update[current.id] = current
+            state_only[Assignment.State.OPEN].append(current.id)
             result.reopened += 1
         opens_on = _next_cycle_opens_on(curriculum, current)
         if opens_on is not None and today >= opens_on:
@@ -455,8 +461,12 @@ def _sync_one(
                 months=curriculum.recurrence_months
             )
             starts_on = current.expires_on if today < gap else today
-            if current.state == Assignment.State.OPEN and current.id in to_update:
-                to_update.pop(current.id)
+            if current.state == Assignment.State.OPEN and (
+                current.id in state_only[Assignment.State.OPEN]
+            ):
+                # Reopened and renewed at once: the new cycle replaces it.
+                state_only[Assignment.State.OPEN].remove(current.id)
+                current.state = Assignment.State.CLOSED
                 result.reopened -= 1
             to_create.append(
                 _new_row(
@@ -482,7 +492,7 @@ def _sync_one(
         for current in rows:
             if current.state == Assignment.State.OPEN:
                 current.state, current.closed_at = Assignment.State.CLOSED, now
-                to_update[current.id] = current
+                state_only[Assignment.State.CLOSED].append(current.id)
                 result.closed += 1
 
     # An unfinished cycle that a newer one has replaced expires on its end date.
@@ -494,7 +504,7 @@ def _sync_one(
                 and row.expires_on <= today
             ):
                 row.state, row.closed_at = Assignment.State.EXPIRED, now
-                to_update[row.id] = row
+                state_only[Assignment.State.EXPIRED].append(row.id)
                 result.expired += 1
 
     open_rows = [
@@ -530,6 +540,13 @@ def _sync_one(
     result.created = len(to_create) - result.renewed
     with transaction.atomic():
         _insert(to_create)
+        for state, ids in state_only.items():
+            ids = [pk for pk in ids if pk not in to_update]
+            closed_at = None if state == Assignment.State.OPEN else now
+            for start in range(0, len(ids), BATCH * 5):
+                Assignment.objects.filter(pk__in=ids[start : start + BATCH * 5]).update(
+                    state=state, closed_at=closed_at
+                )
         if to_update:
             Assignment.objects.bulk_update(
                 [_as_model(row) for row in to_update.values()],
