@@ -134,7 +134,7 @@ class CurriculumViewSet(ScopedViewSetMixin, ModelViewSet):
         ),
         Column("assigned_count", label=_("open")),
         Column("completed_count", label=_("completed")),
-        Column("recurrence_months", label=_("repeat every (months)")),
+        Column("recurrence_label", label=_("recurrence")),
     ]
     list_filter = ["status"]
     search_fields = ["name", "name_en"]

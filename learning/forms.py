@@ -247,6 +247,7 @@ class CurriculumForm(WagtailAdminModelForm):
             "grace_days",
         ]
         widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
             "positions": forms.CheckboxSelectMultiple,
             "ranks": forms.CheckboxSelectMultiple,
             "departments": forms.SelectMultiple(attrs={"size": 10}),

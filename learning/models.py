@@ -1,6 +1,7 @@
 """The organisation: departments (a tree), ranks, positions, learner profiles and the
 role scopes that decide what HR officers and leaders may see."""
 
+from django import forms
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -680,17 +681,26 @@ class Curriculum(ClusterableModel):
     def display_name(self) -> str:
         return _localised(self.name, self.name_en)
 
+    @property
+    def recurrence_label(self) -> str:
+        if not self.recurrence_months:
+            return str(_("Once"))
+        return str(_("Every %(months)s months") % {"months": self.recurrence_months})
+
 
 class CurriculumCourse(Orderable):
     curriculum = ParentalKey(Curriculum, on_delete=models.CASCADE, related_name="items")
     # The version HR picked (for titles and links); the key is the identity, so
     # either language version completes it.
+    # HR picks from the published courses of the site's main language; the
+    # translation key makes any language version count.
     course = models.ForeignKey(
         "courses.CoursePage",
         verbose_name=_("course"),
         null=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        limit_choices_to={"live": True, "locale__language_code": "zh-hans"},
     )
     course_key = models.UUIDField(_("course key"), editable=False)
 
@@ -703,7 +713,7 @@ class CurriculumCourse(Orderable):
             )
         ]
 
-    panels = [FieldPanel("course")]
+    panels = [FieldPanel("course", widget=forms.Select)]
 
     def __str__(self) -> str:
         return f"{self.curriculum_id} · {self.course_key}"
