@@ -63,6 +63,14 @@ SHOTS = [
         1280,
         "zh-CN",
     ),
+    # Mandatory curricula, the roster, compliance and notifications.
+    ("me-assignments-phone.png", "learner", "/me/", 360, "zh-CN"),
+    ("notifications-phone.png", "learner", "/me/notifications/", 360, "zh-CN"),
+    ("admin-curricula-hr.png", "hr", "/admin/curricula/", 1280, "zh-CN"),
+    ("admin-curriculum-edit-hr.png", "hr", "/admin/curricula/edit/1/", 1280, "zh-CN"),
+    ("admin-roster-hr.png", "hr", "/admin/roster/", 1280, "zh-CN"),
+    ("admin-compliance-hr.png", "hr", "/admin/compliance/people/", 1280, "zh-CN"),
+    ("team-overdue-leader.png", "leader", "/team/?overdue=1", 1100, "zh-CN"),
 ]
 
 
