@@ -2,8 +2,13 @@
 under REQUIRE_SERVICES=1 (as CI runs), so a green CI run really talked to PostgreSQL,
 Redis, a Celery worker and Chromium."""
 
+import contextlib
 import os
 import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -44,6 +49,40 @@ def chromium_path():
     if not path or not os.path.exists(path):
         service_missing("Debian's chromium is not installed (apt-get install chromium)")
     return path
+
+
+@contextlib.contextmanager
+def celery_worker(log_path: Path, **env_overrides):
+    """A real `celery worker` subprocess consuming its own fresh queue, stopped on
+    exit; yields (queue, process). The broker and result backend must be set."""
+    from django.conf import settings
+
+    if not settings.CELERY_BROKER_URL:
+        service_missing("CELERY_BROKER_URL is not set")
+    if not settings.CELERY_RESULT_BACKEND:
+        service_missing("no Celery result backend (use a redis:// broker URL)")
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cms.settings.test"}
+    env.update(env_overrides)
+    command = [sys.executable, "-m", "celery", "-A", "cms", "worker"]
+    command += ["--pool=solo", "--concurrency=1", "--without-gossip"]
+    command += ["--without-mingle", "--without-heartbeat", "-Q", queue]
+    with log_path.open("w") as out:
+        process = subprocess.Popen(
+            command + ["--loglevel=INFO"],
+            cwd=Path(__file__).resolve().parents[1],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield queue, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 @pytest.fixture(autouse=True)

@@ -1,17 +1,13 @@
 """Real services: these skip on a bare machine and fail under REQUIRE_SERVICES=1 when a
 service is missing. CI runs them against PostgreSQL, Redis and a Celery worker."""
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
-from tests.conftest import service_missing
+from tests.conftest import celery_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,44 +31,9 @@ def test_cache_is_redis_and_keeps_values(require_redis_cache):
 
 @pytest.fixture
 def celery_worker_process(tmp_path):
-    if not settings.CELERY_BROKER_URL:
-        service_missing("CELERY_BROKER_URL is not set")
-    if not settings.CELERY_RESULT_BACKEND:
-        service_missing("no Celery result backend (use a redis:// broker URL)")
-    queue = f"test-{uuid.uuid4().hex[:8]}"
     log = tmp_path / "worker.log"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cms.settings.test"}
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "cms",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-Q",
-                queue,
-                "--loglevel=INFO",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
+    with celery_worker(log) as (queue, process):
         yield queue, process, log
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore:task_always_eager")

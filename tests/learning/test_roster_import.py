@@ -4,11 +4,7 @@ transaction; every bad file is refused with a message and changes nothing."""
 import csv
 import datetime
 import io
-import os
-import subprocess
-import sys
 import time
-import uuid
 import zipfile
 from pathlib import Path
 
@@ -27,7 +23,7 @@ from wagtail.users.models import UserProfile
 from learning.models import Department, LearnerProfile, RoleScope, RosterImport
 from learning.services import roster
 from learning.tasks.roster import roster_import_apply
-from tests.conftest import service_missing
+from tests.conftest import celery_worker, service_missing
 from tests.factories import (
     PositionFactory,
     RankFactory,
@@ -677,44 +673,10 @@ def roster_worker(tmp_path):
         f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/"
         f"{database['NAME']}"
     )
-    queue = f"test-{uuid.uuid4().hex[:8]}"
     log = tmp_path / "worker.log"
     # The worker must see this test's database, not the one DATABASE_URL names.
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cms.settings.test",
-        "DATABASE_URL": url,
-    }
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "cms",
-                "worker",
-                "--pool=solo",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-Q",
-                queue,
-                "--loglevel=INFO",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
+    with celery_worker(log, DATABASE_URL=url) as (queue, process):
         yield queue, process, log
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.mark.services
