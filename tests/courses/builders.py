@@ -2,6 +2,7 @@
 catalog, one course (two competencies, a graded final quiz) with a reading lesson
 and a lesson whose required quiz is the final quiz."""
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from courses.models import (
     LessonPage,
     Topic,
 )
+from learning.services import journey
 from tests.assessments.quiz_factories import (
     QuestionFactory,
     QuizFactory,
@@ -174,6 +176,21 @@ def course_tree() -> CourseTree:
         reading_en,
         quiz,
     )
+
+
+def read_lesson(learner, lesson, minutes: int, *, start):
+    """Open the lesson and send a beat every 30 s of active time for `minutes`."""
+    enrollment = journey.enrollment_for(
+        learner=learner, course_key=lesson.get_parent().translation_key
+    )
+    journey.lesson_open(enrollment=enrollment, lesson=lesson, now=start)
+    for beat in range(1, minutes * 2 + 1):
+        journey.lesson_heartbeat(
+            learner=learner,
+            lesson=lesson,
+            seconds=30,
+            now=start + datetime.timedelta(seconds=30 * beat),
+        )
 
 
 def pass_quiz(quiz: Quiz, learner, *, right: bool = True):

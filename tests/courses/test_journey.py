@@ -15,7 +15,7 @@ from learning.models import Certificate, Enrollment, LessonProgress, StudyHourEn
 from learning.services import journey
 from tests.factories import UserFactory
 
-from .builders import course_tree, pass_quiz, publish
+from .builders import course_tree, pass_quiz, publish, read_lesson
 
 pytestmark = pytest.mark.django_db
 
@@ -33,18 +33,7 @@ def learner():
 
 
 def read(learner, lesson, minutes: int, *, start=NOON):
-    """Open the lesson and send a beat every 30 s of active time for `minutes`."""
-    enrollment = journey.enrollment_for(
-        learner=learner, course_key=lesson.get_parent().translation_key
-    )
-    journey.lesson_open(enrollment=enrollment, lesson=lesson, now=start)
-    for beat in range(1, minutes * 2 + 1):
-        journey.lesson_heartbeat(
-            learner=learner,
-            lesson=lesson,
-            seconds=30,
-            now=start + datetime.timedelta(seconds=30 * beat),
-        )
+    read_lesson(learner, lesson, minutes, start=start)
 
 
 def finish(tree, learner, django_capture_on_commit_callbacks):

@@ -18,7 +18,7 @@ from learning.models import (
 from learning.services import journey
 from learning.services.curricula import assignments_sync, curriculum_activate
 from tests import factories
-from tests.courses.builders import course_tree, pass_quiz
+from tests.courses.builders import course_tree, pass_quiz, read_lesson
 
 pytestmark = pytest.mark.django_db
 
@@ -29,23 +29,9 @@ def at(year, month, day, hour=10):
     return datetime.datetime(year, month, day, hour, tzinfo=TZ)
 
 
-def read(learner, lesson, minutes, start):
-    enrollment = journey.enrollment_for(
-        learner=learner, course_key=lesson.get_parent().translation_key
-    )
-    journey.lesson_open(enrollment=enrollment, lesson=lesson, now=start)
-    for beat in range(1, minutes * 2 + 1):
-        journey.lesson_heartbeat(
-            learner=learner,
-            lesson=lesson,
-            seconds=30,
-            now=start + datetime.timedelta(seconds=30 * beat),
-        )
-
-
 def take_course(tree, learner, when, capture):
     journey.course_enroll(learner=learner, course=tree.course)
-    read(learner, tree.reading, 2, when)
+    read_lesson(learner, tree.reading, 2, start=when)
     journey.lesson_complete(learner=learner, lesson=tree.reading)
     with capture(execute=True):
         pass_quiz(tree.quiz, learner)
