@@ -35,6 +35,8 @@ from ..models import (
 )
 
 BATCH = 2000
+# Above this many people changed at once, the sync runs for everyone instead.
+FULL_SYNC_ABOVE = 5000
 
 
 @dataclass
@@ -588,6 +590,10 @@ def assignments_sync_after_roster(*, profile_ids: Iterable[int]) -> None:
         return
     from ..tasks.curricula import assignments_sync_task  # noqa: PLC0415 (task → service)
 
+    if len(ids) > FULL_SYNC_ABOVE:
+        # A big import: one full sync is cheaper than naming every person.
+        transaction.on_commit(lambda: assignments_sync_task.delay())
+        return
     transaction.on_commit(lambda: assignments_sync_task.delay(profile_ids=ids))
 
 

@@ -460,3 +460,22 @@ def test_a_recent_completion_counts_for_a_new_yearly_curriculum(county, admin):
         person.pk: Assignment.State.COMPLETED,
         old.pk: Assignment.State.OPEN,
     }
+
+
+def test_after_a_roster_import_the_people_it_touched_are_synced(
+    county, admin, django_capture_on_commit_callbacks, monkeypatch
+):
+    from learning.services import curricula
+
+    curriculum = make_curriculum(county.county, departments=[county.county])
+    curriculum_activate(actor=admin, curriculum=curriculum)
+    newcomer = factories.person_in(county.section_a1)
+    with django_capture_on_commit_callbacks(execute=True):
+        curricula.assignments_sync_after_roster(profile_ids=[newcomer.pk])
+    assert Assignment.objects.filter(profile=newcomer).exists()
+    # Thousands of people at once: one full sync instead of a giant id list.
+    monkeypatch.setattr(curricula, "FULL_SYNC_ABOVE", 1)
+    other = factories.person_in(county.section_a2)
+    with django_capture_on_commit_callbacks(execute=True):
+        curricula.assignments_sync_after_roster(profile_ids=[newcomer.pk, 999999])
+    assert Assignment.objects.filter(profile=other).exists()
