@@ -27,6 +27,7 @@ from ..models import (
     RoleScope,
     StudyHourEntry,
 )
+from .curricula import assignments_sync_after_roster
 
 User = get_user_model()
 
@@ -135,6 +136,7 @@ def person_create(
     )
     profile.full_clean()
     profile.save()
+    assignments_sync_after_roster(profile_ids=[profile.pk])
     return profile
 
 
@@ -155,6 +157,9 @@ def person_update(*, profile: LearnerProfile, **fields: object) -> LearnerProfil
         changed.append("email")
     if changed:
         user.save(update_fields=changed)
+    # A move, a new position or rank may change which curricula apply.
+    if {"department", "position", "rank", "is_active"} & set(fields):
+        assignments_sync_after_roster(profile_ids=[profile.pk])
     return profile
 
 
@@ -168,6 +173,7 @@ def person_deactivate(
     profile.save(update_fields=["is_active", "left_on"])
     profile.user.is_active = False
     profile.user.save(update_fields=["is_active"])
+    assignments_sync_after_roster(profile_ids=[profile.pk])
     return profile
 
 
@@ -179,6 +185,7 @@ def person_reactivate(*, profile: LearnerProfile) -> LearnerProfile:
     profile.save(update_fields=["is_active", "left_on"])
     profile.user.is_active = True
     profile.user.save(update_fields=["is_active"])
+    assignments_sync_after_roster(profile_ids=[profile.pk])
     return profile
 
 

@@ -479,3 +479,27 @@ def test_after_a_roster_import_the_people_it_touched_are_synced(
     with django_capture_on_commit_callbacks(execute=True):
         curricula.assignments_sync_after_roster(profile_ids=[newcomer.pk, 999999])
     assert Assignment.objects.filter(profile=other).exists()
+
+
+def test_back_office_moves_and_leavers_sync_their_assignments(
+    county, admin, django_capture_on_commit_callbacks
+):
+    person = factories.person_in(county.section_a1)
+    a_only = make_curriculum(county.county, departments=[county.bureau_a])
+    b_only = make_curriculum(county.county, departments=[county.bureau_b])
+    for curriculum in (a_only, b_only):
+        curriculum_activate(actor=admin, curriculum=curriculum)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.person_update(profile=person, department=county.section_b1)
+    states = dict(
+        Assignment.objects.filter(profile=person).values_list("curriculum_id", "state")
+    )
+    assert states == {a_only.pk: Assignment.State.CLOSED, b_only.pk: "open"}
+    with django_capture_on_commit_callbacks(execute=True):
+        services.person_deactivate(profile=person)
+    assert not Assignment.objects.filter(profile=person, state="open").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        newcomer = services.person_create(
+            employee_number="NEW-1", full_name="新同事", department=county.section_b1
+        )
+    assert Assignment.objects.filter(profile=newcomer, curriculum=b_only).exists()
