@@ -736,14 +736,21 @@ class Assignment(models.Model):
         CLOSED = "closed", _("No longer assigned")
         EXPIRED = "expired", _("Expired unfinished")
 
+    # No single-column indexes on these two: the unique (curriculum, learner,
+    # cycle) and the (learner, state) indexes lead with them, and every index
+    # costs at a province's first sync (millions of rows).
     curriculum = models.ForeignKey(
-        Curriculum, on_delete=models.PROTECT, related_name="assignments"
+        Curriculum,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        db_index=False,
     )
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("learner"),
         on_delete=models.PROTECT,
         related_name="assignments",
+        db_index=False,
     )
     profile = models.ForeignKey(
         LearnerProfile, on_delete=models.PROTECT, related_name="assignments"
@@ -773,6 +780,7 @@ class Assignment(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     # Courses done in this cycle, counted against the curriculum's requirement.
     courses_done = models.PositiveSmallIntegerField(_("courses done"), default=0)

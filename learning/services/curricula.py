@@ -10,6 +10,7 @@ nightly; course completion updates the learner's assignments in its own transact
 from __future__ import annotations
 
 import datetime
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -365,10 +366,11 @@ def _insert(rows: list[_Row]) -> None:
         return
     table = Assignment._meta.db_table
     columns = ", ".join(_INSERT_FIELDS)
+    values = operator.attrgetter(*_INSERT_FIELDS)
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([getattr(row, name) for name in _INSERT_FIELDS])
+                copy.write_row(values(row))
 
 
 def _sync_one(
