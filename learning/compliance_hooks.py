@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -36,6 +37,7 @@ from .compliance_selectors import ComplianceStatus
 from .models import Assignment, Curriculum, Department
 from .services.curricula import assignment_exempt, assignment_unexempt
 from .services.notifications import assignment_remind_now
+from .tasks.curricula import assignments_remind_now_task
 
 PER_PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -330,6 +332,10 @@ def _require_hr(request) -> None:
         raise PermissionDenied
 
 
+# A larger filtered "remind now" goes to a task instead of holding the request.
+REMIND_IN_REQUEST_MAX = 200
+
+
 def _assignment_in_scope(request, pk: int) -> Assignment:
     """A current cycle the user may see, loaded for the services; 404 otherwise."""
     row = (
@@ -402,6 +408,21 @@ def remind_view(request):
     if request.method == "POST":
         if not request.POST.get("all"):
             raise Http404
+        ids = list(remindable.values_list("pk", flat=True))
+        if len(ids) > REMIND_IN_REQUEST_MAX:
+            actor_id = request.user.pk
+            transaction.on_commit(
+                lambda: assignments_remind_now_task.delay(actor_id, ids)
+            )
+            messages.success(
+                request,
+                _(
+                    "Reminders to %(count)s assignments are being sent in the "
+                    "background; the list shows them as they go out."
+                )
+                % {"count": len(ids)},
+            )
+            return redirect(filters.people_url())
         eligible = list(remindable.select_related("profile__department", "curriculum"))
         sent = assignment_remind_now(
             actor=request.user, assignments=eligible, today=today

@@ -677,3 +677,24 @@ def test_csv_export_reads_in_chunks_not_per_person(
     grow(county, departments=3, people_each=10)
     with django_assert_max_num_queries(few):
         b"".join(client.get(url).streaming_content)
+
+
+def test_a_large_filtered_remind_goes_to_a_task(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    from learning import compliance_hooks
+
+    monkeypatch.setattr(compliance_hooks, "REMIND_IN_REQUEST_MAX", 1)
+    client = client_for(world.hr_a.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("compliance:remind"), {"all": "1"})
+    assert "in the background" in messages_of(response)
+    assert set(Notification.objects.values_list("user_id", flat=True)) == {
+        world.overdue.user_id,
+        world.in_progress.user_id,
+        world.not_started.user_id,
+    }
+    # Run again (a retried task): nobody is reminded twice today.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("compliance:remind"), {"all": "1"})
+    assert Notification.objects.count() == 3
