@@ -133,6 +133,36 @@ def main() -> int:
     timed("after_leavers_sync", run, results)
     LearnerProfile.objects.filter(pk__in=leavers).update(is_active=True)
     timed("after_returners_sync", run, results)
+    # HR's compliance screens over all of it, as a site admin (the widest scope).
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from learning import compliance_selectors
+
+    admin, _created = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_superuser": True}
+    )
+    today = timezone.localdate()
+    timed(
+        "compliance_summary",
+        lambda: {
+            "assigned": compliance_selectors.compliance_summary(
+                user=admin, today=today
+            ).total.assigned
+        },
+        results,
+    )
+    timed(
+        "compliance_people_page",
+        lambda: {
+            "rows": len(
+                list(
+                    compliance_selectors.compliance_people(user=admin, today=today)[:50]
+                )
+            )
+        },
+        results,
+    )
     # Peak of the whole process (seeding included when the data was built now).
     rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     report = {

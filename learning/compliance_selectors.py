@@ -1,8 +1,9 @@
 """Reads for the HR compliance screens: who is assigned which mandatory curriculum and
 how far they are, counted in SQL inside the viewer's scope (learning.policy).
 
-Only the current cycle counts: per (curriculum, learner) the highest cycle that is not
-closed; an expired cycle (an old unfinished one replaced by a newer cycle) and a
+Only the current cycle counts: per (curriculum, learner) the latest cycle
+(`is_current`, kept by the sync), unless it is closed; an expired cycle (an old
+unfinished one replaced by a newer cycle) and a
 closed one (no longer assigned) never count. Leavers (inactive profiles) and draft
 curricula are left out. The status of a cycle is one SQL expression,
 `compliance_status_expression`, used by the counts, the filters and the lists alike.
@@ -18,7 +19,6 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    Exists,
     OuterRef,
     Q,
     QuerySet,
@@ -75,18 +75,11 @@ def current_assignments(*, user, today: datetime.date) -> QuerySet[Assignment]:
     annotated with `compliance_status`."""
     if not policy.can_use_dashboard(user):
         return Assignment.objects.none()
-    newer = Assignment.objects.filter(
-        curriculum_id=OuterRef("curriculum_id"),
-        learner_id=OuterRef("learner_id"),
-        cycle__gt=OuterRef("cycle"),
-    ).exclude(state=Assignment.State.CLOSED)
     rows = (
-        Assignment.objects.exclude(
-            state__in=[Assignment.State.CLOSED, Assignment.State.EXPIRED]
-        )
+        Assignment.objects.filter(is_current=True)
+        .exclude(state__in=[Assignment.State.CLOSED, Assignment.State.EXPIRED])
         .exclude(curriculum__status=Curriculum.Status.DRAFT)
         .filter(profile__is_active=True)
-        .filter(~Exists(newer))
     )
     if not user.is_superuser:
         rows = rows.filter(profile__in=policy.visible_profiles(user))

@@ -787,6 +787,9 @@ class Assignment(models.Model):
     courses_required = models.PositiveSmallIntegerField(
         _("courses required"), default=0
     )
+    # The person's latest cycle of the curriculum (kept by the sync), so that
+    # compliance reads the current cycles by index, not by comparing cycles.
+    is_current = models.BooleanField(_("current cycle"), default=True)
 
     class Meta:
         verbose_name = _("assignment")
@@ -799,7 +802,11 @@ class Assignment(models.Model):
         ]
         indexes = [
             models.Index(fields=["learner", "state"]),
-            models.Index(fields=["curriculum", "state", "overdue_on"]),
+            models.Index(
+                fields=["curriculum", "state", "overdue_on"],
+                condition=models.Q(is_current=True),
+                name="learning_assignment_current",
+            ),
             models.Index(fields=["state", "due_on"]),
         ]
 

@@ -318,6 +318,7 @@ _INSERT_FIELDS = [
     "exempt_reason",
     "courses_done",
     "courses_required",
+    "is_current",
 ]
 
 
@@ -343,6 +344,7 @@ def _new_row(curriculum, *, user_id, profile_id, now, required, **cycle) -> _Row
         profile_id=profile_id,
         assigned_at=now,
         state=Assignment.State.OPEN,
+        is_current=True,
         exempt_reason="",
         courses_done=0,
         courses_required=required,
@@ -427,6 +429,7 @@ def _sync_one(
 
     to_create: list[_Row] = []
     to_update: dict[int, _Row] = {}
+    superseded: list[int] = []  # latest cycles a renewal replaces
     # Rows whose only change is the state (and closed_at): one UPDATE per state.
     state_only: dict[str, list[int]] = {
         Assignment.State.OPEN: [],
@@ -487,6 +490,7 @@ def _sync_one(
                     ),
                 )
             )
+            superseded.append(current.id)
             result.renewed += 1
 
     # Open cycles of people the rules no longer select close; their history stays.
@@ -543,6 +547,10 @@ def _sync_one(
                 result.completed += 1
     result.created = len(to_create) - result.renewed
     with transaction.atomic():
+        for start in range(0, len(superseded), BATCH * 5):
+            Assignment.objects.filter(
+                pk__in=superseded[start : start + BATCH * 5]
+            ).update(is_current=False)
         _insert(to_create)
         for state, ids in state_only.items():
             ids = [pk for pk in ids if pk not in to_update]

@@ -503,3 +503,19 @@ def test_back_office_moves_and_leavers_sync_their_assignments(
             employee_number="NEW-1", full_name="新同事", department=county.section_b1
         )
     assert Assignment.objects.filter(profile=newcomer, curriculum=b_only).exists()
+
+
+def test_the_sync_keeps_only_the_latest_cycle_current(county, admin, time_machine):
+    tz = timezone.get_current_timezone()
+    time_machine.move_to(datetime.datetime(2026, 1, 10, 9, tzinfo=tz))
+    person = factories.person_in(county.section_a1)
+    curriculum = make_curriculum(
+        county.county, departments=[county.county], recurrence_months=12
+    )
+    curriculum_activate(actor=admin, curriculum=curriculum)
+    time_machine.move_to(datetime.datetime(2026, 12, 20, 9, tzinfo=tz))
+    assignments_sync()
+    current = dict(
+        Assignment.objects.filter(profile=person).values_list("cycle", "is_current")
+    )
+    assert current == {1: False, 2: True}
