@@ -236,15 +236,18 @@ def _evaluate(
     required: int,
     completions: dict,
     started: dict,
+    after: datetime.datetime | None = None,
 ) -> bool:
-    """Bring an open assignment's progress up to date; True when something changed."""
+    """Bring an open assignment's progress up to date; True when something changed.
+    `after`: when the learner's previous cycle was completed; a completion counts
+    for one cycle only, so the next cycle needs one made after it."""
     since = assignment.counts_from
     done_times = []
     for key in course_keys:
         times = [
             t
             for t in completions.get(assignment.learner_id, {}).get(key, ())
-            if since is None or t >= since
+            if (since is None or t >= since) and (after is None or t > after)
         ]
         if times:
             done_times.append(min(times))
@@ -275,6 +278,7 @@ def _evaluate(
 
 _UPDATE_FIELDS = [
     "state",
+    "expires_on",
     "courses_done",
     "courses_required",
     "started_at",
@@ -299,6 +303,7 @@ _LOADED_FIELDS = [
     "closed_at",
     "courses_done",
     "courses_required",
+    "is_current",
 ]
 _INSERT_FIELDS = [
     "curriculum_id",
@@ -430,6 +435,7 @@ def _sync_one(
     to_create: list[_Row] = []
     to_update: dict[int, _Row] = {}
     superseded: list[int] = []  # latest cycles a renewal replaces
+    currency: dict[bool, list[int]] = {True: [], False: []}
     # Rows whose only change is the state (and closed_at): one UPDATE per state.
     state_only: dict[str, list[int]] = {
         Assignment.State.OPEN: [],
@@ -515,42 +521,85 @@ def _sync_one(
                 state_only[Assignment.State.EXPIRED].append(row.id)
                 result.expired += 1
 
-    open_rows = [
-        a
-        for a in [row for rows in cycles.values() for row in rows] + to_create
-        if a.state == Assignment.State.OPEN and a.profile_id in members
-    ]
-    if open_rows:
-        user_ids = None if profile_ids is None else {a.learner_id for a in open_rows}
+    # People no longer selected: a completed or exempt latest cycle stops counting
+    # as theirs in compliance; selected again, it counts again.
+    for profile_id, current in latest.items():
+        finished = current.state in (
+            Assignment.State.COMPLETED,
+            Assignment.State.EXEMPT,
+        )
+        if profile_id not in members:
+            if finished and current.is_current:
+                current.is_current = False
+                currency[False].append(current.id)
+        elif not current.is_current and current.id not in superseded:
+            current.is_current = True
+            currency[True].append(current.id)
+
+    by_profile: dict[int, list[_Row]] = {}
+    for profile_id, rows in cycles.items():
+        if profile_id in members:
+            by_profile[profile_id] = list(rows)
+    for row in to_create:
+        by_profile.setdefault(row.profile_id, []).append(row)
+    if by_profile:
+        user_ids = None if profile_ids is None else {members[p][0] for p in by_profile}
         completions = _completion_index(course_keys, user_ids)
         started = _started_index(course_keys, user_ids)
-        for assignment in open_rows:
-            # Only people who touched one of the courses can have moved on.
-            if (
-                assignment.learner_id not in completions
-                and assignment.learner_id not in started
-                and assignment.courses_required == required
-            ):
-                continue
-            changed = _evaluate(
-                assignment,
-                course_keys=course_keys,
-                required=required,
-                completions=completions,
-                started=started,
-            )
-            if changed and assignment.id is not None:
-                if assignment.id not in to_update:
-                    result.updated += 1
-                to_update[assignment.id] = assignment
-            if assignment.state == Assignment.State.COMPLETED:
-                result.completed += 1
+        for profile_id, rows in by_profile.items():
+            hire_date = members[profile_id][1]
+            previous_done = None
+            for assignment in rows:
+                if assignment.state == Assignment.State.OPEN:
+                    changed = False
+                    if assignment.id is not None:
+                        # Dates follow edits of the curriculum's due rules.
+                        dates = cycle_fields(
+                            cycle=assignment.cycle,
+                            starts_on=assignment.starts_on,
+                            opens_on=assignment.starts_on,
+                            hire_date=hire_date,
+                        )
+                        for name in ("due_on", "overdue_on", "expires_on"):
+                            if getattr(assignment, name) != dates[name]:
+                                setattr(assignment, name, dates[name])
+                                changed = True
+                    # Only people who touched one of the courses can have moved on.
+                    if (
+                        assignment.learner_id in completions
+                        or assignment.learner_id in started
+                        or assignment.courses_required != required
+                        or assignment.courses_done
+                    ):
+                        changed = (
+                            _evaluate(
+                                assignment,
+                                course_keys=course_keys,
+                                required=required,
+                                completions=completions,
+                                started=started,
+                                after=previous_done,
+                            )
+                            or changed
+                        )
+                    if changed and assignment.id is not None:
+                        if assignment.id not in to_update:
+                            result.updated += 1
+                        to_update[assignment.id] = assignment
+                    if assignment.state == Assignment.State.COMPLETED:
+                        result.completed += 1
+                if assignment.state == Assignment.State.COMPLETED:
+                    previous_done = assignment.completed_at
     result.created = len(to_create) - result.renewed
     with transaction.atomic():
-        for start in range(0, len(superseded), BATCH * 5):
-            Assignment.objects.filter(
-                pk__in=superseded[start : start + BATCH * 5]
-            ).update(is_current=False)
+        for flag, ids in (
+            (False, superseded + currency[False]),
+            (True, currency[True]),
+        ):
+            for start in range(0, len(ids), BATCH * 5):
+                Assignment.objects.filter(pk__in=ids[start : start + BATCH * 5]).update(
+                    is_current=flag
+                )
         _insert(to_create)
         for state, ids in state_only.items():
             ids = [pk for pk in ids if pk not in to_update]
@@ -611,30 +660,35 @@ def assignments_on_course_event(*, learner, course_key) -> int:
     """A learner enrolled in or completed a course: bring their open assignments that
     include it up to date at once (inside the caller's transaction), so /me/ and the
     compliance views never wait for the nightly run. Returns rows changed."""
-    open_rows = list(
+    rows = list(
         Assignment.objects.filter(
             learner=learner,
-            state=Assignment.State.OPEN,
+            state__in=[Assignment.State.OPEN, Assignment.State.COMPLETED],
             curriculum__items__course_key=course_key,
         )
         .select_related("curriculum")
         .distinct()
+        .order_by("curriculum_id", "cycle")
     )
     changed = []
-    for assignment in open_rows:
-        course_keys = list(
-            assignment.curriculum.items.values_list("course_key", flat=True)
-        )
-        completions = _completion_index(course_keys, [learner.pk])
-        started = _started_index(course_keys, [learner.pk])
-        if _evaluate(
-            assignment,
-            course_keys=course_keys,
-            required=_required_count(assignment.curriculum, course_keys),
-            completions=completions,
-            started=started,
-        ):
-            changed.append(assignment)
+    previous_done: dict[int, datetime.datetime | None] = {}
+    for assignment in rows:
+        curriculum_id = assignment.curriculum_id
+        if assignment.state == Assignment.State.OPEN:
+            course_keys = list(
+                assignment.curriculum.items.values_list("course_key", flat=True)
+            )
+            if _evaluate(
+                assignment,
+                course_keys=course_keys,
+                required=_required_count(assignment.curriculum, course_keys),
+                completions=_completion_index(course_keys, [learner.pk]),
+                started=_started_index(course_keys, [learner.pk]),
+                after=previous_done.get(curriculum_id),
+            ):
+                changed.append(assignment)
+        if assignment.state == Assignment.State.COMPLETED:
+            previous_done[curriculum_id] = assignment.completed_at
     if changed:
         Assignment.objects.bulk_update(changed, _UPDATE_FIELDS)
     return len(changed)

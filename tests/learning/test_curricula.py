@@ -519,3 +519,80 @@ def test_the_sync_keeps_only_the_latest_cycle_current(county, admin, time_machin
         Assignment.objects.filter(profile=person).values_list("cycle", "is_current")
     )
     assert current == {1: False, 2: True}
+
+
+def test_one_completion_counts_for_one_cycle_only(county, admin, time_machine):
+    """A fixed year-end due date: finishing on time in the renewal window completes
+    this year's cycle, not next year's as well."""
+    tz = timezone.get_current_timezone()
+    time_machine.move_to(datetime.datetime(2026, 1, 10, 9, tzinfo=tz))
+    person = factories.person_in(county.section_a1)
+    curriculum = make_curriculum(
+        county.county,
+        departments=[county.county],
+        due_kind=Curriculum.DueKind.FIXED,
+        due_date=datetime.date(2026, 12, 31),
+        recurrence_months=12,
+        renewal_window_days=30,
+    )
+    curriculum_activate(actor=admin, curriculum=curriculum)
+    time_machine.move_to(datetime.datetime(2026, 12, 15, 9, tzinfo=tz))
+    assignments_sync()  # the 2027 cycle opens
+    time_machine.move_to(datetime.datetime(2026, 12, 20, 9, tzinfo=tz))
+    complete(person.user, keys(curriculum)[0])
+    assignments_on_course_event(learner=person.user, course_key=keys(curriculum)[0])
+    assignments_sync()
+    states = dict(
+        Assignment.objects.filter(profile=person).values_list("cycle", "state")
+    )
+    assert states == {1: Assignment.State.COMPLETED, 2: Assignment.State.OPEN}
+    second = Assignment.objects.get(profile=person, cycle=2)
+    assert second.due_on == datetime.date(2027, 12, 31) and second.courses_done == 0
+
+
+def test_editing_the_due_rules_moves_open_assignments(county, admin):
+    person = factories.person_in(county.section_a1)
+    curriculum = make_curriculum(county.county, departments=[county.county])
+    curriculum_activate(actor=admin, curriculum=curriculum)
+    row = Assignment.objects.get(profile=person)
+    started = row.starts_on
+    curriculum.due_days = 85
+    curriculum.recurrence_months = 12
+    curriculum.save()
+    assert assignments_sync().updated == 1
+    row.refresh_from_db()
+    assert row.starts_on == started
+    assert row.due_on == started + datetime.timedelta(days=85)
+    assert row.expires_on == datetime.date(started.year + 1, started.month, started.day)
+    assert assignments_sync().changed == 0
+
+
+def test_leaving_the_audience_takes_a_finished_cycle_out_of_compliance(county, admin):
+    person = factories.person_in(county.section_a1)
+    curriculum = make_curriculum(county.county, departments=[county.bureau_a])
+    curriculum_activate(actor=admin, curriculum=curriculum)
+    complete(person.user, keys(curriculum)[0])
+    assignments_sync()
+    services.person_update(profile=person, department=county.section_b1)
+    assignments_sync()
+    row = Assignment.objects.get(profile=person)
+    assert row.state == Assignment.State.COMPLETED and not row.is_current
+    services.person_update(profile=person, department=county.section_a2)
+    assignments_sync()
+    row.refresh_from_db()
+    assert row.state == Assignment.State.COMPLETED and row.is_current
+
+
+def test_removing_a_done_course_lowers_the_count(county, admin):
+    person = factories.person_in(county.section_a1)
+    curriculum = make_curriculum(county.county, departments=[county.county], courses=2)
+    curriculum_activate(actor=admin, curriculum=curriculum)
+    first, second = keys(curriculum)
+    complete(person.user, first)
+    assignments_sync()
+    assert Assignment.objects.get(profile=person).courses_done == 1
+    curriculum.items.filter(course_key=first).delete()
+    CurriculumCourse.objects.create(curriculum=curriculum, course_key=uuid.uuid4())
+    assignments_sync()
+    row = Assignment.objects.get(profile=person)
+    assert (row.courses_done, row.courses_required) == (0, 2)
