@@ -282,29 +282,20 @@ class CurriculumForm(WagtailAdminModelForm):
         numbers = self.cleaned_data.get(field) or []
         if not numbers:
             return []
+        # Only people in the officer's scope: whether a number exists elsewhere,
+        # and who it is, is not theirs to learn.
         found = {
             p.employee_number: p
-            for p in LearnerProfile.objects.filter(
-                employee_number__in=numbers
-            ).select_related("department")
+            for p in policy.managed_profiles(self.for_user)
+            .filter(employee_number__in=numbers)
+            .select_related("department")
         }
         unknown = [n for n in numbers if n not in found]
         if unknown:
             self.add_error(
                 field,
-                _("No person has these employee numbers: %(numbers)s")
+                _("No one in your departments has these employee numbers: %(numbers)s")
                 % {"numbers": ", ".join(unknown[:20])},
-            )
-        outside = [
-            p.full_name
-            for p in found.values()
-            if not policy.can_manage_person(self.for_user, p)
-        ]
-        if outside:
-            self.add_error(
-                field,
-                _("These people are outside your scope: %(names)s")
-                % {"names": ", ".join(outside[:20])},
             )
         return list(found.values())
 

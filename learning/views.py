@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.models import Site
@@ -191,7 +192,7 @@ def notification_read(request):
     link (only a path on this site)."""
     raw = request.POST.get("id", "")
     if raw:
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             messages.error(request, _("That notification does not exist."))
             return redirect("learning:notifications")
         notification = get_object_or_404(
@@ -200,7 +201,9 @@ def notification_read(request):
         notifications.notification_mark_read(
             user=request.user, notification_ids=[notification.pk]
         )
-        if request.POST.get("open") and notification.url.startswith("/"):
+        if request.POST.get("open") and url_has_allowed_host_and_scheme(
+            notification.url, allowed_hosts=None
+        ):
             return redirect(notification.url)
         return redirect("learning:notifications")
     count = notifications.notification_mark_read(user=request.user)

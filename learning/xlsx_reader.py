@@ -57,9 +57,14 @@ def _strings(raw: bytes) -> str:
     return "".join(_text(part) for part in _TEXT.findall(_PHONETIC.sub(b"", raw)))
 
 
+# Excel's limits: 16,384 columns and 1,048,576 rows.
+MAX_COLUMNS = 16384
+MAX_ROW_NUMBER = 1048576
+
+
 def _column(reference: bytes) -> int:
     number = 0
-    for byte in reference:
+    for byte in reference[:4]:  # XFD is the last column; more letters are corrupt
         if 65 <= byte <= 90:
             number = number * 26 + byte - 64
         elif 97 <= byte <= 122:
@@ -194,7 +199,14 @@ class _Workbook:
                 for match in _ROW.finditer(buffer):
                     end = match.end()
                     attrs = dict(_ATTR.findall(match.group(1)))
-                    number = int(attrs.get(b"r", expected))
+                    try:
+                        number = int(attrs.get(b"r", expected))
+                    except ValueError as error:
+                        raise WorkbookError("a row number is not a number") from error
+                    if number < expected or number > MAX_ROW_NUMBER:
+                        # Sparse or backwards numbering: a tiny file that would
+                        # yield millions of blank rows, or a corrupt sheet.
+                        raise WorkbookError("row numbers out of order or too large")
                     while expected < number:
                         yield []
                         expected += 1
@@ -204,6 +216,8 @@ class _Workbook:
                         cattrs = dict(_ATTR.findall(cell.group(1)))
                         reference = cattrs.get(b"r")
                         index = _column(reference) if reference else len(cells)
+                        if index >= MAX_COLUMNS:  # Excel's own limit is XFD
+                            raise WorkbookError("a cell beyond the last column")
                         if index < len(cells):
                             index = len(cells)
                         cells.extend([None] * (index - len(cells)))

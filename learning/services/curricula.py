@@ -380,7 +380,29 @@ def _insert(rows: list[_Row]) -> None:
                 copy.write_row(values(row))
 
 
-def _sync_one(
+# pg_advisory_xact_lock's first key: this project's curriculum locks.
+_LOCK_NAMESPACE = 7301
+
+
+def curriculum_lock(curriculum_id: int) -> None:
+    """Serialise writers of one curriculum's assignments until the transaction ends
+    (the nightly sync, per-person syncs after commit, HR exemptions): without it a
+    long sync could write back a row that changed meanwhile. SQLite serialises
+    writers by itself."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, curriculum_id]
+            )
+
+
+def _sync_one(curriculum: Curriculum, **options) -> SyncResult:
+    with transaction.atomic():
+        curriculum_lock(curriculum.pk)
+        return _sync_one_locked(curriculum, **options)
+
+
+def _sync_one_locked(
     curriculum: Curriculum,
     *,
     profile_ids: list[int] | None,
@@ -816,6 +838,10 @@ def assignment_exempt(*, actor, assignment: Assignment, reason: str) -> Assignme
     """HR excuses a person from one cycle, with the reason (kept on the record)."""
     if not policy.can_manage_person(actor, assignment.profile):
         raise PermissionDenied(_("You may exempt only people you manage."))
+    if assignment.learner_id == getattr(actor, "pk", None):
+        raise PermissionDenied(_("You cannot exempt yourself; ask another HR officer."))
+    curriculum_lock(assignment.curriculum_id)
+    assignment.refresh_from_db()
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the person is exempt.")})

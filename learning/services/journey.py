@@ -57,9 +57,16 @@ def _require_enrollment(learner, course: CoursePage) -> Enrollment:
 
 
 def completed_course_keys(*, learner) -> set:
-    return set(
+    """Courses the learner has completed at some time: a completed enrollment or a
+    valid certificate (a course being taken again for a new cycle still counts)."""
+    done = set(
         Enrollment.objects.filter(
             learner=learner, status=Enrollment.Status.COMPLETED
+        ).values_list("course_key", flat=True)
+    )
+    return done | set(
+        Certificate.objects.filter(
+            learner=learner, revoked_at__isnull=True
         ).values_list("course_key", flat=True)
     )
 

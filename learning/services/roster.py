@@ -30,6 +30,7 @@ import logging
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -240,7 +241,16 @@ def _cell_text(value: Any) -> str:
         return value.date().isoformat()
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return str(value).strip()
+    return _clean_text(str(value))
+
+
+# Control characters (but tab and newline) and lone surrogates: PostgreSQL refuses
+# NUL in text and JSON, and Excel exports refuse the rest.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _clean_text(text: str) -> str:
+    return _UNPRINTABLE.sub("", text).strip()
 
 
 def _xlsx_values(content: bytes) -> Iterator[list[str]]:
@@ -254,7 +264,13 @@ def _xlsx_values(content: bytes) -> Iterator[list[str]]:
     archive = zipfile.ZipFile(io.BytesIO(content))
     try:
         rows = xlsx_rows(archive)
-    except WorkbookError:
+    except (
+        WorkbookError,
+        zipfile.BadZipFile,
+        zlib.error,
+        RuntimeError,
+        NotImplementedError,
+    ):
         archive.close()
         raise damaged from None
 
@@ -262,7 +278,17 @@ def _xlsx_values(content: bytes) -> Iterator[list[str]]:
         try:
             for row in rows:
                 yield [_cell_text(value) for value in row]
-        except (WorkbookError, zipfile.BadZipFile, ValueError, IndexError, EOFError):
+        except (
+            WorkbookError,
+            zipfile.BadZipFile,
+            zlib.error,
+            ValueError,
+            IndexError,
+            EOFError,
+            OverflowError,
+            RuntimeError,  # an encrypted member
+            NotImplementedError,  # an unsupported compression method
+        ):
             raise damaged from None
         finally:
             archive.close()
@@ -865,14 +891,12 @@ class _Planner:
                     _message(
                         row,
                         "employee_number",
+                        # Where the person works is not this officer's to see.
                         _(
-                            "%(value)s works in %(department)s, which you do not "
-                            "manage; ask HR there to move the person."
+                            "%(value)s belongs to a department you do not manage; "
+                            "ask HR there to move the person."
                         )
-                        % {
-                            "value": number,
-                            "department": self.directory.path_label[current.pk],
-                        },
+                        % {"value": number},
                     )
                 )
         if (
@@ -1317,7 +1341,12 @@ def _apply_plan(plan: _Plan, *, report: Callable[[int], None]) -> list[int]:
         profile_fields, user_fields = update[2], update[3]
         key = (tuple(sorted(profile_fields)), tuple(sorted(user_fields)))
         groups.setdefault(key, []).append(update)
-        if update[4] in ("move", "deactivate", "reactivate"):
+        # A new position or rank may bring curricula too, not only a move.
+        if update[4] in ("move", "deactivate", "reactivate") or {
+            "position_id",
+            "rank_id",
+            "hire_date",
+        } & set(profile_fields):
             touched.append(update[0])
     for (profile_fields, user_fields), updates in groups.items():
         for start in range(0, len(updates), BATCH):
@@ -1384,6 +1413,16 @@ def roster_apply(
                 on_row=lambda rows: progress(rows // 2, total),
             )
             report = _report(plan, table, scope=scope)
+            checked_counts = roster_import.report.get("counts")
+            if checked_counts is not None and checked_counts != report["counts"]:
+                # What HR approved is the dry run: never apply something else.
+                raise ValidationError(
+                    _(
+                        "The organisation changed since the dry run, so applying "
+                        "now would not do what the report showed. Upload the file "
+                        "again to see the new report."
+                    )
+                )
             if plan.error_count:
                 raise ValidationError(
                     _(

@@ -596,3 +596,16 @@ def test_removing_a_done_course_lowers_the_count(county, admin):
     assignments_sync()
     row = Assignment.objects.get(profile=person)
     assert (row.courses_done, row.courses_required) == (0, 2)
+
+
+def test_hr_cannot_exempt_themself(county):
+    hr = factories.scoped_user(RoleScope.Role.HR, county.county)
+    curriculum = make_curriculum(county.county, departments=[county.county])
+    curriculum_activate(actor=hr.user, curriculum=curriculum)
+    mine = Assignment.objects.get(profile=hr)
+    with pytest.raises(PermissionDenied, match="yourself"):
+        services.curricula.assignment_exempt(
+            actor=hr.user, assignment=mine, reason="我很忙"
+        )
+    mine.refresh_from_db()
+    assert mine.state == Assignment.State.OPEN

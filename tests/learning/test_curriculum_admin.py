@@ -144,7 +144,9 @@ def test_bureau_hr_cannot_reach_outside_its_scope(client, county, tree):
             individual_numbers=other.employee_number,
         ),
     )
-    assert "outside your scope" in response.content.decode()
+    page = response.content.decode()
+    assert "No one in your departments has these employee numbers" in page
+    assert other.full_name not in page  # who it is stays outside their scope
     assert not Curriculum.objects.exists()
     county_wide = Curriculum.objects.create(
         name="全县", owner_department=county.county, due_days=30

@@ -253,3 +253,18 @@ def test_leaders_find_overdue_people_from_the_digest_link(client, setup, county)
     ).content.decode()
     assert "Mandatory training" in person and "Overdue" in person
     assert curriculum.name_en in person
+
+
+def test_odd_notification_ids_are_refused_politely(client, setup):
+    learner, _leader, _curriculum = setup
+    client.force_login(learner.user)
+    for raw in ("²", "1e3", "-1", "\x00"):
+        response = client.post(reverse("learning:notification_read"), {"id": raw})
+        assert response.status_code == 302
+    note = notifications.notification_create(
+        user=learner.user, kind="t", subject="S", body="B", url="//evil.example/x"
+    )
+    response = client.post(
+        reverse("learning:notification_read"), {"id": note.pk, "open": "1"}
+    )
+    assert response["Location"] == reverse("learning:notifications")

@@ -242,8 +242,9 @@ def test_creates_updates_moves_leavers_and_returners(
     new = LearnerProfile.objects.get(employee_number="N1")
     assert new.department == org.township_office
     assert (new.position.code, new.rank.code) == ("KZ", "R4")
-    assert stays.pk not in synced[0] and renamed.pk not in synced[0]
-    assert synced == [sorted([mover.pk, leaver.pk, returner.pk, new.pk])]
+    # A new hire date can move an "N days after hire" due date: synced too.
+    assert stays.pk not in synced[0]
+    assert synced == [sorted([renamed.pk, mover.pk, leaver.pk, returner.pk, new.pk])]
 
 
 def test_full_roster_deactivates_the_missing_and_keeps_their_records(org, admin_user):
@@ -445,8 +446,26 @@ def test_a_change_between_check_and_apply_fails_the_apply(org, admin_user):
     before = state()
     failed = roster.roster_apply(roster_import=checked)
     assert failed.status == RosterImport.Status.FAILED
-    assert "no longer checks" in failed.error
+    assert "changed since the dry run" in failed.error
     assert state() == before
+
+
+def test_an_apply_never_does_more_than_the_dry_run_showed(org, admin_user):
+    """A full roster checked with nobody to deactivate; a colleague adds people
+    before the apply: the apply refuses instead of deactivating them unseen."""
+    person_in(org.section_a1, employee_number="K1", full_name="甲")
+    admin_profile = getattr(admin_user, "learner_profile", None)
+    rows = [["K1", "甲", "CTY-A-1"]]
+    if admin_profile is not None:
+        rows.append([admin_profile.employee_number, admin_profile.full_name, "CTY-A-1"])
+    checked = check(admin_user, csv_bytes(rows), full_roster=True)
+    assert checked.report["counts"]["deactivate"] == 0
+    newcomer = person_in(org.section_a2, employee_number="K2", full_name="乙")
+    failed = roster.roster_apply(roster_import=checked)
+    assert failed.status == RosterImport.Status.FAILED
+    assert "changed since the dry run" in failed.error
+    newcomer.refresh_from_db()
+    assert newcomer.is_active
 
 
 # Scope -----------------------------------------------------------------------------
@@ -467,9 +486,12 @@ def test_bureau_hr_cannot_import_into_another_bureau(org):
     errors = errors_of(checked)
     assert any(e.startswith("Row 2, column department:") for e in errors)
     assert any(
-        e.startswith("Row 3, column employee number: B1 works in 测试县/财政局")
+        e.startswith(
+            "Row 3, column employee number: B1 belongs to a department you do not"
+        )
         for e in errors
     )
+    assert not any("财政局" in e for e in errors if e.startswith("Row 3"))
     assert checked.scope_department == org.bureau_a
     roster.roster_apply(roster_import=checked)
     assert state() == before
@@ -701,3 +723,42 @@ def test_a_real_worker_applies_a_roster(org, admin_user, roster_worker):
     assert checked.processed_rows == 300
     assert LearnerProfile.objects.filter(employee_number__startswith="W").count() == 300
     assert "learning.roster_import_apply" in log.read_text()
+
+
+def _patched_xlsx(replace: tuple[bytes, bytes]) -> bytes:
+    """An XLSX whose first sheet's XML has one substitution (a damaged file)."""
+    original = zipfile.ZipFile(io.BytesIO(xlsx_bytes([["P1", "甲", "CTY-A-1"]])))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as patched:
+        for item in original.infolist():
+            data = original.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert replace[0] in data
+                data = data.replace(replace[0], replace[1], 1)
+            patched.writestr(item, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "replace",
+    [
+        (b'r="A2"', b'r="ZZZZZZZZZZZZZZZ2"'),  # a column far beyond Excel's
+        (b'r="A2"', b'r="XFE2"'),  # one past the last column
+        (b'<row r="2"', b'<row r="2000000000"'),  # a tiny file, a huge row number
+        (b'<row r="2"', b'<row r="x2"'),
+    ],
+    ids=["column-overflow", "column-past-xfd", "sparse-rows", "bad-row-number"],
+)
+def test_a_damaged_workbook_is_refused_with_a_message(org, admin_user, replace):
+    before = state()
+    with pytest.raises(roster.RosterFileError, match="could not be read"):
+        check(admin_user, _patched_xlsx(replace), name="roster.xlsx")
+    assert state() == before
+
+
+def test_control_characters_in_cells_are_dropped(org, admin_user):
+    padding = [[f"F{n}", f"填充{n}", "CTY-A-1"] for n in range(200)]
+    content = csv_bytes(padding + [["C1", "王\x00小\x01明", "CTY-A-1"]])
+    applied = check_and_apply(admin_user, content)
+    assert applied.status == RosterImport.Status.APPLIED
+    assert LearnerProfile.objects.get(employee_number="C1").full_name == "王小明"
