@@ -352,8 +352,10 @@ H5P_MAX_FILES = env.int("H5P_MAX_FILES", default=5000)
 H5P_MAX_RATIO = env.int("H5P_MAX_RATIO", default=100)
 # Roster imports: refused before parsing above these sizes (zip bombs, runaway files).
 ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=50 * 1024 * 1024)
+# A 200,000-row workbook unpacks to about 100 MB; its shared strings are read into
+# memory whole, so keep the bound well below the web worker's memory.
 ROSTER_MAX_UNPACKED_BYTES = env.int(
-    "ROSTER_MAX_UNPACKED_BYTES", default=1024 * 1024 * 1024
+    "ROSTER_MAX_UNPACKED_BYTES", default=400 * 1024 * 1024
 )
 ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=300_000)
 

@@ -40,6 +40,7 @@ from ..models import (
 logger = logging.getLogger(__name__)
 
 EMAIL_SWEEP_AFTER = datetime.timedelta(minutes=10)
+EMAIL_SWEEP_FOR = datetime.timedelta(days=2)
 
 
 def _language_of(user) -> str:
@@ -110,10 +111,15 @@ def notification_email(*, notification_id: int) -> bool:
 def notification_email_pending() -> list[int]:
     """Notifications whose e-mail task never ran (a worker died between commit and
     enqueue): their ids, for the sweep to enqueue again."""
-    cutoff = timezone.now() - EMAIL_SWEEP_AFTER
+    now = timezone.now()
+    # Two days of retries: an address that keeps failing is left to the
+    # notification centre rather than retried for ever.
     return list(
         Notification.objects.filter(
-            email_wanted=True, emailed_at__isnull=True, created_at__lt=cutoff
+            email_wanted=True,
+            emailed_at__isnull=True,
+            created_at__lt=now - EMAIL_SWEEP_AFTER,
+            created_at__gte=now - EMAIL_SWEEP_FOR,
         ).values_list("pk", flat=True)[:5000]
     )
 
