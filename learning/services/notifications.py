@@ -163,8 +163,11 @@ def reminder_kind(assignment: Assignment, today: datetime.date) -> str | None:
 def _reminder_text(assignment: Assignment, kind: str, today: datetime.date) -> tuple:
     name = assignment.curriculum.display_name
     due = assignment.due_on.isoformat()
+    days = (assignment.due_on - today).days
+    if kind.startswith("manual_"):
+        # HR's "remind now" says what the learner's situation is today.
+        kind = reminder_kind(assignment, today) or ("overdue_" if days < 0 else "")
     if kind.startswith("before_"):
-        days = (assignment.due_on - today).days
         subject = ngettext(
             "“%(name)s” is due in %(days)s day",
             "“%(name)s” is due in %(days)s days",
@@ -179,16 +182,24 @@ def _reminder_text(assignment: Assignment, kind: str, today: datetime.date) -> t
             "name": name,
             "due": due,
         }
-    body = _(
-        "Your mandatory training “%(name)s” is due on %(due)s. You have completed "
-        "%(done)s of %(required)s required courses. Open your learning page to "
-        "continue."
-    ) % {
+    values = {
         "name": name,
         "due": due,
         "done": assignment.courses_done,
         "required": assignment.courses_required,
     }
+    if days < 0:
+        body = _(
+            "Your mandatory training “%(name)s” was due on %(due)s and is not "
+            "finished: you have completed %(done)s of %(required)s required "
+            "courses. Please complete it as soon as you can."
+        ) % values
+    else:
+        body = _(
+            "Your mandatory training “%(name)s” is due on %(due)s. You have "
+            "completed %(done)s of %(required)s required courses. Open your "
+            "learning page to continue."
+        ) % values
     return subject, body
 
 

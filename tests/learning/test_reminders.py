@@ -268,3 +268,23 @@ def test_odd_notification_ids_are_refused_politely(client, setup):
         reverse("learning:notification_read"), {"id": note.pk, "open": "1"}
     )
     assert response["Location"] == reverse("learning:notifications")
+
+
+def test_remind_now_on_an_overdue_assignment_says_it_is_overdue(
+    setup, county, django_capture_on_commit_callbacks
+):
+    learner, _leader, _curriculum = setup
+    learner.preferred_language = "en"
+    learner.save()
+    hr = factories.scoped_user(RoleScope.Role.HR, county.county)
+    assignment = Assignment.objects.get(profile=learner)
+    Assignment.objects.filter(pk=assignment.pk).update(
+        due_on=timezone.localdate() - datetime.timedelta(days=5),
+        overdue_on=timezone.localdate() - datetime.timedelta(days=4),
+    )
+    assignment.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.assignment_remind_now(actor=hr.user, assignments=[assignment])
+    note = Notification.objects.get(user=learner.user)
+    assert note.subject == "“Annual security awareness” is overdue"
+    assert "was due on" in note.body
