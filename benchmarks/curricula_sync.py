@@ -13,6 +13,7 @@ Results go to benchmarks/results/curricula-sync-latest.json."""
 
 import argparse
 import json
+import logging
 import os
 import platform
 import resource
@@ -21,6 +22,7 @@ import time
 import uuid
 from pathlib import Path
 
+log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/civicskills_bench_sync"
@@ -47,10 +49,11 @@ def timed(label: str, func, results: dict):
     value = func()
     seconds = round(time.perf_counter() - started, 2)
     results[label] = {"seconds": seconds, **value}
-    print(f"{label:>20}: {seconds:8.2f} s  {value}")
+    log.info("%20s: %8.2f s  %s", label, seconds, value)
 
 
 def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     parser = argparse.ArgumentParser()
     parser.add_argument("--learners", type=int, default=200_000)
     parser.add_argument("--curricula", type=int, default=10)
@@ -89,7 +92,7 @@ def main() -> int:
     started = time.perf_counter()
     scale.seed(learners=args.learners, evidence=False)
     seed_seconds = round(time.perf_counter() - started, 1)
-    print(f"seeded {args.learners} learners in {seed_seconds} s")
+    log.info("seeded %s learners in %s s", args.learners, seed_seconds)
     root = Department.objects.get(depth=1)
     # TRUNCATE: a Django delete() of millions of rows would load them all.
     with connection.cursor() as cursor:
@@ -179,7 +182,7 @@ def main() -> int:
     (RESULTS / "curricula-sync-latest.json").write_text(
         json.dumps(report, indent=2) + "\n", encoding="utf-8"
     )
-    print(json.dumps(report, indent=2))
+    log.info(json.dumps(report, indent=2))
     return 0
 
 

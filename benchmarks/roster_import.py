@@ -13,6 +13,7 @@ benchmarks/results/roster-latest.json."""
 import argparse
 import io
 import json
+import logging
 import os
 import platform
 import random
@@ -20,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/civicskills_bench_roster"
@@ -107,6 +109,7 @@ def timed(function, **kwargs):
 
 
 def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     parser = argparse.ArgumentParser()
     parser.add_argument(
         "--database-url",
@@ -164,7 +167,7 @@ def main() -> int:
             "apply_seconds": apply_seconds,
             "apply_rows_per_second": round(checked.total_rows / apply_seconds),
         }
-        print(label, json.dumps(results[label]), flush=True)
+        log.info("%s %s", label, json.dumps(results[label]))
 
     report = {
         "database": "postgresql",
@@ -178,7 +181,7 @@ def main() -> int:
     (RESULTS / "roster-latest.json").write_text(
         json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     )
-    print(json.dumps(report, indent=2, ensure_ascii=False))
+    log.info(json.dumps(report, indent=2, ensure_ascii=False))
     return 0
 
 

@@ -15,11 +15,13 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import logging
 import os
 import random
 import sys
 from pathlib import Path
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 HEADER = ["工号", "姓名", "部门", "职务", "职级", "入职日期", "邮箱", "电话", "状态"]
@@ -127,6 +129,7 @@ def write(rows: list[list]) -> None:
 
 
 def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.base")
     os.environ.setdefault("SECRET_KEY", "build-example-only-" + "x" * 40)
@@ -135,7 +138,7 @@ def main() -> int:
     django.setup()
     rows = example_rows()
     write(rows)
-    print(f"{len(rows)} rows written to {HERE}")
+    log.info("%s rows written to %s", len(rows), HERE)
     return 0
 
 
