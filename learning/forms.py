@@ -3,6 +3,7 @@ services in learning.services make the change."""
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
@@ -17,6 +18,7 @@ from .models import (
     LearnerProfile,
     RoleScope,
 )
+from .services import curricula
 
 
 class DepartmentChoiceField(forms.ModelChoiceField):
@@ -305,45 +307,21 @@ class CurriculumForm(WagtailAdminModelForm):
         self.excluded_people = self._people("excluded_numbers")
         owner = data.get("owner_department")
         if owner is not None:
-            outside = [
-                d.display_name
-                for name in ("departments", "departments_exact", "excluded_departments")
-                for d in data.get(name) or []
-                if not d.path.startswith(owner.path)
-            ] + [
-                p.full_name
-                for p in self.individual_people + self.excluded_people
-                if not p.department.path.startswith(owner.path)
-            ]
-            if outside:
-                raise forms.ValidationError(
-                    _(
-                        "The audience must lie inside the owning department; these "
-                        "are outside it: %(names)s"
+            outside = curricula.audience_outside(
+                owner,
+                departments=[
+                    d
+                    for name in (
+                        "departments",
+                        "departments_exact",
+                        "excluded_departments",
                     )
-                    % {"names": ", ".join(outside[:20])}
-                )
-        due_kind = data.get("due_kind")
-        if due_kind == Curriculum.DueKind.FIXED and not data.get("due_date"):
-            self.add_error(
-                "due_date", _("Give the due date, or choose a number of days.")
+                    for d in data.get(name) or []
+                ],
+                people=self.individual_people + self.excluded_people,
             )
-        if (
-            due_kind
-            and due_kind != Curriculum.DueKind.FIXED
-            and not data.get("due_days")
-        ):
-            self.add_error("due_days", _("Give the number of days to complete it."))
-        months = data.get("recurrence_months") or 0
-        window = data.get("renewal_window_days") or 0
-        if months and window >= months * 28:
-            self.add_error(
-                "renewal_window_days",
-                _(
-                    "The next cycle must open less than one cycle before the current "
-                    "one expires."
-                ),
-            )
+            if outside:
+                raise curricula.audience_outside_error(outside)
         formset = self.formsets["items"]
         formset.is_valid()  # the course rows are checked after the form otherwise
         courses = [
@@ -356,8 +334,25 @@ class CurriculumForm(WagtailAdminModelForm):
         keys = [c.translation_key for c in courses]
         if len(keys) != len(set(keys)):
             raise forms.ValidationError(_("Each course can be listed only once."))
-        if data.get("status") == Curriculum.Status.ACTIVE and not courses:
-            raise forms.ValidationError(_("Add at least one course before activating."))
+        # The service holds the rules; checked here on the values as submitted.
+        candidate = Curriculum(
+            **{
+                name: data.get(name)
+                for name in (
+                    "status",
+                    "required_count",
+                    "due_kind",
+                    "due_date",
+                    "due_days",
+                    "recurrence_months",
+                    "renewal_window_days",
+                )
+            }
+        )
+        try:
+            curricula.curriculum_validate(candidate, course_count=len(courses))
+        except ValidationError as error:
+            self.add_error(None, error)
         if (
             data.get("status") == Curriculum.Status.DRAFT
             and self.instance.pk
@@ -366,13 +361,6 @@ class CurriculumForm(WagtailAdminModelForm):
             self.add_error(
                 "status",
                 _("People are already assigned: archive the curriculum instead."),
-            )
-        required = data.get("required_count") or 0
-        if required > len(courses):
-            self.add_error(
-                "required_count",
-                _("The curriculum requires %(k)s courses but lists only %(n)s.")
-                % {"k": required, "n": len(courses)},
             )
         return data
 

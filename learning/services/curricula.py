@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from dateutil.relativedelta import relativedelta
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -727,70 +727,89 @@ def _audience_departments(curriculum: Curriculum) -> list[Department]:
     )
 
 
+def audience_outside(
+    owner: Department,
+    *,
+    departments: Iterable[Department],
+    people: Iterable[LearnerProfile],
+) -> list[str]:
+    """Names of audience departments and people outside the owning department's
+    subtree (a curriculum's audience must lie inside it)."""
+    return [
+        d.display_name for d in departments if not d.path.startswith(owner.path)
+    ] + [p.full_name for p in people if not p.department.path.startswith(owner.path)]
+
+
+def audience_outside_error(names: list[str]) -> ValidationError:
+    return ValidationError(
+        _(
+            "The audience must lie inside the owning department; these are outside "
+            "it: %(names)s"
+        )
+        % {"names": ", ".join(names[:20])}
+    )
+
+
 def curriculum_check_scope(*, actor, curriculum: Curriculum) -> None:
     """HR may build curricula only for audiences inside its own scope."""
     if not policy.can_manage_department(actor, curriculum.owner_department):
         raise PermissionDenied(
             _("You may manage curricula only for departments you manage.")
         )
-    outside = [
-        d.display_name
-        for d in _audience_departments(curriculum)
-        if not d.path.startswith(curriculum.owner_department.path)
-    ]
-    people = list(curriculum.individuals.all()) + list(curriculum.excluded_people.all())
-    outside += [
-        p.full_name
-        for p in people
-        if not p.department.path.startswith(curriculum.owner_department.path)
-    ]
+    outside = audience_outside(
+        curriculum.owner_department,
+        departments=_audience_departments(curriculum),
+        people=list(curriculum.individuals.select_related("department"))
+        + list(curriculum.excluded_people.select_related("department")),
+    )
     if outside:
-        raise ValidationError(
-            _(
-                "These are outside the curriculum's department and cannot be in its "
-                "audience: %(names)s"
-            )
-            % {"names": ", ".join(outside)}
-        )
+        raise audience_outside_error(outside)
 
 
-def curriculum_validate(curriculum: Curriculum) -> None:
-    """Rules a curriculum must keep before it can be active."""
-    errors: dict[str, str] = {}
+def curriculum_validate(curriculum: Curriculum, *, course_count: int) -> None:
+    """Rules a curriculum keeps whenever it is saved: due rules that give a date,
+    a renewal window shorter than a cycle, enough courses for "k of n", and at
+    least one course once active. Raises ValidationError keyed by field."""
+    errors: dict[str, list[str]] = {}
+
+    def error(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
     if curriculum.due_kind == Curriculum.DueKind.FIXED and not curriculum.due_date:
-        errors["due_date"] = _("Give the due date, or choose a number of days.")
+        error("due_date", _("Give the due date, or choose a number of days."))
     if curriculum.due_kind != Curriculum.DueKind.FIXED and not curriculum.due_days:
-        errors["due_days"] = _("Give the number of days to complete it.")
-    if (
-        curriculum.recurrence_months
-        and curriculum.renewal_window_days >= curriculum.recurrence_months * 28
-    ):
-        errors["renewal_window_days"] = _(
-            "The next cycle must open less than one cycle before the current one "
-            "expires."
+        error("due_days", _("Give the number of days to complete it."))
+    months = curriculum.recurrence_months or 0
+    if months and (curriculum.renewal_window_days or 0) >= months * 28:
+        error(
+            "renewal_window_days",
+            _(
+                "The next cycle must open less than one cycle before the current "
+                "one expires."
+            ),
+        )
+    if curriculum.status == Curriculum.Status.ACTIVE and not course_count:
+        error(NON_FIELD_ERRORS, _("Add at least one course before activating."))
+    if (curriculum.required_count or 0) > course_count:
+        error(
+            "required_count",
+            _("The curriculum requires %(k)s courses but lists only %(n)s.")
+            % {"k": curriculum.required_count, "n": course_count},
         )
     if errors:
         raise ValidationError(errors)
 
 
-def _courses_of(curriculum: Curriculum) -> list[CurriculumCourse]:
-    return list(curriculum.items.all())
-
-
 def curriculum_activate(*, actor, curriculum: Curriculum) -> SyncResult:
     """Make a draft (or archived) curriculum active and assign it at once."""
     curriculum_check_scope(actor=actor, curriculum=curriculum)
-    curriculum_validate(curriculum)
-    items = _courses_of(curriculum)
-    if not items:
-        raise ValidationError(_("Add at least one course before activating."))
-    if curriculum.required_count > len(items):
-        raise ValidationError(
-            _("The curriculum requires %(k)s courses but lists only %(n)s.")
-            % {"k": curriculum.required_count, "n": len(items)}
-        )
+    curriculum.status = Curriculum.Status.ACTIVE
+    try:
+        curriculum_validate(curriculum, course_count=curriculum.items.count())
+    except ValidationError:
+        curriculum.refresh_from_db(fields=["status"])
+        raise
     with transaction.atomic():
-        curriculum.status = Curriculum.Status.ACTIVE
         curriculum.save(update_fields=["status", "updated_at"])
         return assignments_sync(curriculum_ids=[curriculum.pk])
 

@@ -189,17 +189,23 @@ def _reminder_text(assignment: Assignment, kind: str, today: datetime.date) -> t
         "required": assignment.courses_required,
     }
     if days < 0:
-        body = _(
-            "Your mandatory training “%(name)s” was due on %(due)s and is not "
-            "finished: you have completed %(done)s of %(required)s required "
-            "courses. Please complete it as soon as you can."
-        ) % values
+        body = (
+            _(
+                "Your mandatory training “%(name)s” was due on %(due)s and is not "
+                "finished: you have completed %(done)s of %(required)s required "
+                "courses. Please complete it as soon as you can."
+            )
+            % values
+        )
     else:
-        body = _(
-            "Your mandatory training “%(name)s” is due on %(due)s. You have "
-            "completed %(done)s of %(required)s required courses. Open your "
-            "learning page to continue."
-        ) % values
+        body = (
+            _(
+                "Your mandatory training “%(name)s” is due on %(due)s. You have "
+                "completed %(done)s of %(required)s required courses. Open your "
+                "learning page to continue."
+            )
+            % values
+        )
     return subject, body
 
 
