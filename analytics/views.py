@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from learning import policy
-from learning.selectors import department_headcount_rows
+from learning.people.selectors import department_headcount_rows
 
 
 @login_required

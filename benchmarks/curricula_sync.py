@@ -78,6 +78,7 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection
 
+    from learning.curricula.sync import assignments_sync
     from learning.demo import scale
     from learning.models import (
         Assignment,
@@ -86,7 +87,6 @@ def main() -> int:
         Department,
         LearnerProfile,
     )
-    from learning.services.curricula import assignments_sync
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
@@ -140,7 +140,7 @@ def main() -> int:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from learning import compliance_selectors
+    from learning.curricula.compliance import compliance_people, compliance_summary
 
     admin, _created = get_user_model().objects.get_or_create(
         username="bench-admin", defaults={"is_superuser": True}
@@ -149,7 +149,7 @@ def main() -> int:
     timed(
         "compliance_summary",
         lambda: {
-            "assigned": compliance_selectors.compliance_summary(
+            "assigned": compliance_summary(
                 user=admin, today=today
             ).total.assigned
         },
@@ -160,7 +160,7 @@ def main() -> int:
         lambda: {
             "rows": len(
                 list(
-                    compliance_selectors.compliance_people(user=admin, today=today)[:50]
+                    compliance_people(user=admin, today=today)[:50]
                 )
             )
         },

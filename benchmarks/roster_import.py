@@ -134,12 +134,14 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     from learning.demo.organisation import seed_departments, seed_ranks_and_positions
     from learning.models import LearnerProfile
-    from learning.services import roster
+    from learning.roster import apply as roster_apply_module
+    from learning.roster.apply import roster_apply
+    from learning.roster.services import roster_check
 
     seed_departments()
     seed_ranks_and_positions()
     # The curricula's assignment sync is measured elsewhere; here only the roster.
-    roster.assignments_sync_after_roster = lambda *, profile_ids: None
+    roster_apply_module.assignments_sync_after_roster = lambda *, profile_ids: None
 
     first_rows = people(args.rows)
     first, build_seconds = timed(xlsx, rows=first_rows)
@@ -148,7 +150,7 @@ def main() -> int:
     results = {}
     for label, content in (("initial", first), ("changes", second)):
         checked, check_seconds = timed(
-            roster.roster_check,
+            roster_check,
             actor=None,
             content=content,
             file_name=f"{label}.xlsx",
@@ -156,7 +158,7 @@ def main() -> int:
         )
         if checked.report["counts"]["errors"]:
             raise SystemExit(f"{label}: {checked.report['lines'][:3]}")
-        applied, apply_seconds = timed(roster.roster_apply, roster_import=checked)
+        applied, apply_seconds = timed(roster_apply, roster_import=checked)
         if applied.status != "applied":
             raise SystemExit(f"{label}: {applied.error}")
         results[label] = {

@@ -1,7 +1,7 @@
 from django.conf import settings
 
 from learning import policy
-from learning.curriculum_selectors import notification_unread_count
+from learning.notifications.selectors import notification_unread_count
 
 
 def site_shell(request):

@@ -6,7 +6,7 @@ from django.views.i18n import set_language as django_set_language
 from wagtail import views as wagtail_views
 from wagtail.models import Site
 
-from learning.services import profile_set_language
+from learning.organisation.services import profile_set_language
 
 from .health import health_report
 from .middleware import PREFERRED_LANGUAGE_SESSION_KEY

@@ -8,13 +8,13 @@ logger = logging.getLogger(__name__)
 
 
 def _ensure_groups(sender, **kwargs):
-    from .services import role_groups_ensure  # models are ready only after ready()
+    from learning.organisation.services import role_groups_ensure
 
     role_groups_ensure()
 
 
 def _attempt_graded(sender, attempt, **kwargs):
-    from .services.journey import course_progress_on_quiz  # noqa: PLC0415
+    from learning.journey.services import course_progress_on_quiz
 
     if not attempt.passed:
         return

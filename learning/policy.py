@@ -16,9 +16,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
-from .models import Department, LearnerProfile, RoleScope
+from learning.organisation.models import Department, LearnerProfile, RoleScope
 
 HR = RoleScope.Role.HR
 LEADER = RoleScope.Role.LEADER
@@ -220,3 +222,12 @@ def can_import_roster(user: Any) -> bool:
     if not is_active_person(user) or not user.has_perm("learning.add_learnerprofile"):
         return False
     return user.is_superuser or bool(_paths(user, MANAGE_ROLES))
+
+
+def require_roster_importer(user: Any | None) -> None:
+    """Refuse a roster check or apply asked for by someone who may not import (None
+    is the command line, which runs as the operator)."""
+    if user is not None and not can_import_roster(user):
+        raise PermissionDenied(
+            _("Only HR officers and site admins may import the staff roster.")
+        )

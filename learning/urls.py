@@ -1,57 +1,64 @@
+"""The learner's, leader's and LRS pages; each unit owns its views."""
+
 from django.urls import path
 
-from . import journey_views, views, xapi_views
+from learning.journey import views as journey
+from learning.me import views as me
+from learning.notifications import views as notifications
+from learning.people import views as people
+from learning.targets import views as targets
+from learning.xapi import views as xapi
 
 app_name = "learning"
 
 urlpatterns = [
-    path("me/", views.me, name="me"),
-    path("xapi/statements", xapi_views.statements, name="xapi_statements"),
-    path("me/competencies/", views.my_competencies, name="my_competencies"),
-    path("me/notifications/", views.notification_centre, name="notifications"),
-    path("me/notifications/read/", views.notification_read, name="notification_read"),
-    path("me/competencies/self/", views.self_assessment, name="self_assessment"),
-    path("team/", views.team, name="team"),
-    path("team/<int:pk>/", views.team_member, name="team_member"),
-    path("team/<int:pk>/rate/", views.team_rate, name="team_rate"),
+    path("me/", me.me, name="me"),
+    path("xapi/statements", xapi.statements, name="xapi_statements"),
+    path("me/competencies/", targets.my_competencies, name="my_competencies"),
+    path("me/notifications/", notifications.notification_centre, name="notifications"),
+    path(
+        "me/notifications/read/",
+        notifications.notification_read,
+        name="notification_read",
+    ),
+    path("me/competencies/self/", targets.self_assessment, name="self_assessment"),
+    path("team/", people.team, name="team"),
+    path("team/<int:pk>/", people.team_member, name="team_member"),
+    path("team/<int:pk>/rate/", people.team_rate, name="team_rate"),
     path(
         "learn/courses/<int:page_id>/enroll/",
-        journey_views.course_enroll,
+        journey.course_enroll,
         name="course_enroll",
     ),
     path(
         "learn/courses/<int:page_id>/retake/",
-        journey_views.course_retake,
+        journey.course_retake,
         name="course_retake",
     ),
     path(
         "learn/lessons/<int:page_id>/heartbeat/",
-        journey_views.lesson_heartbeat,
+        journey.lesson_heartbeat,
         name="lesson_heartbeat",
     ),
     path(
         "learn/lessons/<int:page_id>/complete/",
-        journey_views.lesson_complete,
+        journey.lesson_complete,
         name="lesson_complete",
     ),
-    path(
-        "learn/feedback/<str:code>/",
-        journey_views.course_feedback,
-        name="course_feedback",
-    ),
+    path("learn/feedback/<str:code>/", journey.course_feedback, name="course_feedback"),
     path(
         "h5p/state/<uuid:lesson_key>/<str:block_id>/",
-        journey_views.h5p_state,
+        journey.h5p_state,
         name="h5p_state",
     ),
     path(
         "certificates/<str:code>/",
-        journey_views.certificate_verify,
+        journey.certificate_verify,
         name="certificate_verify",
     ),
     path(
         "certificates/<str:code>/pdf/",
-        journey_views.certificate_pdf,
+        journey.certificate_pdf,
         name="certificate_pdf",
     ),
 ]

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 import factory
 from django.contrib.auth import get_user_model
 
-from learning import services
 from learning.models import Department, LearnerProfile, Position, Rank, RoleScope
+from learning.organisation.services import department_create, role_groups_ensure
 
 PASSWORD = "correct-horse-battery-2026"
 
@@ -63,7 +63,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return services.department_create(**kwargs)
+        return department_create(**kwargs)
 
 
 class LearnerProfileFactory(factory.django.DjangoModelFactory):
@@ -131,5 +131,5 @@ def scoped_user(role: str, department: Department, **kwargs) -> LearnerProfile:
     profile = person_in(department, **kwargs)
     RoleScope.objects.create(user=profile.user, role=role, department=department)
     if role == RoleScope.Role.HR:
-        profile.user.groups.add(services.role_groups_ensure())
+        profile.user.groups.add(role_groups_ensure())
     return profile

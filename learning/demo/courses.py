@@ -13,10 +13,15 @@ from assessments.models import Attempt, Question
 from assessments.services import quizzes
 from courses.h5p.activities import activity_iri
 from courses.models import CoursePage
-
-from ..models import Enrollment
-from ..services import journey
-from ..xapi import statements_store
+from learning.journey.models import Enrollment
+from learning.journey.services import (
+    course_enroll,
+    lesson_complete,
+    lesson_heartbeat,
+    lesson_open,
+    passed_quiz_ids,
+)
+from learning.xapi.services import statements_store
 
 COMPLETED = "service-oriented-administration"
 IN_PROGRESS = "security-awareness"
@@ -32,10 +37,10 @@ def _course(slug: str) -> CoursePage | None:
 
 def _read(learner, enrollment, lesson, start: datetime.datetime) -> None:
     """Open the lesson and read it actively for its minimum time plus a little."""
-    journey.lesson_open(enrollment=enrollment, lesson=lesson, now=start)
+    lesson_open(enrollment=enrollment, lesson=lesson, now=start)
     beats = lesson.minimum_active_minutes * 2 + 2
     for beat in range(1, beats + 1):
-        journey.lesson_heartbeat(
+        lesson_heartbeat(
             learner=learner,
             lesson=lesson,
             seconds=30,
@@ -105,20 +110,18 @@ def seed(*, now: datetime.datetime | None = None) -> int:
     if done is not None:
         start = now - datetime.timedelta(days=62)
         quiz = done.graded_quiz
-        if quiz is not None and not journey.passed_quiz_ids(
+        if quiz is not None and not passed_quiz_ids(
             learner=learner, quiz_ids=[quiz.pk]
         ):
             # Passed before enrolling here, so that every date stays in the past.
             _pass(quiz, learner, start - datetime.timedelta(days=1))
-        enrollment, _new = journey.course_enroll(
-            learner=learner, course=done, now=start
-        )
+        enrollment, _new = course_enroll(learner=learner, course=done, now=start)
         created += 1
         for day, lesson in enumerate(done.lessons()):
             when = start + datetime.timedelta(days=day, hours=2)
             _read(learner, enrollment, lesson, when)
             _play(learner, lesson)
-            journey.lesson_complete(
+            lesson_complete(
                 learner=learner,
                 lesson=lesson,
                 now=when + datetime.timedelta(minutes=30),
@@ -126,15 +129,13 @@ def seed(*, now: datetime.datetime | None = None) -> int:
     started = _course(IN_PROGRESS)
     if started is not None:
         start = now - datetime.timedelta(days=6)
-        enrollment, _new = journey.course_enroll(
-            learner=learner, course=started, now=start
-        )
+        enrollment, _new = course_enroll(learner=learner, course=started, now=start)
         created += 1
         first = started.lessons().first()
         if first is not None:
             _read(learner, enrollment, first, start + datetime.timedelta(hours=1))
             _play(learner, first)
-            journey.lesson_complete(
+            lesson_complete(
                 learner=learner, lesson=first, now=start + datetime.timedelta(hours=2)
             )
     return created

@@ -14,9 +14,10 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from courses.models import CoursePage
-
-from ..models import Curriculum, CurriculumCourse, Department
-from ..services import curricula, notifications
+from learning.curricula.models import Curriculum, CurriculumCourse
+from learning.curricula.reminders import assignments_remind
+from learning.curricula.sync import assignments_sync
+from learning.organisation.models import Department
 
 NAME = "窗口服务规范与一次办好"
 COURSE_SLUGS = ("service-oriented-administration", "e-government-service-operation")
@@ -32,7 +33,7 @@ def seed() -> int:
     with override_settings(
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
     ):
-        notifications.assignments_remind(today=timezone.localdate())
+        assignments_remind(today=timezone.localdate())
     return created
 
 
@@ -64,8 +65,8 @@ def _curriculum_with_history() -> int:
         CurriculumCourse.objects.create(
             curriculum=curriculum, course=course, sort_order=order
         )
-    result = curricula.assignments_sync(
+    result = assignments_sync(
         curriculum_ids=[curriculum.pk], today=today - datetime.timedelta(days=45)
     )
-    curricula.assignments_sync(curriculum_ids=[curriculum.pk])
+    assignments_sync(curriculum_ids=[curriculum.pk])
     return result.created

@@ -26,9 +26,8 @@ from django.utils import timezone
 
 from assessments.models import Attempt, Competency, Evidence, Question, Quiz
 from assessments.services import quizzes
-
-from .. import services
-from ..models import LearnerProfile, Position
+from learning.organisation.models import LearnerProfile, Position
+from learning.targets.services import manager_rating_record, target_set
 
 User = get_user_model()
 SEED = 20261123
@@ -87,7 +86,7 @@ def seed_targets(hr) -> int:
             continue
         for code in codes:
             if code in positions:
-                services.target_set(
+                target_set(
                     actor=hr,
                     position=positions[code],
                     competency=competency,
@@ -300,7 +299,7 @@ def seed_ratings(now: datetime.datetime) -> int:
     )
     count = 0
     for profile, note in zip([learner, *staff], RATING_NOTES, strict=False):
-        services.manager_rating_record(
+        manager_rating_record(
             rater=leader, profile=profile, competency=competency, level=3, comment=note
         )
         count += 1

@@ -15,9 +15,20 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from .. import services
-from ..models import Department, LearnerProfile, Position, Rank, RoleScope
-from . import county_data as data
+from learning.demo import county_data as data
+from learning.organisation.models import (
+    Department,
+    LearnerProfile,
+    Position,
+    Rank,
+    RoleScope,
+)
+from learning.organisation.services import (
+    HR_GROUP,
+    department_create,
+    role_groups_ensure,
+    role_scope_grant,
+)
 
 User = get_user_model()
 SEED = 20261122
@@ -47,7 +58,7 @@ def seed_departments() -> int:
     created = 0
     county = Department.objects.filter(code=data.COUNTY["code"]).first()
     if county is None:
-        county = services.department_create(
+        county = department_create(
             code=data.COUNTY["code"],
             name=data.COUNTY["name"],
             name_en=data.COUNTY["name_en"],
@@ -59,7 +70,7 @@ def seed_departments() -> int:
         if item["code"] in existing:
             continue
         parent = existing[item["parent"]] if item["parent"] else county
-        existing[item["code"]] = services.department_create(
+        existing[item["code"]] = department_create(
             code=item["code"],
             name=item["name"],
             name_en=item["name_en"],
@@ -217,18 +228,16 @@ def seed_demo_accounts(password: str) -> int:
                 hire_date=datetime.date(2015 + number, 3, 1),
             )
     county = departments[data.COUNTY["code"]]
-    services.role_scope_grant(
+    role_scope_grant(
         user=User.objects.get(username="hr"), role=RoleScope.Role.HR, department=county
     )
-    services.role_scope_grant(
+    role_scope_grant(
         user=User.objects.get(username="leader"),
         role=RoleScope.Role.LEADER,
         department=departments["QX-XZSP"],
     )
-    services.role_groups_ensure()
-    User.objects.get(username="hr").groups.add(
-        Group.objects.get(name=services.HR_GROUP)
-    )
+    role_groups_ensure()
+    User.objects.get(username="hr").groups.add(Group.objects.get(name=HR_GROUP))
     # The editor writes and submits; a moderator (the demo admin) approves and
     # publishes: Wagtail's moderation workflow.
     editor = User.objects.get(username="editor")

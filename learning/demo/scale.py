@@ -22,10 +22,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import Competency, CompetencyLevel, Evidence
-
-from ..models import Department, LearnerProfile, Position, Rank
-from . import county_data as data
-from .organisation import seed_ranks_and_positions
+from learning.demo import county_data as data
+from learning.demo.organisation import seed_ranks_and_positions
+from learning.organisation.models import Department, LearnerProfile, Position, Rank
 
 User = get_user_model()
 ROOT_CODE = "SC"

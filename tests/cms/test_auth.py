@@ -67,10 +67,10 @@ def test_idle_session_signs_out(county, client, password, settings):
 
 
 def test_deactivated_learner_cannot_sign_in(county, client, password):
-    from learning import services
+    from learning.organisation.services import person_deactivate
 
     me = person_in(county.section_a1)
-    services.person_deactivate(profile=me)
+    person_deactivate(profile=me)
     response = sign_in(client, me.user.username, password)
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session

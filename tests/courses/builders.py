@@ -18,7 +18,7 @@ from courses.models import (
     LessonPage,
     Topic,
 )
-from learning.services import journey
+from learning.journey.services import enrollment_for, lesson_heartbeat, lesson_open
 from tests.assessments.quiz_factories import (
     QuestionFactory,
     QuizFactory,
@@ -180,12 +180,12 @@ def course_tree() -> CourseTree:
 
 def read_lesson(learner, lesson, minutes: int, *, start):
     """Open the lesson and send a beat every 30 s of active time for `minutes`."""
-    enrollment = journey.enrollment_for(
+    enrollment = enrollment_for(
         learner=learner, course_key=lesson.get_parent().translation_key
     )
-    journey.lesson_open(enrollment=enrollment, lesson=lesson, now=start)
+    lesson_open(enrollment=enrollment, lesson=lesson, now=start)
     for beat in range(1, minutes * 2 + 1):
-        journey.lesson_heartbeat(
+        lesson_heartbeat(
             learner=learner,
             lesson=lesson,
             seconds=30,

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from courses.search import query_terms, segment
+from learning.journey.services import course_enroll
 from learning.models import CompetencyTarget
-from learning.services import journey
 from tests.factories import PositionFactory, county_tree, person_in
 
 from .builders import course_in, course_tree
@@ -138,7 +138,7 @@ def test_catalog_query_budget_does_not_grow_with_courses(
         position=profile.position, competency=tree.framework.c1, required_level=3
     )
     client.force_login(learner)
-    journey.course_enroll(learner=learner, course=tree.course)
+    course_enroll(learner=learner, course=tree.course)
 
     def measured():
         client.get("/courses/", params, HTTP_ACCEPT_LANGUAGE=language)  # warm caches
@@ -178,7 +178,7 @@ def test_a_single_chinese_character_finds_courses(tree, client):
 
 def test_lesson_page_query_budget(tree, learner, client):
     client.force_login(learner)
-    journey.course_enroll(learner=learner, course=tree.course)
+    course_enroll(learner=learner, course=tree.course)
     for lesson in (tree.reading, tree.quiz_lesson):
         client.get(lesson.url)
         with CaptureQueriesContext(connection) as queries:
@@ -192,7 +192,7 @@ def test_course_page_shows_progress_and_the_next_lesson(tree, learner, client):
     response = client.get(tree.course.url)
     assert response.context["enrollment"] is None
     assert "enroll_url" in response.context
-    journey.course_enroll(learner=learner, course=tree.course)
+    course_enroll(learner=learner, course=tree.course)
     response = client.get(tree.course.url)
     assert response.context["required_done"] == 0
     assert response.context["next_lesson"].pk == tree.reading.pk

@@ -15,8 +15,8 @@ from courses.h5p.activities import activities_for_iris, activity_iri
 from courses.h5p.civiccheck import civiccheck_package
 from courses.h5p.services import h5p_package_store
 from courses.models import H5PPackage, LessonPage
+from learning.journey.services import course_enroll, lesson_complete, lesson_open
 from learning.models import H5PActivityState, H5PResult, LessonProgress
-from learning.services import journey
 from tests.factories import UserFactory
 from tests.h5p_builder import build_h5p
 
@@ -218,7 +218,7 @@ def test_served_files_carry_nosniff_and_a_strict_policy(client, tree, package):
 
 def test_the_lesson_page_carries_the_player_configuration(client, tree):
     learner = UserFactory()
-    journey.course_enroll(learner=learner, course=tree.course)
+    course_enroll(learner=learner, course=tree.course)
     client.force_login(learner)
     response = client.get(tree.reading.url)
     config = response.context["h5p_config"]
@@ -233,8 +233,8 @@ def test_a_passed_activity_completes_the_lesson_and_writes_evidence(
     client, tree, django_capture_on_commit_callbacks
 ):
     learner = UserFactory()
-    enrollment, _ = journey.course_enroll(learner=learner, course=tree.course)
-    progress = journey.lesson_open(enrollment=enrollment, lesson=tree.reading)
+    enrollment, _ = course_enroll(learner=learner, course=tree.course)
+    progress = lesson_open(enrollment=enrollment, lesson=tree.reading)
     LessonProgress.objects.filter(pk=progress.pk).update(active_seconds=10_000)
     client.force_login(learner)
     # Sub-content statements and a failed answer do not complete anything.
@@ -255,11 +255,11 @@ def test_a_passed_activity_completes_the_lesson_and_writes_evidence(
 
 def test_mark_complete_waits_for_the_required_activity(tree):
     learner = UserFactory()
-    enrollment, _ = journey.course_enroll(learner=learner, course=tree.course)
-    progress = journey.lesson_open(enrollment=enrollment, lesson=tree.reading)
+    enrollment, _ = course_enroll(learner=learner, course=tree.course)
+    progress = lesson_open(enrollment=enrollment, lesson=tree.reading)
     LessonProgress.objects.filter(pk=progress.pk).update(active_seconds=10_000)
     with pytest.raises(Exception, match="activities"):
-        journey.lesson_complete(learner=learner, lesson=tree.reading)
+        lesson_complete(learner=learner, lesson=tree.reading)
 
 
 def test_statements_about_other_activities_are_refused(client, tree):
@@ -275,7 +275,7 @@ def test_statements_about_other_activities_are_refused(client, tree):
 
 def test_the_players_state_is_kept_and_restored(client, tree):
     learner = UserFactory()
-    journey.course_enroll(learner=learner, course=tree.course)
+    course_enroll(learner=learner, course=tree.course)
     client.force_login(learner)
     url = reverse("learning:h5p_state", args=[tree.reading.translation_key, BLOCK_ID])
     assert client.post(url, "{bad", content_type="application/json").status_code == 400
@@ -294,7 +294,7 @@ def test_the_players_state_is_kept_and_restored(client, tree):
 
 def test_me_shows_the_activity_score(client, tree):
     learner = UserFactory()
-    journey.course_enroll(learner=learner, course=tree.course)
+    course_enroll(learner=learner, course=tree.course)
     client.force_login(learner)
     post(client, statement(tree, scaled=0.0))
     post(client, statement(tree, scaled=1.0))

@@ -11,8 +11,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import CompetencyLevel, Evidence
+from learning.journey.services import (
+    HEARTBEAT_MAX_SECONDS,
+    course_blockers,
+    course_completion_check,
+    course_enroll,
+    lesson_complete,
+    lesson_heartbeat,
+    lesson_open,
+)
 from learning.models import Certificate, Enrollment, LessonProgress, StudyHourEntry
-from learning.services import journey
 from tests.factories import UserFactory
 
 from .builders import course_tree, pass_quiz, publish, read_lesson
@@ -37,9 +45,9 @@ def read(learner, lesson, minutes: int, *, start=NOON):
 
 
 def finish(tree, learner, django_capture_on_commit_callbacks):
-    journey.course_enroll(learner=learner, course=tree.course)
+    course_enroll(learner=learner, course=tree.course)
     read(learner, tree.reading, 2)
-    journey.lesson_complete(learner=learner, lesson=tree.reading)
+    lesson_complete(learner=learner, lesson=tree.reading)
     with django_capture_on_commit_callbacks(execute=True):
         pass_quiz(tree.quiz, learner)
 
@@ -48,8 +56,8 @@ def finish(tree, learner, django_capture_on_commit_callbacks):
 
 
 def test_enrolling_twice_keeps_one_enrollment_across_languages(tree, learner):
-    first, created = journey.course_enroll(learner=learner, course=tree.course)
-    again, created_again = journey.course_enroll(learner=learner, course=tree.course_en)
+    first, created = course_enroll(learner=learner, course=tree.course)
+    again, created_again = course_enroll(learner=learner, course=tree.course_en)
     assert created and not created_again
     assert first.pk == again.pk
     assert Enrollment.objects.filter(learner=learner).count() == 1
@@ -58,7 +66,7 @@ def test_enrolling_twice_keeps_one_enrollment_across_languages(tree, learner):
 def test_an_unpublished_course_cannot_be_enrolled_in(tree, learner, client):
     tree.course.unpublish()
     with pytest.raises(ValidationError):
-        journey.course_enroll(learner=learner, course=tree.course)
+        course_enroll(learner=learner, course=tree.course)
     client.force_login(learner)
     url = reverse("learning:course_enroll", args=[tree.course.pk])
     assert client.post(url).status_code == 404
@@ -88,17 +96,17 @@ def test_prerequisites_must_be_completed_first(tree, learner):
     second.prerequisites.add(tree.course)
     publish(second)
     with pytest.raises(ValidationError, match="一次办好"):
-        journey.course_enroll(learner=learner, course=second)
+        course_enroll(learner=learner, course=second)
 
 
 # Active time ------------------------------------------------------------------------
 
 
 def test_heartbeats_are_capped_by_real_time(tree, learner):
-    enrollment, _ = journey.course_enroll(learner=learner, course=tree.course)
-    journey.lesson_open(enrollment=enrollment, lesson=tree.reading, now=NOON)
+    enrollment, _ = course_enroll(learner=learner, course=tree.course)
+    lesson_open(enrollment=enrollment, lesson=tree.reading, now=NOON)
     # A claim of an hour, ten seconds after opening, credits ten seconds.
-    row = journey.lesson_heartbeat(
+    row = lesson_heartbeat(
         learner=learner,
         lesson=tree.reading,
         seconds=3600,
@@ -106,7 +114,7 @@ def test_heartbeats_are_capped_by_real_time(tree, learner):
     )
     assert row.active_seconds == 10
     # A replay at the same moment adds nothing.
-    row = journey.lesson_heartbeat(
+    row = lesson_heartbeat(
         learner=learner,
         lesson=tree.reading,
         seconds=30,
@@ -114,43 +122,41 @@ def test_heartbeats_are_capped_by_real_time(tree, learner):
     )
     assert row.active_seconds == 10
     # After a long absence one beat is still capped.
-    row = journey.lesson_heartbeat(
+    row = lesson_heartbeat(
         learner=learner,
         lesson=tree.reading,
         seconds=100000,
         now=NOON + datetime.timedelta(hours=5),
     )
-    assert row.active_seconds == 10 + journey.HEARTBEAT_MAX_SECONDS
+    assert row.active_seconds == 10 + HEARTBEAT_MAX_SECONDS
 
 
 def test_beats_for_several_lessons_at_once_share_real_time(tree, learner):
-    enrollment, _ = journey.course_enroll(learner=learner, course=tree.course)
+    enrollment, _ = course_enroll(learner=learner, course=tree.course)
     for lesson in (tree.reading, tree.quiz_lesson):
-        journey.lesson_open(enrollment=enrollment, lesson=lesson, now=NOON)
+        lesson_open(enrollment=enrollment, lesson=lesson, now=NOON)
     for beat in range(1, 5):
         moment = NOON + datetime.timedelta(seconds=30 * beat)
         for lesson in (tree.reading, tree.quiz_lesson):
-            journey.lesson_heartbeat(
-                learner=learner, lesson=lesson, seconds=30, now=moment
-            )
+            lesson_heartbeat(learner=learner, lesson=lesson, seconds=30, now=moment)
     total = sum(LessonProgress.objects.values_list("active_seconds", flat=True))
     assert total <= 120  # two minutes passed, whatever the number of tabs
 
 
 def test_a_beat_for_a_lesson_never_opened_is_refused(tree, learner):
-    journey.course_enroll(learner=learner, course=tree.course)
+    course_enroll(learner=learner, course=tree.course)
     with pytest.raises(ValidationError):
-        journey.lesson_heartbeat(learner=learner, lesson=tree.reading, seconds=30)
+        lesson_heartbeat(learner=learner, lesson=tree.reading, seconds=30)
     assert not LessonProgress.objects.filter(active_seconds__gt=0).exists()
 
 
 def test_an_unpublished_course_records_no_progress(tree, learner):
-    enrollment, _ = journey.course_enroll(learner=learner, course=tree.course)
-    journey.lesson_open(enrollment=enrollment, lesson=tree.reading, now=NOON)
+    enrollment, _ = course_enroll(learner=learner, course=tree.course)
+    lesson_open(enrollment=enrollment, lesson=tree.reading, now=NOON)
     tree.course.unpublish()
     tree.reading.refresh_from_db()
     with pytest.raises(ValidationError):
-        journey.lesson_heartbeat(
+        lesson_heartbeat(
             learner=learner,
             lesson=tree.reading,
             seconds=30,
@@ -161,7 +167,7 @@ def test_an_unpublished_course_records_no_progress(tree, learner):
 def test_a_course_whose_last_open_lesson_is_withdrawn_completes_on_the_next_visit(
     tree, learner, client, django_capture_on_commit_callbacks
 ):
-    journey.course_enroll(learner=learner, course=tree.course)
+    course_enroll(learner=learner, course=tree.course)
     with django_capture_on_commit_callbacks(execute=True):
         pass_quiz(tree.quiz, learner)
     tree.reading.unpublish()  # the editor withdraws the one lesson still open
@@ -173,15 +179,15 @@ def test_a_course_whose_last_open_lesson_is_withdrawn_completes_on_the_next_visi
 
 @pytest.mark.parametrize("seconds", [-5, "abc", None, "1e9x"])
 def test_malformed_heartbeats_are_refused(tree, learner, seconds):
-    journey.course_enroll(learner=learner, course=tree.course)
+    course_enroll(learner=learner, course=tree.course)
     with pytest.raises(ValidationError):
-        journey.lesson_heartbeat(learner=learner, lesson=tree.reading, seconds=seconds)
+        lesson_heartbeat(learner=learner, lesson=tree.reading, seconds=seconds)
     assert not LessonProgress.objects.filter(active_seconds__gt=0).exists()
 
 
 def test_heartbeat_for_a_course_one_is_not_in_is_refused(tree, learner, client):
     with pytest.raises(PermissionDenied):
-        journey.lesson_heartbeat(learner=learner, lesson=tree.reading, seconds=30)
+        lesson_heartbeat(learner=learner, lesson=tree.reading, seconds=30)
     client.force_login(learner)
     url = reverse("learning:lesson_heartbeat", args=[tree.reading.pk])
     response = client.post(url, {"seconds": "30"})
@@ -194,7 +200,7 @@ def test_heartbeat_for_a_course_one_is_not_in_is_refused(tree, learner, client):
 
 
 def test_heartbeat_view_answers_json(tree, learner, client):
-    journey.course_enroll(learner=learner, course=tree.course)
+    course_enroll(learner=learner, course=tree.course)
     url = reverse("learning:lesson_heartbeat", args=[tree.reading.pk])
     with time_machine.travel(NOON, tick=False) as traveller:
         client.force_login(learner)
@@ -211,16 +217,16 @@ def test_heartbeat_view_answers_json(tree, learner, client):
 
 
 def test_mark_complete_needs_the_minimum_active_time(tree, learner):
-    journey.course_enroll(learner=learner, course=tree.course)
+    course_enroll(learner=learner, course=tree.course)
     read(learner, tree.reading, 1)
     with pytest.raises(ValidationError, match="2"):
-        journey.lesson_complete(learner=learner, lesson=tree.reading)
+        lesson_complete(learner=learner, lesson=tree.reading)
     read(learner, tree.reading, 1, start=NOON + datetime.timedelta(hours=1))
-    row = journey.lesson_complete(learner=learner, lesson=tree.reading)
+    row = lesson_complete(learner=learner, lesson=tree.reading)
     assert row.completed_at is not None
     assert row.completed_via == LessonProgress.Via.READING
     # A double click changes nothing.
-    again = journey.lesson_complete(learner=learner, lesson=tree.reading)
+    again = lesson_complete(learner=learner, lesson=tree.reading)
     assert again.completed_at == row.completed_at
 
 
@@ -228,7 +234,7 @@ def test_completing_a_lesson_of_a_course_one_is_not_in_is_refused(
     tree, learner, client
 ):
     with pytest.raises(PermissionDenied):
-        journey.lesson_complete(learner=learner, lesson=tree.reading)
+        lesson_complete(learner=learner, lesson=tree.reading)
     client.force_login(learner)
     response = client.post(reverse("learning:lesson_complete", args=[tree.reading.pk]))
     assert response.status_code == 403
@@ -238,9 +244,9 @@ def test_completing_a_lesson_of_a_course_one_is_not_in_is_refused(
 def test_a_quiz_lesson_completes_only_when_the_quiz_is_passed(
     tree, learner, django_capture_on_commit_callbacks
 ):
-    journey.course_enroll(learner=learner, course=tree.course)
+    course_enroll(learner=learner, course=tree.course)
     with pytest.raises(ValidationError):
-        journey.lesson_complete(learner=learner, lesson=tree.quiz_lesson)
+        lesson_complete(learner=learner, lesson=tree.quiz_lesson)
     with django_capture_on_commit_callbacks(execute=True):
         pass_quiz(tree.quiz, learner, right=False)
     assert not LessonProgress.objects.filter(completed_at__isnull=False).exists()
@@ -280,8 +286,8 @@ def test_the_course_completes_with_certificate_evidence_and_hours_once(
     # Replays: completing again, passing again, re-checking: nothing more.
     with django_capture_on_commit_callbacks(execute=True):
         pass_quiz(tree.quiz, learner)
-    journey.lesson_complete(learner=learner, lesson=tree.reading)
-    journey.course_completion_check(enrollment=enrollment, course=tree.course_en)
+    lesson_complete(learner=learner, lesson=tree.reading)
+    course_completion_check(enrollment=enrollment, course=tree.course_en)
     assert Certificate.objects.filter(learner=learner).count() == 1
     assert StudyHourEntry.objects.filter(learner=learner).count() == 1
     assert course_evidence.count() == 2
@@ -290,12 +296,12 @@ def test_the_course_completes_with_certificate_evidence_and_hours_once(
 def test_the_course_does_not_complete_while_a_lesson_is_open(
     tree, learner, django_capture_on_commit_callbacks
 ):
-    journey.course_enroll(learner=learner, course=tree.course)
+    course_enroll(learner=learner, course=tree.course)
     with django_capture_on_commit_callbacks(execute=True):
         pass_quiz(tree.quiz, learner)
     enrollment = Enrollment.objects.get(learner=learner)
     assert enrollment.status == Enrollment.Status.ACTIVE
-    blockers = journey.course_blockers(enrollment=enrollment, course=tree.course)
+    blockers = course_blockers(enrollment=enrollment, course=tree.course)
     assert any("材料审核" in b for b in blockers)
     assert not Certificate.objects.exists()
     assert not StudyHourEntry.objects.exists()
@@ -320,9 +326,9 @@ def test_certificate_validity_follows_the_course(
 def test_completion_in_english_counts_for_the_chinese_version(
     tree, learner, django_capture_on_commit_callbacks
 ):
-    journey.course_enroll(learner=learner, course=tree.course_en)
+    course_enroll(learner=learner, course=tree.course_en)
     read(learner, tree.reading_en, 2)
-    journey.lesson_complete(learner=learner, lesson=tree.reading_en)
+    lesson_complete(learner=learner, lesson=tree.reading_en)
     with django_capture_on_commit_callbacks(execute=True):
         pass_quiz(tree.quiz, learner)
     assert Enrollment.objects.get(learner=learner).status == Enrollment.Status.COMPLETED

@@ -25,7 +25,7 @@ def test_learner_takes_a_course_end_to_end_on_a_phone(
     live_server, phone, tmp_path, monkeypatch
 ):
     # Beat every 2 s instead of 30 s so that the test sees one soon.
-    monkeypatch.setattr("learning.journey_selectors.HEARTBEAT_SECONDS", 2)
+    monkeypatch.setattr("learning.journey.selectors.HEARTBEAT_SECONDS", 2)
     shots = Path(SHOTS_ENV) if SHOTS_ENV else tmp_path
     shots.mkdir(parents=True, exist_ok=True)
     tree = course_tree()

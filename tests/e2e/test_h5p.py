@@ -14,8 +14,8 @@ from assessments.models import Evidence
 from courses.h5p.civiccheck import civiccheck_package
 from courses.h5p.services import h5p_package_store
 from courses.models import LessonPage
+from learning.journey.services import course_enroll, lesson_open
 from learning.models import H5PResult, LessonProgress, XAPIStatement
-from learning.services import journey
 from tests.courses.builders import course_tree, publish
 from tests.factories import PASSWORD, UserFactory
 
@@ -73,8 +73,8 @@ def test_learner_plays_an_h5p_activity_on_a_phone(
     shots.mkdir(parents=True, exist_ok=True)
     tree, lesson = lesson_with_activity
     learner = UserFactory(username="h5p-learner")
-    enrollment, _ = journey.course_enroll(learner=learner, course=tree.course)
-    progress = journey.lesson_open(enrollment=enrollment, lesson=lesson)
+    enrollment, _ = course_enroll(learner=learner, course=tree.course)
+    progress = lesson_open(enrollment=enrollment, lesson=lesson)
     LessonProgress.objects.filter(pk=progress.pk).update(active_seconds=600)
     outside = []
     phone.on(

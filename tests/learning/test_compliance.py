@@ -18,8 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from learning import compliance_selectors as selectors
-from learning.compliance_selectors import ComplianceStatus
+from learning.curricula import compliance_admin
+from learning.curricula.compliance import (
+    ComplianceStatus,
+    compliance_people,
+    compliance_summary,
+)
+from learning.curricula.services import assignment_exempt
+from learning.curricula.sync import assignments_sync
 from learning.models import (
     Assignment,
     AssignmentReminder,
@@ -27,7 +33,6 @@ from learning.models import (
     Notification,
     RoleScope,
 )
-from learning.services.curricula import assignment_exempt, assignments_sync
 from tests import factories
 from tests.learning.test_curricula import complete, keys, make_curriculum
 
@@ -153,7 +158,7 @@ def assignment_of(world, profile) -> Assignment:
 def test_counts_per_status_drill_down_the_tree(world):
     today = timezone.localdate()
     county = world.county
-    top = selectors.compliance_summary(user=world.hr_county.user, today=today)
+    top = compliance_summary(user=world.hr_county.user, today=today)
     # One scope root: the table starts at its units.
     assert top.department == county.county
     assert [(r.department, r.unit_only) for r in top.by_department] == [
@@ -184,7 +189,7 @@ def test_counts_per_status_drill_down_the_tree(world):
     assert top.total.assigned == 7
     assert top.total.completion_percent == round(100 * 1 / 6)
 
-    summary = selectors.compliance_summary(
+    summary = compliance_summary(
         user=world.hr_county.user, today=today, department=county.bureau_a
     )
     rows = {
@@ -205,7 +210,7 @@ def test_counts_per_status_drill_down_the_tree(world):
     assert summary.by_curriculum[0].counts.assigned == 5
     # The summary's counts and the people list agree, status by status.
     for status, _label in ComplianceStatus.choices:
-        listed = selectors.compliance_people(
+        listed = compliance_people(
             user=world.hr_county.user,
             today=today,
             department=county.bureau_a,
@@ -220,8 +225,8 @@ def test_overdue_starts_on_the_overdue_date(world):
     row.save(update_fields=["overdue_on"])
     user = world.hr_county.user
     today = timezone.localdate()
-    assert selectors.compliance_summary(user=user, today=today).total.overdue == 1
-    tomorrow = selectors.compliance_summary(user=user, today=today + DAY)
+    assert compliance_summary(user=user, today=today).total.overdue == 1
+    tomorrow = compliance_summary(user=user, today=today + DAY)
     assert tomorrow.total.overdue == 2
 
 
@@ -256,7 +261,7 @@ def test_only_the_current_cycle_counts(county):
     cycle(people[2], 1, State.CLOSED)  # no longer assigned
     cycle(people[3], 1, State.COMPLETED, current=False)
     cycle(people[3], 2, State.CLOSED)  # left the audience: not counted any more
-    summary = selectors.compliance_summary(user=hr.user, today=today)
+    summary = compliance_summary(user=hr.user, today=today)
     assert counts_of(summary.by_curriculum[0]) == {
         "assigned": 2,
         "completed": 0,
@@ -265,7 +270,7 @@ def test_only_the_current_cycle_counts(county):
         "overdue": 0,
         "exempt": 0,
     }
-    listed = selectors.compliance_people(user=hr.user, today=today)
+    listed = compliance_people(user=hr.user, today=today)
     assert sorted((r.profile_id, r.cycle) for r in listed) == sorted(
         [(people[0].pk, 2), (people[1].pk, 2)]
     )
@@ -275,9 +280,7 @@ def test_leavers_and_draft_curricula_do_not_count(world):
     world.township.is_active = False
     world.township.save(update_fields=["is_active"])
     make_curriculum(world.county.county, departments=[world.county.county])
-    summary = selectors.compliance_summary(
-        user=world.hr_county.user, today=timezone.localdate()
-    )
+    summary = compliance_summary(user=world.hr_county.user, today=timezone.localdate())
     assert summary.total.assigned == 6
     assert [r.curriculum for r in summary.by_curriculum] == [world.curriculum]
 
@@ -286,9 +289,7 @@ def test_leavers_and_draft_curricula_do_not_count(world):
 
 
 def test_bureau_hr_sees_only_its_subtree(world):
-    summary = selectors.compliance_summary(
-        user=world.hr_a.user, today=timezone.localdate()
-    )
+    summary = compliance_summary(user=world.hr_a.user, today=timezone.localdate())
     assert [r.department for r in summary.by_department] == [
         world.county.bureau_a,
         world.county.section_a1,
@@ -627,12 +628,12 @@ def test_summary_and_list_take_a_fixed_number_of_queries(
     def summary(department=None):
         user = type(world.hr_a.user).objects.get(pk=world.hr_a.user.pk)
         with django_assert_max_num_queries(SUMMARY_MAX_QUERIES):
-            selectors.compliance_summary(user=user, today=today, department=department)
+            compliance_summary(user=user, today=today, department=department)
 
     def people_page():
         user = type(world.hr_a.user).objects.get(pk=world.hr_a.user.pk)
         with django_assert_max_num_queries(PEOPLE_PAGE_MAX_QUERIES):
-            rows = selectors.compliance_people(user=user, today=today)
+            rows = compliance_people(user=user, today=today)
             rows.count()
             for row in rows[:50]:
                 str(row.profile.department), str(row.profile.position), row.curriculum
@@ -684,9 +685,8 @@ def test_csv_export_reads_in_chunks_not_per_person(
 def test_a_large_filtered_remind_goes_to_a_task(
     world, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from learning import compliance_hooks
 
-    monkeypatch.setattr(compliance_hooks, "REMIND_IN_REQUEST_MAX", 1)
+    monkeypatch.setattr(compliance_admin, "REMIND_IN_REQUEST_MAX", 1)
     client = client_for(world.hr_a.user)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("compliance:remind"), {"all": "1"})

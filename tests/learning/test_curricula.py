@@ -8,7 +8,16 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from learning import services
+from learning.curricula.services import (
+    assignment_exempt,
+    curriculum_activate,
+    curriculum_archive,
+)
+from learning.curricula.sync import (
+    assignments_on_course_event,
+    assignments_sync,
+    curriculum_audience,
+)
 from learning.models import (
     Assignment,
     Certificate,
@@ -17,12 +26,11 @@ from learning.models import (
     Enrollment,
     RoleScope,
 )
-from learning.services.curricula import (
-    assignments_on_course_event,
-    assignments_sync,
-    curriculum_activate,
-    curriculum_archive,
-    curriculum_audience,
+from learning.organisation.services import (
+    person_create,
+    person_deactivate,
+    person_reactivate,
+    person_update,
 )
 from tests import factories
 
@@ -148,7 +156,7 @@ def test_individuals_are_added_and_exclusions_win(county):
     excluded_person = factories.person_in(county.bureau_a)
     named = factories.person_in(county.township_office)
     leaver = factories.person_in(county.section_a1)
-    services.person_deactivate(profile=leaver)
+    person_deactivate(profile=leaver)
     curriculum = make_curriculum(
         county.county,
         departments=[county.bureau_a],
@@ -249,7 +257,7 @@ def test_a_mover_keeps_completed_history_and_gets_the_new_curricula(county, admi
         curriculum_activate(actor=admin, curriculum=curriculum)
     complete(person.user, keys(done_curriculum)[0])
     assignments_sync()
-    services.person_update(profile=person, department=county.section_b1)
+    person_update(profile=person, department=county.section_b1)
     result = assignments_sync(profile_ids=[person.pk])
     assert result.closed == 1 and result.created == 1
     states = dict(
@@ -266,11 +274,11 @@ def test_a_leaver_is_closed_and_a_returner_reopened(county, admin):
     person = factories.person_in(county.section_a1)
     curriculum = make_curriculum(county.county, departments=[county.county])
     curriculum_activate(actor=admin, curriculum=curriculum)
-    services.person_deactivate(profile=person)
+    person_deactivate(profile=person)
     assignments_sync()
     row = Assignment.objects.get(profile=person)
     assert row.state == Assignment.State.CLOSED and row.closed_at is not None
-    services.person_reactivate(profile=person)
+    person_reactivate(profile=person)
     result = assignments_sync()
     row.refresh_from_db()
     assert result.reopened == 1 and row.state == Assignment.State.OPEN
@@ -346,10 +354,8 @@ def test_exempt_keeps_the_reason_and_is_left_alone_by_the_sync(county, admin):
     curriculum_activate(actor=admin, curriculum=curriculum)
     row = Assignment.objects.get()
     with pytest.raises(ValidationError):
-        services.curricula.assignment_exempt(actor=admin, assignment=row, reason=" ")
-    services.curricula.assignment_exempt(
-        actor=admin, assignment=row, reason="长期病假 / long sick leave"
-    )
+        assignment_exempt(actor=admin, assignment=row, reason=" ")
+    assignment_exempt(actor=admin, assignment=row, reason="长期病假 / long sick leave")
     complete(person.user, keys(curriculum)[0])
     assignments_sync()
     row.refresh_from_db()
@@ -465,19 +471,20 @@ def test_a_recent_completion_counts_for_a_new_yearly_curriculum(county, admin):
 def test_after_a_roster_import_the_people_it_touched_are_synced(
     county, admin, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from learning.services import curricula
+    from learning.curricula import services as curricula_services
+    from learning.curricula.services import assignments_sync_after_roster
 
     curriculum = make_curriculum(county.county, departments=[county.county])
     curriculum_activate(actor=admin, curriculum=curriculum)
     newcomer = factories.person_in(county.section_a1)
     with django_capture_on_commit_callbacks(execute=True):
-        curricula.assignments_sync_after_roster(profile_ids=[newcomer.pk])
+        assignments_sync_after_roster(profile_ids=[newcomer.pk])
     assert Assignment.objects.filter(profile=newcomer).exists()
     # Thousands of people at once: one full sync instead of a giant id list.
-    monkeypatch.setattr(curricula, "FULL_SYNC_ABOVE", 1)
+    monkeypatch.setattr(curricula_services, "FULL_SYNC_ABOVE", 1)
     other = factories.person_in(county.section_a2)
     with django_capture_on_commit_callbacks(execute=True):
-        curricula.assignments_sync_after_roster(profile_ids=[newcomer.pk, 999999])
+        assignments_sync_after_roster(profile_ids=[newcomer.pk, 999999])
     assert Assignment.objects.filter(profile=other).exists()
 
 
@@ -490,16 +497,16 @@ def test_back_office_moves_and_leavers_sync_their_assignments(
     for curriculum in (a_only, b_only):
         curriculum_activate(actor=admin, curriculum=curriculum)
     with django_capture_on_commit_callbacks(execute=True):
-        services.person_update(profile=person, department=county.section_b1)
+        person_update(profile=person, department=county.section_b1)
     states = dict(
         Assignment.objects.filter(profile=person).values_list("curriculum_id", "state")
     )
     assert states == {a_only.pk: Assignment.State.CLOSED, b_only.pk: "open"}
     with django_capture_on_commit_callbacks(execute=True):
-        services.person_deactivate(profile=person)
+        person_deactivate(profile=person)
     assert not Assignment.objects.filter(profile=person, state="open").exists()
     with django_capture_on_commit_callbacks(execute=True):
-        newcomer = services.person_create(
+        newcomer = person_create(
             employee_number="NEW-1", full_name="新同事", department=county.section_b1
         )
     assert Assignment.objects.filter(profile=newcomer, curriculum=b_only).exists()
@@ -573,11 +580,11 @@ def test_leaving_the_audience_takes_a_finished_cycle_out_of_compliance(county, a
     curriculum_activate(actor=admin, curriculum=curriculum)
     complete(person.user, keys(curriculum)[0])
     assignments_sync()
-    services.person_update(profile=person, department=county.section_b1)
+    person_update(profile=person, department=county.section_b1)
     assignments_sync()
     row = Assignment.objects.get(profile=person)
     assert row.state == Assignment.State.COMPLETED and not row.is_current
-    services.person_update(profile=person, department=county.section_a2)
+    person_update(profile=person, department=county.section_a2)
     assignments_sync()
     row.refresh_from_db()
     assert row.state == Assignment.State.COMPLETED and row.is_current
@@ -604,8 +611,6 @@ def test_hr_cannot_exempt_themself(county):
     curriculum_activate(actor=hr.user, curriculum=curriculum)
     mine = Assignment.objects.get(profile=hr)
     with pytest.raises(PermissionDenied, match="yourself"):
-        services.curricula.assignment_exempt(
-            actor=hr.user, assignment=mine, reason="我很忙"
-        )
+        assignment_exempt(actor=hr.user, assignment=mine, reason="我很忙")
     mine.refresh_from_db()
     assert mine.state == Assignment.State.OPEN

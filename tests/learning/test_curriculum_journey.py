@@ -7,6 +7,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from learning.curricula.services import curriculum_activate
+from learning.curricula.sync import assignments_sync
+from learning.journey.services import (
+    course_completion_refresh,
+    course_enroll,
+    course_retake,
+    course_retake_due,
+    lesson_complete,
+)
 from learning.models import (
     Assignment,
     Certificate,
@@ -15,8 +24,6 @@ from learning.models import (
     Enrollment,
     LessonProgress,
 )
-from learning.services import journey
-from learning.services.curricula import assignments_sync, curriculum_activate
 from tests import factories
 from tests.courses.builders import course_tree, pass_quiz, read_lesson
 
@@ -30,9 +37,9 @@ def at(year, month, day, hour=10):
 
 
 def take_course(tree, learner, when, capture):
-    journey.course_enroll(learner=learner, course=tree.course)
+    course_enroll(learner=learner, course=tree.course)
     read_lesson(learner, tree.reading, 2, start=when)
-    journey.lesson_complete(learner=learner, lesson=tree.reading)
+    lesson_complete(learner=learner, lesson=tree.reading)
     with capture(execute=True):
         pass_quiz(tree.quiz, learner)
 
@@ -64,11 +71,11 @@ def test_a_yearly_curriculum_is_completed_and_then_asked_for_again(
     # Completing the Chinese version completes the curriculum that lists the
     # English one, at once (no sync in between).
     assert first.state == Assignment.State.COMPLETED
-    assert not journey.course_retake_due(
+    assert not course_retake_due(
         learner=learner, course_key=tree.course.translation_key
     )
     with pytest.raises(ValidationError, match="still counts"):
-        journey.course_retake(learner=learner, course=tree.course)
+        course_retake(learner=learner, course=tree.course)
 
     time_machine.move_to(at(2026, 12, 15), tick=False)
     assert assignments_sync().renewed == 1
@@ -87,16 +94,13 @@ def test_a_yearly_curriculum_is_completed_and_then_asked_for_again(
         enrollment=enrollment, completed_at__isnull=False
     ).exists()
     # The quiz passed last February does not complete the course again.
-    assert (
-        journey.course_completion_refresh(enrollment=enrollment, course=tree.course)
-        is None
-    )
+    assert course_completion_refresh(enrollment=enrollment, course=tree.course) is None
     assert Certificate.objects.filter(learner=learner).count() == 1
 
     take_course(tree, learner, at(2026, 12, 15), django_capture_on_commit_callbacks)
     second.refresh_from_db()
     assert second.state == Assignment.State.COMPLETED
     assert Certificate.objects.filter(learner=learner).count() == 2
-    assert not journey.course_retake_due(
+    assert not course_retake_due(
         learner=learner, course_key=tree.course.translation_key
     )

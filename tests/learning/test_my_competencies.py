@@ -4,8 +4,8 @@ from django.urls import reverse
 from assessments.models import Competency, CompetencyLevel, Evidence
 from assessments.services.evidence import evidence_record
 from assessments.services.frameworks import framework_load_defaults
-from learning import services
 from learning.models import RoleScope
+from learning.targets.services import target_set
 from tests.factories import PositionFactory, person_in, scoped_user
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ def learner(county, client):
     framework_load_defaults()
     window = PositionFactory(code="CKRY", title="窗口工作人员")
     hr = scoped_user(RoleScope.Role.HR, county.county).user
-    services.target_set(
+    target_set(
         actor=hr,
         position=window,
         competency=Competency.objects.get(code="EG-1.1"),

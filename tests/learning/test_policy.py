@@ -1,7 +1,8 @@
 import pytest
 
-from learning import policy, services
+from learning import policy
 from learning.models import Department, RoleScope
+from learning.organisation.services import department_update, person_deactivate
 from tests.factories import person_in, scoped_user
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +70,7 @@ def test_learner_sees_only_themself(county):
 
 def test_deactivated_people_see_nothing(county):
     hr = scoped_user(RoleScope.Role.HR, county.county)
-    services.person_deactivate(profile=hr)
+    person_deactivate(profile=hr)
     hr.user.refresh_from_db()
 
     assert not policy.visible_departments(hr.user).exists()
@@ -100,7 +101,7 @@ def test_scope_follows_a_department_moved_into_it(county):
     leader = scoped_user(RoleScope.Role.LEADER, county.bureau_a).user
     assert not policy.can_view_department(leader, county.section_b1)
 
-    services.department_update(department=county.section_b1, parent=county.bureau_a)
+    department_update(department=county.section_b1, parent=county.bureau_a)
     moved = Department.objects.get(pk=county.section_b1.pk)
 
     policy.clear_cache(leader)

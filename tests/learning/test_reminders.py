@@ -5,18 +5,23 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
+from learning.curricula.reminders import assignment_remind_now, assignments_remind
+from learning.curricula.services import curriculum_activate
+from learning.curricula.sync import assignments_sync
+from learning.curricula.tasks import assignments_remind_task
 from learning.models import (
     Assignment,
     AssignmentReminder,
     Notification,
     RoleScope,
 )
-from learning.services import notifications
-from learning.services.curricula import assignments_sync, curriculum_activate
-from learning.tasks import assignments_remind_task, notifications_email_sweep
+from learning.notifications.email import notification_email
+from learning.notifications.services import notification_create
+from learning.notifications.tasks import notifications_email_sweep
 from tests import factories
 from tests.learning.test_curricula import complete, keys, make_curriculum
 
@@ -41,7 +46,7 @@ def setup(county, admin):
 
 def run_on(day, capture):
     with capture(execute=True):
-        return notifications.assignments_remind(today=day)
+        return assignments_remind(today=day)
 
 
 def test_each_reminder_kind_goes_once_even_when_the_task_runs_twice(
@@ -132,21 +137,11 @@ def test_remind_now_sends_once_a_day_and_only_in_scope(
     hr_b = factories.scoped_user(RoleScope.Role.HR, county.bureau_b)
     hr_a = factories.scoped_user(RoleScope.Role.HR, county.bureau_a)
     assignment = Assignment.objects.get(profile=learner)
-    with pytest.raises(notifications.PermissionDenied):
-        notifications.assignment_remind_now(actor=hr_b.user, assignments=[assignment])
+    with pytest.raises(PermissionDenied):
+        assignment_remind_now(actor=hr_b.user, assignments=[assignment])
     with django_capture_on_commit_callbacks(execute=True):
-        assert (
-            notifications.assignment_remind_now(
-                actor=hr_a.user, assignments=[assignment]
-            )
-            == 1
-        )
-        assert (
-            notifications.assignment_remind_now(
-                actor=hr_a.user, assignments=[assignment]
-            )
-            == 0
-        )
+        assert assignment_remind_now(actor=hr_a.user, assignments=[assignment]) == 1
+        assert assignment_remind_now(actor=hr_a.user, assignments=[assignment]) == 0
     assert Notification.objects.filter(user=learner.user).count() == 1
 
 
@@ -154,18 +149,13 @@ def test_an_email_dropped_by_a_dead_worker_is_sent_by_the_sweep(setup, time_mach
     learner, _leader, _curriculum = setup
     time_machine.move_to(timezone.now(), tick=False)
     # Written, but its e-mail task never ran (no on_commit callbacks in this test).
-    notifications.notification_create(
-        user=learner.user, kind="test", subject="Hello", body="Body"
-    )
+    notification_create(user=learner.user, kind="test", subject="Hello", body="Body")
     assert notifications_email_sweep() == 0  # too recent: its task may still run
     time_machine.shift(datetime.timedelta(minutes=11))
     assert notifications_email_sweep() == 1
     assert [m.subject for m in mail.outbox] == ["[CivicSkills] Hello"]
     assert notifications_email_sweep() == 0
-    assert (
-        notifications.notification_email(notification_id=Notification.objects.get().pk)
-        is False
-    )
+    assert notification_email(notification_id=Notification.objects.get().pk) is False
 
 
 def test_the_daily_task_runs_with_todays_date(setup):
@@ -198,7 +188,7 @@ def test_me_lists_assignments_with_the_next_course_and_overdue_first(
 def test_the_notification_centre_counts_and_marks_read(client, setup):
     learner, _leader, _curriculum = setup
     for i in range(2):
-        notifications.notification_create(
+        notification_create(
             user=learner.user, kind="t", subject=f"S{i}", body="B", url="/me/"
         )
     other = Notification.objects.create(
@@ -261,7 +251,7 @@ def test_odd_notification_ids_are_refused_politely(client, setup):
     for raw in ("²", "1e3", "-1", "\x00"):
         response = client.post(reverse("learning:notification_read"), {"id": raw})
         assert response.status_code == 302
-    note = notifications.notification_create(
+    note = notification_create(
         user=learner.user, kind="t", subject="S", body="B", url="//evil.example/x"
     )
     response = client.post(
@@ -284,7 +274,7 @@ def test_remind_now_on_an_overdue_assignment_says_it_is_overdue(
     )
     assignment.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.assignment_remind_now(actor=hr.user, assignments=[assignment])
+        assignment_remind_now(actor=hr.user, assignments=[assignment])
     note = Notification.objects.get(user=learner.user)
     assert note.subject == "“Annual security awareness” is overdue"
     assert "was due on" in note.body

@@ -21,8 +21,12 @@ from openpyxl import Workbook
 from wagtail.users.models import UserProfile
 
 from learning.models import Department, LearnerProfile, RoleScope, RosterImport
-from learning.services import roster
-from learning.tasks.roster import roster_import_apply
+from learning.roster import apply as roster_apply_module
+from learning.roster import reading as roster_reading
+from learning.roster.apply import roster_apply
+from learning.roster.reading import COLUMNS, RosterFileError, roster_read
+from learning.roster.services import roster_check, roster_enqueue
+from learning.roster.tasks import roster_import_apply
 from tests.conftest import celery_worker, service_missing
 from tests.factories import (
     PositionFactory,
@@ -80,7 +84,7 @@ def synced(monkeypatch):
     """Records what the import hands to the curricula's assignment sync."""
     calls: list[list[int]] = []
     monkeypatch.setattr(
-        roster,
+        roster_apply_module,
         "assignments_sync_after_roster",
         lambda *, profile_ids: calls.append(sorted(profile_ids)),
     )
@@ -102,13 +106,13 @@ def admin_user(db):
 
 
 def check(actor, content, name="roster.csv", **options) -> RosterImport:
-    return roster.roster_check(actor=actor, content=content, file_name=name, **options)
+    return roster_check(actor=actor, content=content, file_name=name, **options)
 
 
 def check_and_apply(actor, content, name="roster.csv", **options) -> RosterImport:
     checked = check(actor, content, name, **options)
     assert errors_of(checked) == []
-    return roster.roster_apply(roster_import=checked)
+    return roster_apply(roster_import=checked)
 
 
 # Encodings and formats ----------------------------------------------------------
@@ -227,7 +231,7 @@ def test_creates_updates_moves_leavers_and_returners(
         "errors": 0,
     }
     with django_capture_on_commit_callbacks(execute=True):
-        roster.roster_apply(roster_import=checked)
+        roster_apply(roster_import=checked)
     renamed.refresh_from_db()
     assert renamed.full_name == "新名"
     assert renamed.user.first_name == "新名"
@@ -256,7 +260,7 @@ def test_full_roster_deactivates_the_missing_and_keeps_their_records(org, admin_
     assert checked.report["counts"]["deactivate"] == 1
     deactivated = [line for line in checked.report["lines"] if line[4] == "deactivate"]
     assert [(line[0], line[1]) for line in deactivated] == [(None, "G1")]
-    roster.roster_apply(roster_import=checked)
+    roster_apply(roster_import=checked)
     gone.refresh_from_db()
     kept.refresh_from_db()
     assert not gone.is_active and not gone.user.is_active
@@ -275,7 +279,7 @@ def test_dry_run_equals_apply_and_the_same_file_twice_changes_nothing(org, admin
     )
     checked = check(admin_user, content, create_departments=True)
     promised = (checked.report["counts"], checked.report["lines"])
-    applied = roster.roster_apply(roster_import=checked)
+    applied = roster_apply(roster_import=checked)
     assert applied.status == RosterImport.Status.APPLIED
     assert (applied.report["counts"], applied.report["lines"]) == promised
     assert applied.processed_rows == applied.total_rows == 3
@@ -286,7 +290,7 @@ def test_dry_run_equals_apply_and_the_same_file_twice_changes_nothing(org, admin
     assert again.report["lines"] == []
     assert again.report["new_departments"] == []
     before = state()
-    roster.roster_apply(roster_import=again)
+    roster_apply(roster_import=again)
     assert state() == before
 
 
@@ -294,7 +298,7 @@ def test_progress_is_reported_while_applying(org, admin_user):
     rows = [[f"P{n:05d}", f"人{n}", "CTY-A-1"] for n in range(12_000)]
     checked = check(admin_user, csv_bytes(rows))
     seen: list[int] = []
-    applied = roster.roster_apply(
+    applied = roster_apply(
         roster_import=checked, progress=lambda done, total: seen.append(done)
     )
     assert applied.status == RosterImport.Status.APPLIED
@@ -310,7 +314,7 @@ def test_progress_is_reported_while_applying(org, admin_user):
 
 def assert_refused(actor, content, name, *fragments):
     before = (state(), RosterImport.objects.count())
-    with pytest.raises(roster.RosterFileError) as caught:
+    with pytest.raises(RosterFileError) as caught:
         check(actor, content, name)
     message = " ".join(caught.value.messages)
     for fragment in fragments:
@@ -352,7 +356,7 @@ def test_a_zip_bomb_is_refused_before_it_is_opened(org, admin_user, monkeypatch)
     def never(*args, **kwargs):
         raise AssertionError("a zip bomb must not be opened")
 
-    monkeypatch.setattr(roster, "xlsx_rows", never)
+    monkeypatch.setattr(roster_reading, "xlsx_rows", never)
     assert_refused(admin_user, content, "bomb.xlsx", "unpacks to far more")
 
 
@@ -397,8 +401,8 @@ def test_row_errors_name_row_and_column_and_nothing_is_applied(org, admin_user):
         assert any(error.startswith(fragment) for error in errors), fragment
     assert checked.report["counts"]["errors"] == len(errors) == len(expected)
     with pytest.raises(ValidationError):
-        roster.roster_enqueue(actor=admin_user, roster_import=checked)
-    failed = roster.roster_apply(roster_import=checked)
+        roster_enqueue(actor=admin_user, roster_import=checked)
+    failed = roster_apply(roster_import=checked)
     assert failed.status == RosterImport.Status.FAILED
     assert state() == before
 
@@ -411,7 +415,7 @@ def test_unknown_department_is_created_from_its_path_when_asked(org, admin_user)
         "测试县/行政审批服务局/数据科",
         "测试县/行政审批服务局/数据科/一组",
     ]
-    roster.roster_apply(roster_import=checked)
+    roster_apply(roster_import=checked)
     group = LearnerProfile.objects.get(employee_number="N1").department
     assert group.name == "一组"
     assert group.get_parent().name == "数据科"
@@ -433,7 +437,7 @@ def test_a_failure_while_applying_leaves_nothing_behind(org, admin_user, monkeyp
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(LearnerProfile.objects, "bulk_update", broken)
-    failed = roster.roster_apply(roster_import=checked)
+    failed = roster_apply(roster_import=checked)
     assert failed.status == RosterImport.Status.FAILED
     assert "disk full" in failed.error and "nothing was changed" in failed.error
     assert state() == before
@@ -444,7 +448,7 @@ def test_a_change_between_check_and_apply_fails_the_apply(org, admin_user):
     checked = check(admin_user, content)
     UserFactory(username="N2")  # someone else took the sign-in name meanwhile
     before = state()
-    failed = roster.roster_apply(roster_import=checked)
+    failed = roster_apply(roster_import=checked)
     assert failed.status == RosterImport.Status.FAILED
     assert "changed since the dry run" in failed.error
     assert state() == before
@@ -461,7 +465,7 @@ def test_an_apply_never_does_more_than_the_dry_run_showed(org, admin_user):
     checked = check(admin_user, csv_bytes(rows), full_roster=True)
     assert checked.report["counts"]["deactivate"] == 0
     newcomer = person_in(org.section_a2, employee_number="K2", full_name="乙")
-    failed = roster.roster_apply(roster_import=checked)
+    failed = roster_apply(roster_import=checked)
     assert failed.status == RosterImport.Status.FAILED
     assert "changed since the dry run" in failed.error
     newcomer.refresh_from_db()
@@ -493,12 +497,12 @@ def test_bureau_hr_cannot_import_into_another_bureau(org):
     )
     assert not any("财政局" in e for e in errors if e.startswith("Row 3"))
     assert checked.scope_department == org.bureau_a
-    roster.roster_apply(roster_import=checked)
+    roster_apply(roster_import=checked)
     assert state() == before
     # A full roster of bureau A leaves bureau B alone.
     full = check(hr.user, csv_bytes([["HR1", hr.full_name, "CTY-A"]]), full_roster=True)
     assert full.report["counts"]["errors"] == 0
-    roster.roster_apply(roster_import=full)
+    roster_apply(roster_import=full)
     other.refresh_from_db()
     assert other.is_active
 
@@ -567,7 +571,7 @@ def test_the_demo_example_roster_imports_cleanly(db):
         counts = checked.report["counts"]
         assert counts["create"] >= 2 and counts["move"] >= 1
         assert counts["deactivate"] >= 1
-    assert roster.roster_apply(roster_import=checked).status == "applied"
+    assert roster_apply(roster_import=checked).status == "applied"
 
 
 # Back office -----------------------------------------------------------------------
@@ -650,9 +654,9 @@ def test_templates_download_and_reimport(org, hr_client):
     for fmt in ("xlsx", "csv"):
         response = hr_client.get(reverse("roster_import:template", args=[fmt]))
         assert response.status_code == 200
-        table = roster.roster_read(content=response.content, file_name=f"t.{fmt}")
+        table = roster_read(content=response.content, file_name=f"t.{fmt}")
         rows = list(table.rows)
-        assert len(rows) == 2 and table.columns == list(roster.COLUMNS)
+        assert len(rows) == 2 and table.columns == list(COLUMNS)
         assert rows[1][1]["full_name"] == "李娜"
 
 
@@ -751,7 +755,7 @@ def _patched_xlsx(replace: tuple[bytes, bytes]) -> bytes:
 )
 def test_a_damaged_workbook_is_refused_with_a_message(org, admin_user, replace):
     before = state()
-    with pytest.raises(roster.RosterFileError, match="could not be read"):
+    with pytest.raises(RosterFileError, match="could not be read"):
         check(admin_user, _patched_xlsx(replace), name="roster.xlsx")
     assert state() == before
 

@@ -3,21 +3,28 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from learning import services
 from learning.models import Department, LearnerProfile
+from learning.organisation.services import (
+    department_create,
+    department_update,
+    person_create,
+    person_deactivate,
+    person_reactivate,
+    profile_set_language,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def test_department_cannot_move_under_its_own_section(county):
     with pytest.raises(ValidationError):
-        services.department_update(department=county.bureau_a, parent=county.section_a1)
+        department_update(department=county.bureau_a, parent=county.section_a1)
     county.bureau_a.refresh_from_db()
     assert county.bureau_a.get_parent().code == "CTY"
 
 
 def test_department_move_carries_its_subtree(county):
-    services.department_update(department=county.bureau_a, parent=county.township)
+    department_update(department=county.bureau_a, parent=county.township)
     section = Department.objects.get(code="CTY-A-1")
     assert section.get_parent().code == "CTY-A"
     assert section.path.startswith(Department.objects.get(code="CTY-T").path)
@@ -25,14 +32,14 @@ def test_department_move_carries_its_subtree(county):
 
 def test_duplicate_department_code_is_refused(county):
     with pytest.raises(ValidationError):
-        services.department_create(
+        department_create(
             code="CTY-A", name="重复", kind="bureau", parent=county.county
         )
     assert Department.objects.filter(code="CTY-A").count() == 1
 
 
 def test_person_create_makes_an_account_without_a_usable_password(county):
-    profile = services.person_create(
+    profile = person_create(
         employee_number="E-100",
         full_name="王小明",
         department=county.section_a1,
@@ -44,27 +51,27 @@ def test_person_create_makes_an_account_without_a_usable_password(county):
 
 
 def test_deactivating_a_leaver_keeps_the_record(county):
-    profile = services.person_create(
+    profile = person_create(
         employee_number="E-200", full_name="李四", department=county.bureau_b
     )
-    services.person_deactivate(profile=profile, left_on=datetime.date(2026, 6, 30))
+    person_deactivate(profile=profile, left_on=datetime.date(2026, 6, 30))
 
     stored = LearnerProfile.objects.get(employee_number="E-200")
     assert not stored.is_active
     assert stored.left_on == datetime.date(2026, 6, 30)
     assert not stored.user.is_active
 
-    services.person_reactivate(profile=stored)
+    person_reactivate(profile=stored)
     stored.refresh_from_db()
     assert stored.is_active and stored.user.is_active and stored.left_on is None
 
 
 def test_unsupported_language_is_refused(county):
-    profile = services.person_create(
+    profile = person_create(
         employee_number="E-300", full_name="赵六", department=county.bureau_b
     )
     with pytest.raises(ValidationError):
-        services.profile_set_language(user=profile.user, language="fr")
-    services.profile_set_language(user=profile.user, language="en")
+        profile_set_language(user=profile.user, language="fr")
+    profile_set_language(user=profile.user, language="en")
     profile.refresh_from_db()
     assert profile.preferred_language == "en"

@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from learning import selectors, services
+from learning.hours.selectors import study_hours_summary
+from learning.hours.services import study_hours_adjust, study_hours_earn
 from learning.models import RoleScope, StudyHourEntry
 from tests.factories import person_in, scoped_user
 
@@ -16,7 +17,7 @@ NOW = timezone.make_aware(datetime.datetime(2026, 6, 1, 10, 0))
 
 def test_earning_is_once_per_source_and_cycle_and_capped(county):
     person = person_in(county.section_a1)
-    entry, created = services.study_hours_earn(
+    entry, created = study_hours_earn(
         learner=person.user,
         hours=Decimal("6"),
         nominal=Decimal("4"),
@@ -26,7 +27,7 @@ def test_earning_is_once_per_source_and_cycle_and_capped(county):
         earned_at=NOW,
     )
     assert created and entry.hours == Decimal("4.00") and entry.year == 2026
-    again, created = services.study_hours_earn(
+    again, created = study_hours_earn(
         learner=person.user,
         hours=Decimal("4"),
         source_type="course",
@@ -37,14 +38,14 @@ def test_earning_is_once_per_source_and_cycle_and_capped(county):
     assert StudyHourEntry.objects.count() == 1
 
     # The next year's cycle credits the same course again.
-    services.study_hours_earn(
+    study_hours_earn(
         learner=person.user,
         hours=Decimal("4"),
         source_type="course",
         source_id="12",
         earned_at=NOW.replace(year=2027),
     )
-    summary = selectors.study_hours_summary(user=person.user, year=2026)
+    summary = study_hours_summary(user=person.user, year=2026)
     assert (summary.earned, summary.total) == (Decimal("4"), Decimal("4"))
     assert summary.required == Decimal("50") and summary.remaining == Decimal("46")
 
@@ -52,7 +53,7 @@ def test_earning_is_once_per_source_and_cycle_and_capped(county):
 def test_nothing_or_negative_is_not_earned(county):
     person = person_in(county.section_a1)
     with pytest.raises(ValidationError):
-        services.study_hours_earn(
+        study_hours_earn(
             learner=person.user,
             hours=Decimal("-3"),
             source_type="course",
@@ -64,25 +65,25 @@ def test_nothing_or_negative_is_not_earned(county):
 def test_hr_adjusts_hours_in_scope_with_a_reason(county):
     hr = scoped_user(RoleScope.Role.HR, county.bureau_a).user
     mine, other = person_in(county.section_a1), person_in(county.section_b1)
-    services.study_hours_adjust(
+    study_hours_adjust(
         actor=hr, profile=mine, hours=Decimal("8"), note="县委党校线下培训", year=2026
     )
     with pytest.raises(PermissionDenied):
-        services.study_hours_adjust(
+        study_hours_adjust(
             actor=hr, profile=other, hours=Decimal("8"), note="越权", year=2026
         )
     with pytest.raises(ValidationError):
-        services.study_hours_adjust(
+        study_hours_adjust(
             actor=hr, profile=mine, hours=Decimal("8"), note=" ", year=2026
         )
-    summary = selectors.study_hours_summary(user=mine.user, year=2026)
+    summary = study_hours_summary(user=mine.user, year=2026)
     assert (summary.earned, summary.adjusted) == (Decimal("0"), Decimal("8"))
     assert StudyHourEntry.objects.count() == 1
 
 
 def test_me_shows_hours_against_the_requirement(county, client):
     person = person_in(county.section_a1)
-    services.study_hours_earn(
+    study_hours_earn(
         learner=person.user,
         hours=Decimal("12.5"),
         source_type="course",

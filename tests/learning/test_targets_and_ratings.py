@@ -3,8 +3,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from assessments.models import CompetencyLevel, Evidence
 from assessments.services.frameworks import framework_load_defaults
-from learning import selectors, services
 from learning.models import RoleScope
+from learning.targets.selectors import targets_for_profile
+from learning.targets.services import manager_rating_record, target_set
 from tests.factories import PositionFactory, person_in, scoped_user
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def test_leader_rating_of_a_person_in_scope_is_evidence(county, frameworks):
     leader = scoped_user(RoleScope.Role.LEADER, county.bureau_a).user
     person = person_in(county.section_a1)
 
-    evidence = services.manager_rating_record(
+    evidence = manager_rating_record(
         rater=leader,
         profile=person,
         competency=frameworks["EG-1.1"],
@@ -41,7 +42,7 @@ def test_rating_outside_scope_is_refused_and_writes_nothing(county, frameworks):
     leader = scoped_user(RoleScope.Role.LEADER, county.bureau_a).user
     outsider = person_in(county.section_b1)
     with pytest.raises(PermissionDenied):
-        services.manager_rating_record(
+        manager_rating_record(
             rater=leader,
             profile=outsider,
             competency=frameworks["EG-1.1"],
@@ -56,7 +57,7 @@ def test_hr_or_self_cannot_give_a_manager_rating(county, frameworks):
     leader = scoped_user(RoleScope.Role.LEADER, county.bureau_a)
     for rater, person in ((hr.user, person_in(county.bureau_a)), (leader.user, leader)):
         with pytest.raises(PermissionDenied):
-            services.manager_rating_record(
+            manager_rating_record(
                 rater=rater,
                 profile=person,
                 competency=frameworks["DC22-4.1"],
@@ -70,7 +71,7 @@ def test_rating_level_outside_the_scale_is_refused(county, frameworks):
     leader = scoped_user(RoleScope.Role.LEADER, county.bureau_a).user
     person = person_in(county.section_a1)
     with pytest.raises(ValidationError):
-        services.manager_rating_record(
+        manager_rating_record(
             rater=leader,
             profile=person,
             competency=frameworks["EG-1.1"],  # a 4-level scale
@@ -78,7 +79,7 @@ def test_rating_level_outside_the_scale_is_refused(county, frameworks):
             comment="Too high",
         )
     with pytest.raises(ValidationError):
-        services.manager_rating_record(
+        manager_rating_record(
             rater=leader,
             profile=person,
             competency=frameworks["EG-1.1"],
@@ -94,22 +95,20 @@ def test_department_target_overrides_the_county_wide_one(county, frameworks):
     person = person_in(county.section_a1, position=window)
     competency = frameworks["EG-1.2"]
 
-    services.target_set(
-        actor=hr, position=window, competency=competency, required_level=2
-    )
-    assert selectors.targets_for_profile(person) == {competency.pk: 2}
+    target_set(actor=hr, position=window, competency=competency, required_level=2)
+    assert targets_for_profile(person) == {competency.pk: 2}
 
-    services.target_set(
+    target_set(
         actor=hr,
         position=window,
         competency=competency,
         required_level=3,
         department=county.bureau_a,
     )
-    assert selectors.targets_for_profile(person) == {competency.pk: 3}
+    assert targets_for_profile(person) == {competency.pk: 3}
     # Someone in another bureau keeps the county-wide target.
     other = person_in(county.section_b1, position=window)
-    assert selectors.targets_for_profile(other) == {competency.pk: 2}
+    assert targets_for_profile(other) == {competency.pk: 2}
 
 
 def test_bureau_hr_sets_targets_only_inside_its_bureau(county, frameworks):
@@ -117,18 +116,16 @@ def test_bureau_hr_sets_targets_only_inside_its_bureau(county, frameworks):
     window = PositionFactory(code="CKRY")
     competency = frameworks["EG-1.2"]
     with pytest.raises(PermissionDenied):
-        services.target_set(
-            actor=hr, position=window, competency=competency, required_level=2
-        )
+        target_set(actor=hr, position=window, competency=competency, required_level=2)
     with pytest.raises(PermissionDenied):
-        services.target_set(
+        target_set(
             actor=hr,
             position=window,
             competency=competency,
             required_level=2,
             department=county.bureau_b,
         )
-    target = services.target_set(
+    target = target_set(
         actor=hr,
         position=window,
         competency=competency,
@@ -137,7 +134,7 @@ def test_bureau_hr_sets_targets_only_inside_its_bureau(county, frameworks):
     )
     assert target.required_level == 2
     with pytest.raises(ValidationError):
-        services.target_set(
+        target_set(
             actor=hr,
             position=window,
             competency=competency,

@@ -119,10 +119,10 @@ def test_learners_have_no_team_pages(client, county):
 
 
 def test_a_leaver_is_not_shown_or_rated(client, county, leader):
-    from learning import services
+    from learning.organisation.services import person_deactivate
 
     person = person_in(county.section_a1)
-    services.person_deactivate(profile=person)
+    person_deactivate(profile=person)
     assert (
         client.get(reverse("learning:team_member", args=[person.pk])).status_code == 404
     )

@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from assessments.models import Evidence
 from courses.h5p.activities import ActivityInfo
-from learning import xapi
 from learning.models import H5PResult, XAPIStatement
+from learning.xapi import services as xapi_services
+from learning.xapi.services import notify_lesson_activity, statements_store
+from learning.xapi.statements import MAX_BODY_BYTES
 from tests.assessments.quiz_factories import small_framework
 from tests.factories import UserFactory
 
@@ -62,7 +64,7 @@ def activities(monkeypatch):
         OPTIONAL: _activity(OPTIONAL, pass_percent=80),
     }
     monkeypatch.setattr(
-        xapi,
+        xapi_services,
         "activities_for_iris",
         lambda iris: {iri: known[iri] for iri in iris if iri in known},
     )
@@ -73,7 +75,7 @@ def activities(monkeypatch):
 def notified(monkeypatch):
     calls = []
     monkeypatch.setattr(
-        xapi,
+        xapi_services,
         "notify_lesson_activity",
         lambda *, learner, lesson_id: calls.append((learner.pk, lesson_id)),
     )
@@ -234,7 +236,7 @@ def test_other_content_type_is_400(client, learner, activities):
 
 
 def test_body_over_1_mb_is_413(client, learner, activities):
-    padding = "x" * (xapi.MAX_BODY_BYTES + 10)
+    padding = "x" * (MAX_BODY_BYTES + 10)
     response = post(client, statement(context={"extensions": {"urn:pad": padding}}))
 
     assert response.status_code == 413
@@ -395,7 +397,7 @@ def test_batch_of_50_runs_a_bounded_number_of_queries(
         list(get_user_model().objects.filter(pk=0))
         return {iri: activities[iri] for iri in iris if iri in activities}
 
-    monkeypatch.setattr(xapi, "activities_for_iris", lookup)
+    monkeypatch.setattr(xapi_services, "activities_for_iris", lookup)
     assert post(client, statement("attempted")).status_code == 200  # warm-up
     batch = [
         statement("attempted")
@@ -419,7 +421,7 @@ def test_batch_of_50_runs_a_bounded_number_of_queries(
 
 def _store_as(user, statements):
     """Store directly through the service."""
-    return xapi.statements_store(
+    return statements_store(
         learner=user, payload=statements, base_url="http://testserver/"
     )
 
@@ -592,17 +594,16 @@ def test_completed_required_activity_notifies_the_lesson(
 
 
 def test_notify_calls_the_journey_hook_when_it_exists(monkeypatch, learner):
-    from learning.services import journey
 
     calls = []
     monkeypatch.setattr(
-        journey,
+        xapi_services,
         "lesson_activity_done",
         lambda **kwargs: calls.append(kwargs),
         raising=False,
     )
 
-    xapi.notify_lesson_activity(learner=learner, lesson_id=5)
+    notify_lesson_activity(learner=learner, lesson_id=5)
 
     assert calls == [{"learner": learner, "lesson_id": 5}]
 
@@ -611,7 +612,7 @@ def test_failure_in_results_stores_nothing(client, learner, activities, monkeypa
     def broken(**kwargs):
         raise RuntimeError("journey down")
 
-    monkeypatch.setattr(xapi, "notify_lesson_activity", broken)
+    monkeypatch.setattr(xapi_services, "notify_lesson_activity", broken)
 
     with pytest.raises(RuntimeError):
         post(client, [statement("attempted"), scored(0.9)])

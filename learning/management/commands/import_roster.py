@@ -4,8 +4,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from learning.models import RosterImport
-from learning.services import roster
+from learning.roster.apply import roster_apply
+from learning.roster.models import RosterImport
+from learning.roster.planning import ACTIONS
+from learning.roster.reading import RosterFileError
+from learning.roster.services import roster_check
 
 
 class Command(BaseCommand):
@@ -35,14 +38,14 @@ class Command(BaseCommand):
         if not source.is_file():
             raise CommandError(f"No such file: {source}")
         try:
-            checked = roster.roster_check(
+            checked = roster_check(
                 actor=None,
                 content=source.read_bytes(),
                 file_name=source.name,
                 full_roster=full,
                 create_departments=create_departments,
             )
-        except roster.RosterFileError as error:
+        except RosterFileError as error:
             raise CommandError(" ".join(error.messages)) from None
         self._print_report(checked)
         if checked.report["counts"]["errors"]:
@@ -52,7 +55,7 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write("Dry run: nothing was changed.")
             return
-        applied = roster.roster_apply(roster_import=checked)
+        applied = roster_apply(roster_import=checked)
         if applied.status != RosterImport.Status.APPLIED:
             raise CommandError(f"Not applied: {applied.error}")
         self.stdout.write(
@@ -64,7 +67,7 @@ class Command(BaseCommand):
     def _print_report(self, checked: RosterImport) -> None:
         counts = checked.report["counts"]
         self.stdout.write(
-            ", ".join(f"{name}: {counts[name]}" for name in (*roster.ACTIONS, "errors"))
+            ", ".join(f"{name}: {counts[name]}" for name in (*ACTIONS, "errors"))
         )
         for department in checked.report.get("new_departments", []):
             self.stdout.write(

@@ -1,0 +1,88 @@
+"""Shared back-office pieces: a permission policy and view mixins narrowed to the
+HR officer's department subtree by learning.policy."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.views.generic.usage import UsageView
+from wagtail.permission_policies import ModelPermissionPolicy
+
+from learning import policy
+
+# Screens kept in their own modules; registered here, where Wagtail looks for hooks.
+
+
+class ScopedPermissionPolicy(ModelPermissionPolicy):
+    """Django model permissions, narrowed to the HR officer's department subtree."""
+
+    def __init__(self, model, department_of, scoped_queryset):
+        super().__init__(model)
+        self.department_of = department_of
+        self.scoped_queryset = scoped_queryset
+
+    def user_has_permission(self, user, action):
+        if not policy.is_active_person(user):
+            return False
+        return super().user_has_permission(user, action) and (
+            user.is_superuser or policy.has_role(user, policy.HR)
+        )
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action) and policy.can_manage_department(
+            user, self.department_of(instance)
+        )
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return any(
+            self.user_has_permission_for_instance(user, action, instance)
+            for action in actions
+        )
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not self.user_has_any_permission(user, actions):
+            return self.model.objects.none()
+        return self.scoped_queryset(user)
+
+
+class FormClassMixin:
+    """Use the viewset's own form (it scopes its choices by learning.policy)."""
+
+    form_class = None
+
+    def get_form_class(self, for_update=False):
+        return self.form_class
+
+
+class ScopedIndexMixin:
+    def get_base_queryset(self) -> QuerySet:
+        queryset = super().get_base_queryset()
+        return queryset & self.permission_policy.instances_user_has_any_permission_for(
+            self.request.user, ["change", "view"]
+        )
+
+
+class ScopedObjectMixin:
+    """Edit, delete and inspect views refuse objects outside the user's scope."""
+
+    def get_object(self, *args, **kwargs):
+        instance = super().get_object(*args, **kwargs)
+        if not self.permission_policy.user_has_permission_for_instance(
+            self.request.user, "change", instance
+        ):
+            raise PermissionDenied
+        return instance
+
+
+class ScopedHistoryView(ScopedObjectMixin, HistoryView):
+    pass
+
+
+class ScopedUsageView(ScopedObjectMixin, UsageView):
+    pass
+
+
+class ScopedViewSetMixin:
+    """Every per-object screen (edit, delete, history, usage) checks the scope."""
+
+    history_view_class = ScopedHistoryView
+    usage_view_class = ScopedUsageView

@@ -1,0 +1,188 @@
+"""HR's curriculum form: fields and widgets; the rules are checked by the curricula
+services on the submitted values."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from learning import policy
+from learning.curricula.models import Curriculum
+from learning.curricula.services import (
+    audience_outside,
+    audience_outside_error,
+    curriculum_validate,
+)
+from learning.organisation.forms import DepartmentChoiceField
+from learning.organisation.models import LearnerProfile
+
+
+class EmployeeNumbersField(forms.CharField):
+    """People named by employee number, one per line or separated by commas (pasted
+    from a spreadsheet); unknown numbers are an error that lists them."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        numbers = [
+            n.strip() for n in text.replace(",", "\n").replace("，", "\n").split()
+        ]
+        return list(dict.fromkeys(n for n in numbers if n))
+
+
+class CurriculumForm(WagtailAdminModelForm):
+    """Curriculum editing for HR: the owning department and every department in the
+    audience must be inside the officer's scope; named people are given by employee
+    number. The sync runs after a save (learning.services.curricula)."""
+
+    individual_numbers = EmployeeNumbersField(
+        label=_("Named individuals (employee numbers)"), required=False
+    )
+    excluded_numbers = EmployeeNumbersField(
+        label=_("Excluded people (employee numbers)"), required=False
+    )
+
+    class Meta:
+        model = Curriculum
+        fields = [
+            "name",
+            "name_en",
+            "description",
+            "owner_department",
+            "status",
+            "required_count",
+            "departments",
+            "departments_exact",
+            "positions",
+            "ranks",
+            "excluded_departments",
+            "due_kind",
+            "due_date",
+            "due_days",
+            "recurrence_months",
+            "renewal_window_days",
+            "grace_days",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "positions": forms.CheckboxSelectMultiple,
+            "ranks": forms.CheckboxSelectMultiple,
+            "departments": forms.SelectMultiple(attrs={"size": 10}),
+            "departments_exact": forms.SelectMultiple(attrs={"size": 6}),
+            "excluded_departments": forms.SelectMultiple(attrs={"size": 6}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = policy.managed_departments(self.for_user).filter(is_active=True)
+        scope = scope.order_by("path")
+        for name in (
+            "owner_department",
+            "departments",
+            "departments_exact",
+            "excluded_departments",
+        ):
+            field = self.fields[name]
+            field.queryset = scope
+            field.label_from_instance = (
+                DepartmentChoiceField.label_from_instance.__get__(field)
+            )
+        if self.instance.pk:
+            self.fields["individual_numbers"].initial = "\n".join(
+                self.instance.individuals.values_list("employee_number", flat=True)
+            )
+            self.fields["excluded_numbers"].initial = "\n".join(
+                self.instance.excluded_people.values_list("employee_number", flat=True)
+            )
+
+    def _people(self, field: str) -> list[LearnerProfile]:
+        numbers = self.cleaned_data.get(field) or []
+        if not numbers:
+            return []
+        # Only people in the officer's scope: whether a number exists elsewhere,
+        # and who it is, is not theirs to learn.
+        found = {
+            p.employee_number: p
+            for p in policy.managed_profiles(self.for_user)
+            .filter(employee_number__in=numbers)
+            .select_related("department")
+        }
+        unknown = [n for n in numbers if n not in found]
+        if unknown:
+            self.add_error(
+                field,
+                _("No one in your departments has these employee numbers: %(numbers)s")
+                % {"numbers": ", ".join(unknown[:20])},
+            )
+        return list(found.values())
+
+    def clean(self):
+        data = super().clean()
+        self.individual_people = self._people("individual_numbers")
+        self.excluded_people = self._people("excluded_numbers")
+        owner = data.get("owner_department")
+        if owner is not None:
+            outside = audience_outside(
+                owner,
+                departments=[
+                    d
+                    for name in (
+                        "departments",
+                        "departments_exact",
+                        "excluded_departments",
+                    )
+                    for d in data.get(name) or []
+                ],
+                people=self.individual_people + self.excluded_people,
+            )
+            if outside:
+                raise audience_outside_error(outside)
+        formset = self.formsets["items"]
+        formset.is_valid()  # the course rows are checked after the form otherwise
+        courses = [
+            form.cleaned_data.get("course")
+            for form in formset.forms
+            if getattr(form, "cleaned_data", None)
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("course")
+        ]
+        keys = [c.translation_key for c in courses]
+        if len(keys) != len(set(keys)):
+            raise forms.ValidationError(_("Each course can be listed only once."))
+        # The service holds the rules; checked here on the values as submitted.
+        candidate = Curriculum(
+            **{
+                name: data.get(name)
+                for name in (
+                    "status",
+                    "required_count",
+                    "due_kind",
+                    "due_date",
+                    "due_days",
+                    "recurrence_months",
+                    "renewal_window_days",
+                )
+            }
+        )
+        try:
+            curriculum_validate(candidate, course_count=len(courses))
+        except ValidationError as error:
+            self.add_error(None, error)
+        if (
+            data.get("status") == Curriculum.Status.DRAFT
+            and self.instance.pk
+            and self.instance.assignments.exists()
+        ):
+            self.add_error(
+                "status",
+                _("People are already assigned: archive the curriculum instead."),
+            )
+        return data
+
+    def save(self, commit=True):
+        curriculum = super().save(commit=commit)
+        if commit:
+            curriculum.individuals.set(self.individual_people)
+            curriculum.excluded_people.set(self.excluded_people)
+        return curriculum

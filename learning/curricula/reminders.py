@@ -1,0 +1,281 @@
+"""Notifications and assignment reminders.
+
+Every reminder is claimed by a unique row (AssignmentReminder, DigestLog) in the same
+transaction that writes the in-app notification, so a kind goes out at most once per
+assignment however often the task runs or wherever a worker dies. E-mail follows the
+notification: one task per notification claims it (emailed_at) before sending, and a
+sweep re-enqueues notifications whose task never ran.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from learning import policy
+from learning.curricula.models import (
+    Assignment,
+    AssignmentReminder,
+    Curriculum,
+    DigestLog,
+)
+from learning.notifications.email import _language_of
+from learning.notifications.services import notification_create
+from learning.organisation.models import RoleScope
+
+
+def _days_before() -> list[int]:
+    return sorted({int(d) for d in settings.ASSIGNMENT_REMINDER_DAYS if int(d) > 0})
+
+
+def reminder_kind(assignment: Assignment, today: datetime.date) -> str | None:
+    """Which reminder an open assignment is due for today, if any: the nearest
+    "days before" threshold it has reached, "due" on the day, then one a week
+    while overdue. Catching up after a missed day sends the current kind only."""
+    days_left = (assignment.due_on - today).days
+    if days_left > 0:
+        for threshold in _days_before():
+            if days_left <= threshold:
+                return f"before_{threshold}"
+        return None
+    if days_left == 0:
+        return "due"
+    if today >= assignment.overdue_on:
+        return f"overdue_{(today - assignment.overdue_on).days // 7}"
+    return None
+
+
+def _reminder_text(assignment: Assignment, kind: str, today: datetime.date) -> tuple:
+    name = assignment.curriculum.display_name
+    due = assignment.due_on.isoformat()
+    days = (assignment.due_on - today).days
+    if kind.startswith("manual_"):
+        # HR's "remind now" says what the learner's situation is today.
+        kind = reminder_kind(assignment, today) or ("overdue_" if days < 0 else "")
+    if kind.startswith("before_"):
+        subject = ngettext(
+            "“%(name)s” is due in %(days)s day",
+            "“%(name)s” is due in %(days)s days",
+            days,
+        ) % {"name": name, "days": days}
+    elif kind == "due":
+        subject = _("“%(name)s” is due today") % {"name": name}
+    elif kind.startswith("overdue_"):
+        subject = _("“%(name)s” is overdue") % {"name": name}
+    else:
+        subject = _("Reminder: “%(name)s” is due on %(due)s") % {
+            "name": name,
+            "due": due,
+        }
+    values = {
+        "name": name,
+        "due": due,
+        "done": assignment.courses_done,
+        "required": assignment.courses_required,
+    }
+    if days < 0:
+        body = (
+            _(
+                "Your mandatory training “%(name)s” was due on %(due)s and is not "
+                "finished: you have completed %(done)s of %(required)s required "
+                "courses. Please complete it as soon as you can."
+            )
+            % values
+        )
+    else:
+        body = (
+            _(
+                "Your mandatory training “%(name)s” is due on %(due)s. You have "
+                "completed %(done)s of %(required)s required courses. Open your "
+                "learning page to continue."
+            )
+            % values
+        )
+    return subject, body
+
+
+def _send_reminder(
+    assignment: Assignment,
+    *,
+    kind: str,
+    today: datetime.date,
+    actor=None,
+) -> bool:
+    """Claim and send one reminder; False when this kind was sent before."""
+    try:
+        with transaction.atomic():
+            AssignmentReminder.objects.create(
+                assignment=assignment, kind=kind, sent_at=timezone.now(), sent_by=actor
+            )
+            with translation.override(_language_of(assignment.learner)):
+                subject, body = _reminder_text(assignment, kind, today)
+                notification_create(
+                    user=assignment.learner,
+                    kind="assignment_reminder",
+                    subject=subject,
+                    body=body,
+                    url=reverse("learning:me") + "#assignments",
+                )
+    except IntegrityError:
+        return False
+    return True
+
+
+@dataclass
+class ReminderRun:
+    reminders: int = 0
+    digests: int = 0
+
+
+def _reminder_candidates(today: datetime.date):
+    horizon = today + datetime.timedelta(days=max(_days_before(), default=0))
+    return (
+        Assignment.objects.filter(
+            state=Assignment.State.OPEN,
+            due_on__lte=horizon,
+            profile__is_active=True,
+            curriculum__status="active",
+        )
+        .select_related("curriculum", "learner__learner_profile")
+        .order_by("pk")
+    )
+
+
+def assignments_remind(*, today: datetime.date | None = None) -> ReminderRun:
+    """The daily run: every reminder that is due today, once per assignment and
+    kind, then the leaders' weekly overdue digests."""
+    today = today or timezone.localdate()
+    run = ReminderRun()
+    sent_kinds = defaultdict(set)
+    candidates = list(_reminder_candidates(today))
+    for row in AssignmentReminder.objects.filter(
+        assignment_id__in=[a.pk for a in candidates]
+    ).values_list("assignment_id", "kind"):
+        sent_kinds[row[0]].add(row[1])
+    for assignment in candidates:
+        kind = reminder_kind(assignment, today)
+        if kind is None or kind in sent_kinds[assignment.pk]:
+            continue
+        if _send_reminder(assignment, kind=kind, today=today):
+            run.reminders += 1
+    run.digests = leader_digests_send(today=today)
+    return run
+
+
+def assignment_remind_now(
+    *, actor, assignments: Iterable[Assignment], today: datetime.date | None = None
+) -> int:
+    """HR's "remind now" for one person or a filtered set: open assignments of
+    people the actor manages, at most once a day each. Returns how many went."""
+    today = today or timezone.localdate()
+    sent = 0
+    for assignment in assignments:
+        if assignment.state != Assignment.State.OPEN:
+            continue
+        if not policy.can_manage_person(actor, assignment.profile):
+            raise PermissionDenied(_("You may remind only people you manage."))
+        if _send_reminder(
+            assignment, kind=f"manual_{today.isoformat()}", today=today, actor=actor
+        ):
+            sent += 1
+    return sent
+
+
+def _nearest_leaders(leader_scopes: list[tuple[int, str]], path: str) -> list[int]:
+    """The leaders whose scope is the closest unit above (or at) `path`."""
+    best = -1
+    chosen: list[int] = []
+    for user_id, scope_path in leader_scopes:
+        if path.startswith(scope_path):
+            if len(scope_path) > best:
+                best, chosen = len(scope_path), [user_id]
+            elif len(scope_path) == best:
+                chosen.append(user_id)
+    return chosen
+
+
+def leader_digests_send(*, today: datetime.date | None = None) -> int:
+    """Once a week (ISO week), each leader hears how many people in the units they
+    lead most closely are overdue, per curriculum. Returns digests sent."""
+    today = today or timezone.localdate()
+    year, week, _weekday = today.isocalendar()
+    period = f"{year}-W{week:02d}"
+    leader_scopes = list(
+        RoleScope.objects.filter(
+            role=RoleScope.Role.LEADER,
+            user__is_active=True,
+            department__is_active=True,
+        ).values_list("user_id", "department__path")
+    )
+    if not leader_scopes:
+        return 0
+    overdue = Assignment.objects.filter(
+        state=Assignment.State.OPEN,
+        overdue_on__lte=today,
+        profile__is_active=True,
+        curriculum__status="active",
+    ).values_list("profile__department__path", "curriculum_id", "learner_id")
+    per_leader: dict[int, dict[int, set]] = defaultdict(lambda: defaultdict(set))
+    for path, curriculum_id, learner_id in overdue.iterator(chunk_size=5000):
+        for leader_id in _nearest_leaders(leader_scopes, path):
+            if leader_id != learner_id:
+                per_leader[leader_id][curriculum_id].add(learner_id)
+    if not per_leader:
+        return 0
+    wanted = {cid for counts in per_leader.values() for cid in counts}
+    curricula = {c.pk: c for c in Curriculum.objects.filter(pk__in=wanted)}
+    leaders = {
+        u.pk: u
+        for u in get_user_model()
+        .objects.filter(pk__in=list(per_leader))
+        .select_related("learner_profile")
+    }
+    sent = 0
+    for leader_id, counts in per_leader.items():
+        leader = leaders.get(leader_id)
+        if leader is None:
+            continue
+        try:
+            with transaction.atomic():
+                DigestLog.objects.create(
+                    user=leader, kind="overdue", period=period, sent_at=timezone.now()
+                )
+                with translation.override(_language_of(leader)):
+                    total = len(set().union(*counts.values()))
+                    lines = [
+                        _("%(name)s: %(count)s overdue")
+                        % {"name": curricula[cid].display_name, "count": len(people)}
+                        for cid, people in sorted(
+                            counts.items(), key=lambda item: -len(item[1])
+                        )
+                    ]
+                    subject = ngettext(
+                        "%(count)s person in your units is overdue with mandatory "
+                        "training",
+                        "%(count)s people in your units are overdue with mandatory "
+                        "training",
+                        total,
+                    ) % {"count": total}
+                    body = "\n".join(lines)
+                    notification_create(
+                        user=leader,
+                        kind="overdue_digest",
+                        subject=subject,
+                        body=body,
+                        url=reverse("learning:team") + "?overdue=1",
+                    )
+        except IntegrityError:
+            continue
+        sent += 1
+    return sent

@@ -1,0 +1,116 @@
+"""Reads for mandatory curricula on the learner's side: their assignments with the
+next course to take, and their notifications."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from courses.models import CoursePage
+from learning.curricula.models import Assignment
+from learning.curricula.status import AssignmentStatus, assignment_status
+from learning.journey.models import Certificate
+
+
+@dataclass
+class CourseStep:
+    title: str
+    url: str | None
+    done: bool
+
+
+@dataclass
+class AssignmentRow:
+    assignment: Assignment
+    status: str
+    status_label: str
+    days_left: int
+    courses: list[CourseStep] = field(default_factory=list)
+
+    @property
+    def next_course(self) -> CourseStep | None:
+        return next((c for c in self.courses if not c.done), None)
+
+    @property
+    def days_overdue(self) -> int:
+        return max(-self.days_left, 0)
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == AssignmentStatus.OVERDUE
+
+
+_VISIBLE = (Assignment.State.OPEN, Assignment.State.EXEMPT, Assignment.State.COMPLETED)
+
+
+_ORDER = {
+    AssignmentStatus.OVERDUE: 0,
+    AssignmentStatus.IN_PROGRESS: 1,
+    AssignmentStatus.NOT_STARTED: 2,
+    AssignmentStatus.EXEMPT: 3,
+    AssignmentStatus.COMPLETED: 4,
+}
+
+
+def my_assignments(user, *, today: datetime.date | None = None) -> list[AssignmentRow]:
+    """/me/: the learner's mandatory curricula (open cycles first, overdue on top;
+    completed ones from the last year), each with its courses in order, marked done
+    when completed inside the cycle, titled and linked in the active language.
+    Four queries whatever the number of curricula."""
+    today = today or timezone.localdate()
+    since = timezone.now() - datetime.timedelta(days=366)
+    rows = list(
+        Assignment.objects.filter(learner=user, state__in=_VISIBLE)
+        .exclude(state=Assignment.State.COMPLETED, completed_at__lt=since)
+        .select_related("curriculum")
+        .prefetch_related("curriculum__items")
+        .order_by("due_on", "pk")
+    )
+    if not rows:
+        return []
+    keys = {item.course_key for a in rows for item in a.curriculum.items.all()}
+    language = (get_language() or "").lower()
+    pages: dict = {}
+    for page in (
+        CoursePage.objects.live()
+        .filter(translation_key__in=keys)
+        .select_related("locale")
+    ):
+        chosen = pages.get(page.translation_key)
+        if chosen is None or page.locale.language_code.lower() == language:
+            pages[page.translation_key] = page
+    completions: dict = {}
+    for key, issued_at in Certificate.objects.filter(
+        learner=user, course_key__in=keys, revoked_at__isnull=True
+    ).values_list("course_key", "issued_at"):
+        completions.setdefault(key, []).append(issued_at)
+    result = []
+    for assignment in rows:
+        steps = []
+        for item in assignment.curriculum.items.all():
+            page = pages.get(item.course_key)
+            times = completions.get(item.course_key, ())
+            since_cycle = assignment.counts_from
+            done = any(since_cycle is None or t >= since_cycle for t in times)
+            steps.append(
+                CourseStep(
+                    title=page.title if page else "—",
+                    url=page.url if page else None,
+                    done=done,
+                )
+            )
+        status = assignment_status(assignment, today)
+        result.append(
+            AssignmentRow(
+                assignment=assignment,
+                status=status,
+                status_label=str(AssignmentStatus(status).label),
+                days_left=(assignment.due_on - today).days,
+                courses=steps,
+            )
+        )
+    result.sort(key=lambda row: (_ORDER.get(row.status, 9), row.assignment.due_on))
+    return result

@@ -1,0 +1,358 @@
+"""Reads of the learner's journey for course pages, the catalog and /me/. Each
+function runs a fixed number of queries whatever the number of courses or lessons."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from assessments.models import Attempt, CompetencyLevel
+from courses.models import CourseCompetency, CoursePage, LessonPage
+from learning import policy
+from learning.journey.forms import CourseFeedbackForm
+from learning.journey.models import (
+    Certificate,
+    CourseFeedback,
+    Enrollment,
+    H5PActivityState,
+    LessonProgress,
+)
+from learning.journey.services import (
+    HEARTBEAT_SECONDS,
+    course_blockers,
+    course_completion_refresh,
+    course_retake_due,
+    lesson_open,
+    missing_prerequisites,
+)
+from learning.targets.selectors import targets_for_profile
+from learning.xapi.models import H5PResult
+
+
+def required_course_keys(user) -> set:
+    """Courses "required for me": those developing a competency the learner's
+    position requires at a level they have not reached. (Mandatory curricula add
+    their courses here once they exist.) Two queries."""
+    profile = policy.profile_of(user)
+    if profile is None:
+        return set()
+    targets = targets_for_profile(profile)
+    if not targets:
+        return set()
+    rows = (
+        CourseCompetency.objects.filter(
+            competency_id__in=list(targets), course__live=True
+        )
+        .annotate(
+            achieved=Subquery(
+                CompetencyLevel.objects.filter(
+                    learner=user, competency_id=OuterRef("competency_id")
+                ).values("level")[:1]
+            )
+        )
+        .values_list("course__translation_key", "competency_id", "achieved")
+    )
+    return {
+        key
+        for key, competency_id, achieved in rows
+        if (achieved or 0) < targets[competency_id]
+    }
+
+
+def catalog_state(user) -> dict:
+    if not user.is_authenticated:
+        return {"required_keys": None, "course_states": {}}
+    return {
+        "required_keys": required_course_keys(user),
+        "course_states": dict(
+            Enrollment.objects.filter(learner=user).values_list("course_key", "status")
+        ),
+    }
+
+
+def _quiz_standing(user, quiz_ids: list[int]) -> dict[int, dict]:
+    standing: dict[int, dict] = {
+        qid: {"passed": False, "best": None} for qid in quiz_ids
+    }
+    if not quiz_ids:
+        return standing
+    rows = Attempt.objects.filter(
+        learner=user, quiz_id__in=quiz_ids, status=Attempt.Status.SUBMITTED
+    ).values_list("quiz_id", "percent", "passed")
+    for quiz_id, percent, passed in rows:
+        entry = standing[quiz_id]
+        entry["passed"] = entry["passed"] or bool(passed)
+        if percent is not None and (entry["best"] is None or percent > entry["best"]):
+            entry["best"] = percent
+    return standing
+
+
+def course_page_state(request, course: CoursePage, *, lessons) -> dict:
+    user = request.user
+    state: dict = {"enrollment": None, "completed_lessons": set()}
+    if not user.is_authenticated:
+        return state
+    enrollment = Enrollment.objects.filter(
+        learner=user, course_key=course.translation_key
+    ).first()
+    state["enrollment"] = enrollment
+    if enrollment is None:
+        state["missing_prerequisites"] = missing_prerequisites(
+            learner=user, course=course
+        )
+        state["enroll_url"] = reverse("learning:course_enroll", args=[course.pk])
+        return state
+    done_keys = set(
+        LessonProgress.objects.filter(
+            enrollment=enrollment, completed_at__isnull=False
+        ).values_list("lesson_key", flat=True)
+    )
+    required = [lesson for lesson in lessons if lesson.required]
+    required_done = sum(1 for lesson in required if lesson.translation_key in done_keys)
+    state["completed_lessons"] = {
+        lesson.pk for lesson in lessons if lesson.translation_key in done_keys
+    }
+    state["required_done"] = required_done
+    state["required_total"] = len(required)
+    state["progress_percent"] = (
+        round(100 * required_done / len(required)) if required else 100
+    )
+    state["next_lesson"] = next(
+        (lesson for lesson in lessons if lesson.translation_key not in done_keys), None
+    )
+    tests = [
+        (course.pre_test, _("Pre-test"), False),
+        (course.graded_quiz, _("Final quiz"), True),
+        (course.post_test, _("Post-test"), False),
+    ]
+    tests = [t for t in tests if t[0] is not None]
+    standing = _quiz_standing(user, [quiz.pk for quiz, _label, _req in tests])
+    state["tests"] = [
+        {
+            "quiz": quiz,
+            "label": label,
+            "required": required_flag,
+            "url": reverse("assessments:quiz_detail", args=[quiz.code]),
+            **standing[quiz.pk],
+        }
+        for quiz, label, required_flag in tests
+    ]
+    if enrollment.status == Enrollment.Status.COMPLETED:
+        certificate = enrollment.certificates.first()
+        state["certificate"] = certificate
+        if course_retake_due(learner=user, course_key=course.translation_key):
+            state["retake_url"] = reverse("learning:course_retake", args=[course.pk])
+        if certificate is not None:
+            feedback = CourseFeedback.objects.filter(certificate=certificate).first()
+            state["feedback"] = feedback
+            state["feedback_form"] = CourseFeedbackForm(instance=feedback)
+            state["feedback_url"] = reverse(
+                "learning:course_feedback", args=[certificate.code]
+            )
+            state["certificate_pdf_url"] = reverse(
+                "learning:certificate_pdf", args=[certificate.code]
+            )
+            state["certificate_verify_url"] = reverse(
+                "learning:certificate_verify", args=[certificate.code]
+            )
+    elif state["next_lesson"] is None:
+        # Every lesson is done: complete now if nothing else blocks (e.g. a lesson
+        # was unpublished after the learner finished the rest).
+        if course_completion_refresh(enrollment=enrollment, course=course):
+            enrollment.refresh_from_db()
+            return course_page_state(request, course, lessons=lessons)
+        blockers = course_blockers(enrollment=enrollment, course=course)
+        state["completion_blocker"] = " ".join(blockers)
+    return state
+
+
+def lesson_page_state(request, lesson, *, course, lessons) -> dict:
+    """The learner's state on a lesson; opening it starts the active-time clock.
+    Two queries once the learner has opened the lesson before."""
+    user = request.user
+    if not user.is_authenticated:
+        return {}
+    row = (
+        LessonProgress.objects.filter(
+            enrollment__learner=user,
+            enrollment__course_key=course.translation_key,
+            lesson_key=lesson.translation_key,
+        )
+        .select_related("enrollment")
+        .first()
+    )
+    if row is None:
+        enrollment = Enrollment.objects.filter(
+            learner=user, course_key=course.translation_key
+        ).first()
+        if enrollment is None:
+            return {"not_enrolled": True}
+    else:
+        enrollment = row.enrollment
+    row = lesson_open(enrollment=enrollment, lesson=lesson, row=row)
+    states = {}
+    if any(block.get("type") == "h5p" for block in lesson.body.raw_data):
+        states = dict(
+            H5PActivityState.objects.filter(
+                learner=user, lesson_key=lesson.translation_key
+            ).values_list("block_id", "state")
+        )
+    return {
+        "h5p_states": states,
+        "enrollment": enrollment,
+        "lesson_done": row.completed_at is not None,
+        "active_minutes": row.active_seconds // 60,
+        "required_quizzes": lesson.required_quiz_ids,
+        "required_activities": lesson.required_h5p_block_ids,
+        "heartbeat_url": reverse("learning:lesson_heartbeat", args=[lesson.pk]),
+        "heartbeat_seconds": HEARTBEAT_SECONDS,
+        "complete_url": reverse("learning:lesson_complete", args=[lesson.pk]),
+    }
+
+
+@dataclass
+class CourseRow:
+    enrollment: Enrollment
+    title: str
+    url: str | None
+    done: int = 0
+    total: int = 0
+    certificate: Certificate | None = None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def my_courses(user) -> dict:
+    """/me/: courses in progress (with lessons done) and completed ones with their
+    certificates, titled in the active language where a version exists."""
+    enrollments = list(
+        Enrollment.objects.filter(learner=user).order_by("-last_activity_at", "-pk")
+    )
+    if not enrollments:
+        return {"in_progress": [], "completed": []}
+    keys = [e.course_key for e in enrollments]
+    pages = CoursePage.objects.live().filter(translation_key__in=keys)
+    language = (get_language() or "").lower()
+    chosen: dict = {}
+    for page in pages.select_related("locale"):
+        current = chosen.get(page.translation_key)
+        if current is None or page.locale.language_code.lower() == language:
+            chosen[page.translation_key] = page
+    totals = {}
+    if chosen:
+        steplen = CoursePage.steplen
+        parents = {page.path: page.translation_key for page in chosen.values()}
+        condition = Q()
+        for path in parents:
+            condition |= Q(path__startswith=path, depth=len(path) // steplen + 1)
+        for path in (
+            LessonPage.objects.live()
+            .filter(required=True)
+            .filter(condition)
+            .values_list("path", flat=True)
+        ):
+            key = parents.get(path[:-steplen])
+            totals[key] = totals.get(key, 0) + 1
+    done_counts: dict = {}
+    for enrollment_id in LessonProgress.objects.filter(
+        enrollment__in=enrollments, completed_at__isnull=False
+    ).values_list("enrollment_id", flat=True):
+        done_counts[enrollment_id] = done_counts.get(enrollment_id, 0) + 1
+    certificates = {}
+    for certificate in Certificate.objects.filter(
+        learner=user, revoked_at__isnull=True
+    ):
+        certificates.setdefault(certificate.enrollment_id, certificate)
+    in_progress, completed = [], []
+    for enrollment in enrollments:
+        page = chosen.get(enrollment.course_key)
+        certificate = certificates.get(enrollment.pk)
+        row = CourseRow(
+            enrollment=enrollment,
+            title=page.title
+            if page
+            else (certificate.course_title if certificate else "—"),
+            url=page.url if page else None,
+            done=min(
+                done_counts.get(enrollment.pk, 0), totals.get(enrollment.course_key, 0)
+            ),
+            total=totals.get(enrollment.course_key, 0),
+            certificate=certificate,
+        )
+        if enrollment.status == Enrollment.Status.COMPLETED:
+            completed.append(row)
+        else:
+            in_progress.append(row)
+    return {
+        "in_progress": in_progress,
+        "completed": completed,
+        "today": timezone.localdate(),
+    }
+
+
+_CODE_SHAPE = re.compile(r"[A-Z0-9-]{1,24}")
+
+
+def certificate_for_code(code: str) -> Certificate | None:
+    """The certificate with this verification code; anything not shaped like a code
+    (NUL bytes, SQL, very long input) is simply not found."""
+    code = (code or "").strip().upper()
+    if not _CODE_SHAPE.fullmatch(code):
+        return None
+    return Certificate.objects.filter(code=code).first()
+
+
+@dataclass
+class ActivityRow:
+    title: str
+    url: str | None
+    best_percent: int | None
+    last_percent: int | None
+    attempts: int
+    passed: bool
+
+
+def _percent(value) -> int | None:
+    return None if value is None else round(100 * float(value))
+
+
+def my_activity_results(user, *, limit: int = 10) -> list[ActivityRow]:
+    """/me/: the learner's latest H5P results, with the lesson they belong to in
+    the active language where it exists (two queries)."""
+    results = list(
+        H5PResult.objects.filter(learner=user).order_by("-updated_at")[:limit]
+    )
+    if not results:
+        return []
+    language = (get_language() or "").lower()
+    lessons: dict = {}
+    for lesson in (
+        LessonPage.objects.live()
+        .filter(translation_key__in={r.lesson_key for r in results})
+        .select_related("locale")
+    ):
+        chosen = lessons.get(lesson.translation_key)
+        if chosen is None or lesson.locale.language_code.lower() == language:
+            lessons[lesson.translation_key] = lesson
+    rows = []
+    for result in results:
+        lesson = lessons.get(result.lesson_key)
+        rows.append(
+            ActivityRow(
+                title=lesson.title if lesson else "—",
+                url=lesson.url if lesson else None,
+                best_percent=_percent(result.best_scaled),
+                last_percent=_percent(result.last_scaled),
+                attempts=result.attempts,
+                passed=result.passed_at is not None,
+            )
+        )
+    return rows

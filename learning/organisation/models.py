@@ -1,0 +1,186 @@
+"""The organisation: the department tree, ranks, positions, learner profiles and
+role scopes."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node
+
+
+def _localised(zh: str, en: str) -> str:
+    """The English text when the active language is English and one exists."""
+    language = (get_language() or "").lower()
+    return en if language.startswith("en") and en else zh
+
+
+class Department(MP_Node):
+    class Kind(models.TextChoices):
+        COUNTY = "county", _("County")
+        BUREAU = "bureau", _("Bureau")
+        TOWNSHIP = "township", _("Township / street")
+        OFFICE = "office", _("Office")
+        SECTION = "section", _("Section")
+
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    node_order_by = ["code"]
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        indexes = [
+            # Subtree look-ups are `path LIKE 'prefix%'`; PostgreSQL needs the pattern
+            # operator class to use an index for them (ignored on SQLite).
+            models.Index(
+                fields=["path"],
+                name="learning_dept_path_like",
+                opclasses=["varchar_pattern_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return _localised(self.name, self.name_en)
+
+    @property
+    def tree_label(self) -> str:
+        """The name indented by depth, for flat lists that show the tree."""
+        return "　" * max(self.depth - 1, 0) + self.display_name
+
+
+class Rank(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("rank")
+        verbose_name_plural = _("ranks")
+
+    def __str__(self) -> str:
+        return _localised(self.name, self.name_en)
+
+
+class Position(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    title = models.CharField(_("title (Chinese)"), max_length=100)
+    title_en = models.CharField(_("title (English)"), max_length=100, blank=True)
+    rank = models.ForeignKey(
+        Rank,
+        verbose_name=_("typical rank"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    is_leader = models.BooleanField(
+        _("leader position"),
+        default=False,
+        help_text=_("Heads of a unit: receive escalations and lead its dashboard."),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
+
+    def __str__(self) -> str:
+        return _localised(self.title, self.title_en)
+
+
+class LearnerProfile(models.Model):
+    """A civil servant. Leavers are deactivated, never deleted, so history stays."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="learner_profile",
+    )
+    employee_number = models.CharField(_("employee number"), max_length=32, unique=True)
+    full_name = models.CharField(_("full name"), max_length=100)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    position = models.ForeignKey(
+        Position,
+        verbose_name=_("position"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="holders",
+    )
+    rank = models.ForeignKey(
+        Rank,
+        verbose_name=_("rank"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="holders",
+    )
+    hire_date = models.DateField(_("hire date"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["employee_number"]
+        verbose_name = _("learner profile")
+        verbose_name_plural = _("learner profiles")
+        indexes = [models.Index(fields=["department", "is_active"])]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.employee_number})"
+
+
+class RoleScope(models.Model):
+    """A role held over a department and everything below it."""
+
+    class Role(models.TextChoices):
+        HR = "hr", _("HR officer")
+        LEADER = "leader", _("Leader")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="role_scopes",
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department (with its subtree)"),
+        on_delete=models.CASCADE,
+        related_name="role_scopes",
+    )
+
+    class Meta:
+        verbose_name = _("role scope")
+        verbose_name_plural = _("role scopes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "department"], name="learning_rolescope_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.department}"

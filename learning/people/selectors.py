@@ -1,0 +1,85 @@
+"""Leaders' and HR's reads of people: /team/ filters, overdue counts, head counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from learning import policy
+from learning.organisation.models import Department
+
+
+def team_filter(
+    people: QuerySet,
+    *,
+    department: Department | None = None,
+    query: str = "",
+    overdue_only: bool = False,
+) -> QuerySet:
+    """Narrow an already scoped people list to a department subtree, a name or
+    employee number, and/or people overdue with mandatory training."""
+    if overdue_only:
+        people = people.filter(overdue_count__gt=0)
+    if department is not None:
+        people = people.filter(department__path__startswith=department.path)
+    query = query.strip()
+    if query:
+        people = people.filter(
+            Q(full_name__icontains=query) | Q(employee_number__icontains=query)
+        )
+    return people
+
+
+def with_overdue_counts(people: QuerySet) -> QuerySet:
+    """Annotate each person with how many mandatory cycles they are overdue on."""
+    today = timezone.localdate()
+    return people.annotate(
+        overdue_count=Count(
+            "assignments",
+            filter=Q(
+                assignments__state="open",
+                assignments__overdue_on__lte=today,
+                assignments__curriculum__status="active",
+            ),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    department: Department
+    depth: int
+    active_staff: int
+    subtree_staff: int
+
+
+def department_headcount_rows(
+    user, *, max_depth_below_root: int = 2
+) -> list[DepartmentRow]:
+    """The departments `user` covers down to a few levels below their scope roots, with
+    active staff in each department and in its whole subtree. Two queries."""
+    departments = list(
+        policy.visible_departments(user)
+        .filter(is_active=True)
+        .annotate(active_staff=Count("members", filter=Q(members__is_active=True)))
+        .order_by("path")
+    )
+    if not departments:
+        return []
+    # Subtree totals in Python over the path-ordered list: linear, no per-row query.
+    totals: dict[str, int] = {d.path: 0 for d in departments}
+    for department in departments:
+        for i in range(
+            department.steplen, len(department.path) + 1, department.steplen
+        ):
+            prefix = department.path[:i]
+            if prefix in totals:
+                totals[prefix] += department.active_staff
+    root_depth = min(d.depth for d in departments)
+    return [
+        DepartmentRow(d, d.depth - root_depth, d.active_staff, totals[d.path])
+        for d in departments
+        if d.depth - root_depth <= max_depth_below_root
+    ]

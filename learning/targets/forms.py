@@ -1,0 +1,64 @@
+"""Forms for targets, self-assessment and a leader's rating."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from assessments.models import Competency
+from learning import policy
+from learning.organisation.forms import DepartmentChoiceField
+from learning.targets.models import CompetencyTarget
+
+
+class CompetencyTargetForm(WagtailAdminModelForm):
+    class Meta:
+        model = CompetencyTarget
+        fields = ["position", "competency", "required_level", "department"]
+        field_classes = {"department": DepartmentChoiceField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = policy.managed_departments(
+            self.for_user
+        ).order_by("path")
+        self.fields["department"].help_text = _(
+            "Empty: the target applies to this position across the county."
+        )
+        # Targets are set on competences, not on whole areas.
+        self.fields["competency"].queryset = Competency.objects.filter(
+            depth__gt=1
+        ).order_by("code")
+
+    def clean(self):
+        cleaned = super().clean()
+        competency = cleaned.get("competency")
+        level = cleaned.get("required_level")
+        if competency and level is not None:
+            top = competency.framework.scale.max_level
+            if not 1 <= level <= top:
+                self.add_error(
+                    "required_level",
+                    _("Choose a level from 1 to %(max)s.") % {"max": top},
+                )
+        if not policy.can_set_targets(self.for_user, cleaned.get("department")):
+            self.add_error(
+                "department",
+                _(
+                    "Choose a department you manage; county-wide targets need "
+                    "county HR."
+                ),
+            )
+        return cleaned
+
+
+class SelfAssessmentForm(forms.Form):
+    competency = forms.ModelChoiceField(
+        label=_("Competence"), queryset=Competency.objects.filter(depth__gt=1)
+    )
+    level = forms.IntegerField(label=_("My level"), min_value=1)
+
+
+class RatingForm(forms.Form):
+    competency = forms.ModelChoiceField(queryset=Competency.objects.filter(depth__gt=1))
+    level = forms.IntegerField(min_value=1)
+    comment = forms.CharField(max_length=1000)

@@ -1,0 +1,103 @@
+"""Competency targets per position, manager ratings and self-assessments."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from assessments.models import Competency, Evidence
+from assessments.services.evidence import evidence_record
+from learning import policy
+from learning.organisation.models import (
+    Department,
+    LearnerProfile,
+    Position,
+)
+from learning.targets.models import CompetencyTarget
+
+
+def _check_level(competency: Competency, level: int) -> None:
+    max_level = competency.framework.scale.max_level
+    if not 1 <= level <= max_level:
+        raise ValidationError(
+            {
+                "level": _("Choose a level from 1 to %(max)s for %(code)s.")
+                % {"max": max_level, "code": competency.code}
+            }
+        )
+
+
+@transaction.atomic
+def target_set(
+    *,
+    actor,
+    position: Position,
+    competency: Competency,
+    required_level: int,
+    department: Department | None = None,
+) -> CompetencyTarget:
+    """Require `required_level` of `competency` for holders of `position` (only in
+    `department`'s subtree when given). Create or update; HR in scope only."""
+    if not policy.can_set_targets(actor, department):
+        raise PermissionDenied(
+            _("You may set targets only for departments you manage.")
+        )
+    _check_level(competency, required_level)
+    target, _created = CompetencyTarget.objects.update_or_create(
+        position=position,
+        competency=competency,
+        department=department,
+        defaults={"required_level": required_level},
+    )
+    return target
+
+
+def target_remove(*, actor, target: CompetencyTarget) -> None:
+    if not policy.can_set_targets(actor, target.department):
+        raise PermissionDenied(
+            _("You may change targets only for departments you manage.")
+        )
+    target.delete()
+
+
+@transaction.atomic
+def manager_rating_record(
+    *, rater, profile: LearnerProfile, competency: Competency, level: int, comment: str
+) -> Evidence:
+    """A leader's rating of a person in their subtree: evidence of kind manager
+    rating, with the comment, updating the person's level at once."""
+    if not policy.can_rate_person(rater, profile):
+        raise PermissionDenied(
+            _("You may rate only people in the departments you lead.")
+        )
+    if not comment.strip():
+        raise ValidationError(
+            {"comment": _("Say briefly what the rating is based on.")}
+        )
+    _check_level(competency, level)
+    return evidence_record(
+        learner=profile.user,
+        competency=competency,
+        level=level,
+        kind=Evidence.Kind.MANAGER,
+        recorded_by=rater,
+        note=comment.strip(),
+        source_type="manager",
+        source_id=str(rater.pk),
+        source_label=rater.get_full_name() or rater.get_username(),
+    )
+
+
+def self_assessment_record(*, learner, competency: Competency, level: int) -> Evidence:
+    """A learner's own rating: kept and shown beside the official level, never
+    counted towards it."""
+    _check_level(competency, level)
+    return evidence_record(
+        learner=learner,
+        competency=competency,
+        level=level,
+        kind=Evidence.Kind.SELF,
+        source_type="self",
+        source_label=_("Self-assessment"),
+    )

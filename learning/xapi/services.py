@@ -1,0 +1,257 @@
+"""Storing xAPI statements for the signed-in learner and turning final ones into H5P
+results, evidence and lesson progress."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.models import Competency
+from assessments.services.evidence import evidence_record
+from courses.h5p.activities import ActivityInfo, activities_for_iris
+from learning.journey.services import lesson_activity_done
+from learning.xapi.models import H5PResult, XAPIStatement
+from learning.xapi.statements import (
+    _SERVER_KEYS,
+    ActivityForbidden,
+    CheckedStatement,
+    StatementConflict,
+    statements_check,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def learner_actor(*, learner, base_url: str) -> dict:
+    """The xAPI actor that stands for the signed-in learner."""
+    return {
+        "objectType": "Agent",
+        "name": learner.get_full_name() or learner.get_username(),
+        "account": {
+            "homePage": base_url.rstrip("/"),
+            "name": learner.get_username(),
+        },
+    }
+
+
+def _comparable(body: dict, *, keep_timestamp: bool) -> dict:
+    skipped = _SERVER_KEYS if keep_timestamp else (*_SERVER_KEYS, "timestamp")
+    return {key: value for key, value in body.items() if key not in skipped}
+
+
+def _new_statements(
+    *, learner, checked: list[CheckedStatement]
+) -> list[CheckedStatement]:
+    """The statements not stored yet (one query); raise StatementConflict when an id
+    is already used by another statement or another learner."""
+    unique: dict[uuid.UUID, CheckedStatement] = {}
+    first_index: dict[uuid.UUID, int] = {}
+    for index, statement in enumerate(checked):
+        held = unique.get(statement.statement_id)
+        if held is None:
+            unique[statement.statement_id] = statement
+            first_index[statement.statement_id] = index
+        elif _comparable(held.body, keep_timestamp=True) != _comparable(
+            statement.body, keep_timestamp=True
+        ):
+            raise StatementConflict(
+                _("Statement %(index)s: id %(id)s is used twice in this request.")
+                % {"index": index, "id": statement.statement_id}
+            )
+    stored = XAPIStatement.objects.filter(statement_id__in=list(unique)).values_list(
+        "statement_id", "learner_id", "body"
+    )
+    known = set()
+    for statement_id, learner_id, body in stored:
+        statement = unique[statement_id]
+        keep = statement.timestamp_given
+        if learner_id != learner.pk or _comparable(
+            body, keep_timestamp=keep
+        ) != _comparable(statement.body, keep_timestamp=keep):
+            raise StatementConflict(
+                _("Statement %(index)s: id %(id)s is already in use.")
+                % {"index": first_index[statement_id], "id": statement_id}
+            )
+        known.add(statement_id)
+    return [s for s in unique.values() if s.statement_id not in known]
+
+
+def _activities(checked: list[CheckedStatement]) -> dict[str, ActivityInfo]:
+    activities = activities_for_iris({s.activity_iri for s in checked})
+    for index, statement in enumerate(checked):
+        if statement.activity_iri not in activities:
+            raise ActivityForbidden(
+                _("Statement %(index)s, object.id: you may not record %(iri)s.")
+                % {"index": index, "iri": statement.activity_iri}
+            )
+    return activities
+
+
+@transaction.atomic
+def statements_store(*, learner, payload, base_url: str) -> list[str]:
+    """Check and store a request's statements for `learner`, then update their H5P
+    results; all or nothing. Returns the statement ids in request order. Raises an
+    XAPIError subclass (400, 403, 409 or 413) and stores nothing on any problem."""
+    now = timezone.now()
+    checked = statements_check(payload=payload, now=now)
+    activities = _activities(checked)
+    new = _new_statements(learner=learner, checked=checked)
+    if new:
+        actor = learner_actor(learner=learner, base_url=base_url)
+        rows = []
+        for statement in new:
+            body = {**statement.body, "actor": actor, "stored": now.isoformat()}
+            rows.append(
+                XAPIStatement(
+                    statement_id=statement.statement_id,
+                    learner=learner,
+                    verb=statement.verb,
+                    activity_iri=statement.activity_iri,
+                    registration=statement.registration,
+                    timestamp=statement.timestamp,
+                    stored=now,
+                    score_scaled=statement.scaled,
+                    success=statement.success,
+                    completion=statement.completion,
+                    is_final=statement.is_final,
+                    body=body,
+                )
+            )
+        XAPIStatement.objects.bulk_create(rows)
+        results_apply(
+            learner=learner,
+            statements=[s for s in new if s.is_final],
+            activities=activities,
+            now=now,
+        )
+    return [str(s.statement_id) for s in checked]
+
+
+def notify_lesson_activity(*, learner, lesson_id: int) -> None:
+    """Tell the learner's journey that a required activity in the lesson changed (it
+    may complete the lesson)."""
+    lesson_activity_done(learner=learner, lesson_id=lesson_id)
+
+
+def _passes(statement: CheckedStatement, activity: ActivityInfo) -> bool:
+    if statement.scaled is not None:
+        return statement.scaled * 100 >= activity.pass_percent
+    return statement.success is True
+
+
+def _results_locked(*, learner, activities: list[ActivityInfo]) -> dict[str, H5PResult]:
+    """The learner's results for these activities, created when missing and locked
+    for the rest of the transaction (two queries whatever exists already)."""
+    H5PResult.objects.bulk_create(
+        [
+            H5PResult(
+                learner=learner,
+                activity_iri=a.iri,
+                lesson_key=a.lesson_key,
+                block_id=a.block_id,
+            )
+            for a in activities
+        ],
+        ignore_conflicts=True,  # existing rows, or ones a concurrent request created
+    )
+    return {
+        r.activity_iri: r
+        for r in H5PResult.objects.select_for_update().filter(
+            learner=learner, activity_iri__in=[a.iri for a in activities]
+        )
+    }
+
+
+def _evidence_write(*, learner, activity: ActivityInfo, competency, now) -> None:
+    try:
+        evidence_record(
+            learner=learner,
+            competency=competency,
+            level=activity.level,
+            kind="h5p",
+            observed_at=now,
+            source_type="h5p",
+            source_id=activity.block_id[:64],
+            source_label=activity.iri,
+        )
+    except ValidationError as error:
+        # A misconfigured block (e.g. a level off the scale) must not lose the
+        # learner's statements; the result is still recorded.
+        logger.warning("H5P evidence for %s not written: %s", activity.iri, error)
+
+
+def results_apply(
+    *,
+    learner,
+    statements: list[CheckedStatement],
+    activities: dict[str, ActivityInfo],
+    now: datetime.datetime,
+) -> list[H5PResult]:
+    """Update the learner's H5P results with newly stored final statements (in
+    timestamp order); write evidence for results passed for the first time and tell
+    the journey about lessons whose required activities changed. Returns the changed
+    results."""
+    if not statements:
+        return []
+    ordered = sorted(statements, key=lambda s: s.timestamp)
+    touched = list(
+        {s.activity_iri: activities[s.activity_iri] for s in ordered}.values()
+    )
+    results = _results_locked(learner=learner, activities=touched)
+    newly_passed: list[ActivityInfo] = []
+    lessons_to_notify: dict[int, None] = {}  # in order, once each
+    for statement in ordered:
+        activity = activities[statement.activity_iri]
+        result = results[activity.iri]
+        result.attempts += 1
+        if statement.scaled is not None:
+            result.last_scaled = statement.scaled
+            if result.best_scaled is None or statement.scaled > result.best_scaled:
+                result.best_scaled = statement.scaled
+        changed = False
+        if result.completed_at is None:
+            # Every final verb means the learner finished the activity.
+            result.completed_at = now
+            changed = True
+        if result.passed_at is None and _passes(statement, activity):
+            result.passed_at = now
+            newly_passed.append(activity)
+            changed = True
+        if changed and activity.required:
+            lessons_to_notify.setdefault(activity.lesson_id)
+    for result in results.values():
+        result.updated_at = now
+    H5PResult.objects.bulk_update(
+        list(results.values()),
+        fields=[
+            "attempts",
+            "last_scaled",
+            "best_scaled",
+            "completed_at",
+            "passed_at",
+            "updated_at",
+        ],
+    )
+
+    with_evidence = [a for a in newly_passed if a.competency_id and a.level]
+    if with_evidence:
+        competencies = Competency.objects.select_related("framework__scale").in_bulk(
+            {a.competency_id for a in with_evidence}
+        )
+        for activity in with_evidence:
+            competency = competencies.get(activity.competency_id)
+            if competency is None:
+                logger.warning("H5P activity %s: no competency", activity.iri)
+                continue
+            _evidence_write(
+                learner=learner, activity=activity, competency=competency, now=now
+            )
+    for lesson_id in lessons_to_notify:
+        notify_lesson_activity(learner=learner, lesson_id=lesson_id)
+    return list(results.values())
