@@ -14,6 +14,7 @@ from learning.journey.models import (
     CourseFeedback,
     Enrollment,
     H5PActivityState,
+    H5PResult,
     LessonProgress,
 )
 from learning.notifications.models import Notification
@@ -26,7 +27,7 @@ from learning.organisation.models import (
 )
 from learning.roster.models import RosterImport
 from learning.targets.models import CompetencyTarget
-from learning.xapi.models import H5PResult, XAPIStatement
+from learning.xapi.models import XAPIStatement
 
 __all__ = [
     "Assignment",

@@ -9,9 +9,9 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from learning.curricula import admin as curricula_admin  # noqa: F401
 from learning.curricula import compliance_admin  # noqa: F401
 from learning.journey import admin as journey_admin  # noqa: F401
-from learning.organisation.admin import (
+from learning.people.admin import LearnerProfileViewSet
+from learning.people.organisation_admin import (
     DepartmentViewSet,
-    LearnerProfileViewSet,
     PositionViewSet,
     RankViewSet,
     RoleScopeViewSet,

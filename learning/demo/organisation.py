@@ -27,8 +27,8 @@ from learning.organisation.services import (
     HR_GROUP,
     department_create,
     role_groups_ensure,
-    role_scope_grant,
 )
+from learning.people.services import role_scope_grant
 
 User = get_user_model()
 SEED = 20261122

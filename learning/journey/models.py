@@ -182,3 +182,39 @@ class H5PActivityState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner_id} · {self.lesson_key} · {self.block_id}"
+
+
+class H5PResult(models.Model):
+    """A learner's standing in one H5P activity, built from their final statements."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("learner"),
+        on_delete=models.PROTECT,
+        related_name="h5p_results",
+    )
+    activity_iri = models.CharField(_("activity"), max_length=500)
+    lesson_key = models.UUIDField(_("lesson"))
+    block_id = models.CharField(_("block"), max_length=64)
+    best_scaled = models.DecimalField(
+        _("best scaled score"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
+    last_scaled = models.DecimalField(
+        _("last scaled score"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    passed_at = models.DateTimeField(_("passed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("H5P result")
+        verbose_name_plural = _("H5P results")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "activity_iri"], name="learning_h5p_result_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} · {self.activity_iri}"

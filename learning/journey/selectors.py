@@ -21,6 +21,7 @@ from learning.journey.models import (
     CourseFeedback,
     Enrollment,
     H5PActivityState,
+    H5PResult,
     LessonProgress,
 )
 from learning.journey.services import (
@@ -32,7 +33,6 @@ from learning.journey.services import (
     missing_prerequisites,
 )
 from learning.targets.selectors import targets_for_profile
-from learning.xapi.models import H5PResult
 
 
 def required_course_keys(user) -> set:

@@ -27,9 +27,9 @@ from learning.journey.models import (
     CourseFeedback,
     Enrollment,
     H5PActivityState,
+    H5PResult,
     LessonProgress,
 )
-from learning.xapi.models import H5PResult
 
 # The page sends a beat about every HEARTBEAT_SECONDS of active time; one beat never
 # credits more than HEARTBEAT_MAX_SECONDS, nor more than the time since the learner

@@ -1,12 +1,6 @@
 """Back-office forms for departments, people and role scopes."""
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.utils.translation import gettext_lazy as _
-from wagtail.admin.forms import WagtailAdminModelForm
-
-from learning import policy
-from learning.organisation.models import Department, LearnerProfile, RoleScope
 
 
 class DepartmentChoiceField(forms.ModelChoiceField):
@@ -14,92 +8,3 @@ class DepartmentChoiceField(forms.ModelChoiceField):
         return "—" * max(obj.depth - 1, 0) + f" {obj.display_name} ({obj.code})"
 
 
-class DepartmentForm(WagtailAdminModelForm):
-    parent = DepartmentChoiceField(
-        label=_("Parent department"),
-        queryset=Department.objects.none(),
-        required=False,
-        help_text=_("Leave empty only for the county itself (site administrators)."),
-    )
-
-    class Meta:
-        model = Department
-        fields = ["code", "name", "name_en", "kind", "is_active"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = policy.managed_departments(
-            self.for_user
-        ).order_by("path")
-        if self.instance.pk:
-            parent = self.instance.get_parent()
-            self.fields["parent"].initial = parent.pk if parent else None
-            # Moving under itself or its own sections is refused in the service too.
-            self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(
-                path__startswith=self.instance.path
-            )
-
-    def clean_parent(self):
-        parent = self.cleaned_data.get("parent")
-        user = self.for_user
-        if parent is None and not (user and user.is_superuser):
-            raise forms.ValidationError(
-                _("Choose the parent department: it must be inside your scope.")
-            )
-        return parent
-
-
-class LearnerProfileForm(WagtailAdminModelForm):
-    email = forms.EmailField(label=_("E-mail"), required=False)
-
-    class Meta:
-        model = LearnerProfile
-        fields = [
-            "employee_number",
-            "full_name",
-            "department",
-            "position",
-            "rank",
-            "hire_date",
-            "phone",
-            "preferred_language",
-        ]
-        field_classes = {"department": DepartmentChoiceField}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = policy.managed_departments(
-            self.for_user
-        ).order_by("path")
-        if self.instance.pk:
-            self.fields["email"].initial = self.instance.user.email
-
-    def clean_employee_number(self):
-        number = self.cleaned_data["employee_number"].strip()
-        user_model = get_user_model()
-        accounts = user_model.objects.filter(username=number)
-        if self.instance.pk:
-            accounts = accounts.exclude(pk=self.instance.user_id)
-        if accounts.exists():
-            raise forms.ValidationError(
-                _("Another account already uses this employee number as its name.")
-            )
-        return number
-
-
-class RoleScopeForm(WagtailAdminModelForm):
-    class Meta:
-        model = RoleScope
-        fields = ["user", "role", "department"]
-        field_classes = {"department": DepartmentChoiceField}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = policy.managed_departments(
-            self.for_user
-        ).order_by("path")
-        people = policy.managed_profiles(self.for_user).values("user_id")
-        user_model = get_user_model()
-        self.fields["user"].queryset = user_model.objects.filter(
-            pk__in=people
-        ).order_by("username")

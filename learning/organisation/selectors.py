@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from learning import policy
 from learning.organisation.models import Department, LearnerProfile, RoleScope
 
 
@@ -15,16 +14,6 @@ def profile_get_for_user(user) -> LearnerProfile | None:
         .filter(user_id=user.pk)
         .first()
     )
-
-
-def profile_list(user, *, department: Department | None = None) -> QuerySet:
-    """People `user` may see, optionally within one department's subtree."""
-    queryset = policy.visible_profiles(user).select_related(
-        "user", "department", "position", "rank"
-    )
-    if department is not None:
-        queryset = queryset.filter(department__path__startswith=department.path)
-    return queryset
 
 
 def role_scope_list(user) -> QuerySet:

@@ -83,3 +83,13 @@ def department_headcount_rows(
         for d in departments
         if d.depth - root_depth <= max_depth_below_root
     ]
+
+
+def profile_list(user, *, department: Department | None = None) -> QuerySet:
+    """People `user` may see, optionally within one department's subtree."""
+    queryset = policy.visible_profiles(user).select_related(
+        "user", "department", "position", "rank"
+    )
+    if department is not None:
+        queryset = queryset.filter(department__path__startswith=department.path)
+    return queryset

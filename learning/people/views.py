@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 from assessments.selectors import competency_profile_for
 from learning import policy
 from learning.curricula.selectors import my_assignments
-from learning.organisation.selectors import department_ancestors, profile_list
+from learning.organisation.selectors import department_ancestors
 from learning.people.forms import TeamFilterForm
-from learning.people.selectors import team_filter, with_overdue_counts
+from learning.people.selectors import profile_list, team_filter, with_overdue_counts
 from learning.targets.forms import RatingForm
 from learning.targets.selectors import (
     competency_rows,

@@ -67,7 +67,7 @@ def test_idle_session_signs_out(county, client, password, settings):
 
 
 def test_deactivated_learner_cannot_sign_in(county, client, password):
-    from learning.organisation.services import person_deactivate
+    from learning.people.services import person_deactivate
 
     me = person_in(county.section_a1)
     person_deactivate(profile=me)

@@ -26,7 +26,7 @@ from learning.models import (
     Enrollment,
     RoleScope,
 )
-from learning.organisation.services import (
+from learning.people.services import (
     person_create,
     person_deactivate,
     person_reactivate,

@@ -2,7 +2,8 @@ import pytest
 
 from learning import policy
 from learning.models import Department, RoleScope
-from learning.organisation.services import department_update, person_deactivate
+from learning.organisation.services import department_update
+from learning.people.services import person_deactivate
 from tests.factories import person_in, scoped_user
 
 pytestmark = pytest.mark.django_db

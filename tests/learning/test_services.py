@@ -7,11 +7,9 @@ from learning.models import Department, LearnerProfile
 from learning.organisation.services import (
     department_create,
     department_update,
-    person_create,
-    person_deactivate,
-    person_reactivate,
     profile_set_language,
 )
+from learning.people.services import person_create, person_deactivate, person_reactivate
 
 pytestmark = pytest.mark.django_db
 

@@ -119,7 +119,7 @@ def test_learners_have_no_team_pages(client, county):
 
 
 def test_a_leaver_is_not_shown_or_rated(client, county, leader):
-    from learning.organisation.services import person_deactivate
+    from learning.people.services import person_deactivate
 
     person = person_in(county.section_a1)
     person_deactivate(profile=person)

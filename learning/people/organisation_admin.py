@@ -22,14 +22,8 @@ from learning.admin_base import (
     ScopedPermissionPolicy,
     ScopedViewSetMixin,
 )
-from learning.organisation.forms import (
-    DepartmentForm,
-    LearnerProfileForm,
-    RoleScopeForm,
-)
 from learning.organisation.models import (
     Department,
-    LearnerProfile,
     Position,
     Rank,
     RoleScope,
@@ -38,19 +32,12 @@ from learning.organisation.services import (
     department_create,
     department_deactivate,
     department_update,
-    person_create,
-    person_deactivate,
-    person_update,
-    role_scope_grant,
 )
+from learning.people.forms import DepartmentForm, RoleScopeForm
+from learning.people.services import role_scope_grant
 
 department_policy = ScopedPermissionPolicy(
     Department, lambda d: d, policy.managed_departments
-)
-
-
-profile_policy = ScopedPermissionPolicy(
-    LearnerProfile, lambda p: p.department, policy.managed_profiles
 )
 
 
@@ -83,9 +70,6 @@ register_permission_policy(Rank, CountyReferencePolicy(Rank))
 
 
 register_permission_policy(Department, department_policy)
-
-
-register_permission_policy(LearnerProfile, profile_policy)
 
 
 register_permission_policy(RoleScope, role_scope_policy)
@@ -161,74 +145,6 @@ class DepartmentViewSet(ScopedViewSetMixin, FormClassMixin, ModelViewSet):
     add_view_class = DepartmentCreateView
     edit_view_class = DepartmentEditView
     delete_view_class = DepartmentDeleteView
-    inspect_view_enabled = False
-    copy_view_enabled = False
-
-
-class ProfileIndexView(ScopedIndexMixin, generic.IndexView):
-    def get_base_queryset(self):
-        return super().get_base_queryset().select_related("department", "position")
-
-
-class ProfileCreateView(generic.CreateView):
-    def save_instance(self):
-        data = self.form.cleaned_data
-        if not policy.can_manage_department(self.request.user, data["department"]):
-            raise PermissionDenied
-        return person_create(
-            employee_number=data["employee_number"],
-            full_name=data["full_name"],
-            department=data["department"],
-            position=data.get("position"),
-            rank=data.get("rank"),
-            hire_date=data.get("hire_date"),
-            phone=data.get("phone", ""),
-            email=data.get("email", ""),
-        )
-
-
-class ProfileEditView(ScopedObjectMixin, generic.EditView):
-    def save_instance(self):
-        data = dict(self.form.cleaned_data)
-        email = data.pop("email", "")
-        return person_update(profile=self.object, email=email, **data)
-
-
-class ProfileDeleteView(ScopedObjectMixin, generic.DeleteView):
-    """ "Delete" deactivates: leavers keep their history. Nobody records themself
-    as a leaver (that would lock them out mid-task); another HR officer does."""
-
-    def post(self, request, *args, **kwargs):
-        if self.object.user_id == request.user.pk:
-            messages.error(
-                request,
-                _("You cannot record yourself as a leaver; ask another HR officer."),
-            )
-            return redirect("people:edit", self.object.pk)
-        return super().post(request, *args, **kwargs)
-
-    def delete_action(self):
-        person_deactivate(profile=self.object)
-
-
-class LearnerProfileViewSet(ScopedViewSetMixin, FormClassMixin, ModelViewSet):
-    model = LearnerProfile
-    form_class = LearnerProfileForm
-    icon = "user"
-    menu_label = _("People")
-    list_display = [
-        TitleColumn("full_name", label=_("full name"), url_name="people:edit"),
-        Column("employee_number", label=_("employee number")),
-        Column("department", label=_("department")),
-        Column("position", label=_("position")),
-        BooleanColumn("is_active", label=_("active")),
-    ]
-    list_filter = ["is_active", "position"]
-    search_fields = ["full_name", "employee_number"]
-    index_view_class = ProfileIndexView
-    add_view_class = ProfileCreateView
-    edit_view_class = ProfileEditView
-    delete_view_class = ProfileDeleteView
     inspect_view_enabled = False
     copy_view_enabled = False
 
