@@ -1,16 +1,19 @@
 """Reads for the quiz pages: an attempt's questions as the learner sees them (never
-with the answers), the review after submitting as the quiz's review policy allows,
-and the learning gain between a pre-test and its post-test."""
+with the answers), whether its time is up, the review after submitting as the quiz's
+review policy allows, and the learning gain between a pre-test and its post-test."""
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import (
@@ -22,6 +25,89 @@ from .models import (
     QuizQuestion,
     localised,
 )
+
+DEFAULT_GRACE_SECONDS = 30
+
+
+# Time -----------------------------------------------------------------------------
+# The deadline rule, once in Python and once in SQL (tests check that they agree).
+# Reading it never closes an attempt: the next POST or the periodic task does.
+
+
+def grace_period() -> datetime.timedelta:
+    return datetime.timedelta(
+        seconds=getattr(settings, "QUIZ_DEADLINE_GRACE_SECONDS", DEFAULT_GRACE_SECONDS)
+    )
+
+
+def attempt_is_expired(
+    *, attempt: Attempt, now: datetime.datetime | None = None
+) -> bool:
+    """True when the attempt has a deadline and the grace after it has passed."""
+    if attempt.deadline_at is None:
+        return False
+    return (now or timezone.now()) > attempt.deadline_at + grace_period()
+
+
+def attempt_expired_q(*, now: datetime.datetime | None = None) -> Q:
+    """attempt_is_expired as a filter on Attempt rows."""
+    return Q(deadline_at__lt=(now or timezone.now()) - grace_period())
+
+
+class AttemptState:
+    """What an attempt is, as its learner sees it."""
+
+    OPEN = "open"  # may be resumed
+    TIME_UP = "time_up"  # the time ran out; graded by the next POST or the task
+    SUBMITTED = "submitted"
+
+
+def attempt_state(*, attempt: Attempt, now: datetime.datetime | None = None) -> str:
+    if attempt.status == Attempt.Status.SUBMITTED:
+        return AttemptState.SUBMITTED
+    if attempt_is_expired(attempt=attempt, now=now):
+        return AttemptState.TIME_UP
+    return AttemptState.OPEN
+
+
+def attempt_ran_out(*, attempt: Attempt) -> bool:
+    """True for a submitted attempt that was graded after its time and grace ran out
+    (so only the answers saved in time counted)."""
+    return (
+        attempt.status == Attempt.Status.SUBMITTED
+        and attempt.submitted_at is not None
+        and attempt_is_expired(attempt=attempt, now=attempt.submitted_at)
+    )
+
+
+def attempt_counted_positions(*, attempt: Attempt) -> list[int]:
+    """Numbers (as shown on the page) of the questions with an answer saved: for an
+    attempt whose time is up, the answers that will count; once graded after the
+    time ran out, the answers that counted. Two queries."""
+    saved = dict(
+        AttemptAnswer.objects.filter(attempt=attempt).values_list(
+            "question_id", "response"
+        )
+    )
+    # Numbered as the pages number them: questions deleted since the draw are skipped.
+    existing = set(
+        Question.objects.filter(pk__in=attempt.question_ids).values_list(
+            "pk", flat=True
+        )
+    )
+    shown = [qid for qid in attempt.question_ids if qid in existing]
+    return [n for n, qid in enumerate(shown, start=1) if _answered(saved.get(qid))]
+
+
+def _answered(response: dict[str, Any] | None) -> bool:
+    if not response:
+        return False
+    if "option_ids" in response:
+        return bool(response["option_ids"])
+    return bool(str(response.get("text", response.get("value", ""))).strip())
+
+
+# Display --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -359,25 +445,34 @@ class QuizStanding:
 
     used: int = 0
     best_percent: Decimal | None = None
-    has_open: bool = False
+    has_open: bool = False  # an attempt that may be resumed
+    has_time_up: bool = False  # an attempt whose time ran out, not graded yet
 
 
-def quiz_standings(*, learner, quiz_ids: list[int]) -> dict[int, QuizStanding]:
-    """Per quiz: attempts used, best submitted percent, whether one is open. One
-    query."""
+def quiz_standings(
+    *, learner, quiz_ids: list[int], now: datetime.datetime | None = None
+) -> dict[int, QuizStanding]:
+    """Per quiz: attempts used, best submitted percent, whether one is open and
+    whether one's time is up without a grade yet. One query."""
+    in_progress = Q(status=Attempt.Status.IN_PROGRESS)
+    expired = attempt_expired_q(now=now)
     rows = (
         Attempt.objects.filter(learner=learner, quiz_id__in=quiz_ids)
         .values("quiz_id")
         .annotate(
             used=Count("pk"),
             best=Max("percent", filter=Q(status=Attempt.Status.SUBMITTED)),
-            open=Count("pk", filter=Q(status=Attempt.Status.IN_PROGRESS)),
+            open=Count("pk", filter=in_progress & ~expired),
+            time_up=Count("pk", filter=in_progress & expired),
         )
         .order_by()
     )
     return {
         row["quiz_id"]: QuizStanding(
-            used=row["used"], best_percent=row["best"], has_open=bool(row["open"])
+            used=row["used"],
+            best_percent=row["best"],
+            has_open=bool(row["open"]),
+            has_time_up=bool(row["time_up"]),
         )
         for row in rows
     }

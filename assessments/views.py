@@ -25,12 +25,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from . import grading
-from .models import Attempt, AttemptAnswer, Question, Quiz
+from .models import Attempt, Question, Quiz
 from .quiz_selectors import (
+    AttemptState,
     DisplayQuestion,
     QuizStanding,
+    attempt_counted_positions,
     attempt_questions_for_display,
+    attempt_ran_out,
     attempt_review,
+    attempt_state,
     latest_percent,
     quiz_learning_gain,
     quiz_question_count,
@@ -56,27 +60,8 @@ def _owned_attempt(request: HttpRequest, attempt_id: int) -> Attempt:
     )
 
 
-def _answered(response: dict[str, Any] | None) -> bool:
-    if not response:
-        return False
-    if "option_ids" in response:
-        return bool(response["option_ids"])
-    return bool(str(response.get("text", response.get("value", ""))).strip())
-
-
-def _counted_positions(attempt: Attempt) -> list[int]:
-    """Numbers (as shown on the page) of the questions whose saved answers count."""
-    saved = dict(
-        AttemptAnswer.objects.filter(attempt=attempt).values_list(
-            "question_id", "response"
-        )
-    )
-    shown = [qid for qid in attempt.question_ids if qid in saved]
-    return [n for n, qid in enumerate(shown, start=1) if _answered(saved[qid])]
-
-
 def _time_ran_out_message(attempt: Attempt) -> str:
-    positions = _counted_positions(attempt)
+    positions = attempt_counted_positions(attempt=attempt)
     if not positions:
         return _(
             "The time ran out before your answers were submitted and none were saved "
@@ -87,17 +72,6 @@ def _time_ran_out_message(attempt: Attempt) -> str:
         "the deadline were not counted. Your answers to questions %(numbers)s were "
         "saved in time and were graded."
     ) % {"numbers": ", ".join(str(n) for n in positions)}
-
-
-def _close_if_expired(request: HttpRequest, attempt: Attempt) -> None:
-    """Submit an open attempt whose time and grace have run out (the server keeps the
-    time limit), and tell the learner which answers counted."""
-    if attempt.status != Attempt.Status.IN_PROGRESS:
-        return
-    if not quizzes.attempt_is_expired(attempt=attempt):
-        return
-    quizzes.attempt_submit(attempt=attempt, learner=request.user, answers=None)
-    messages.warning(request, _time_ran_out_message(attempt))
 
 
 # Reading answers from a request ---------------------------------------------------
@@ -247,17 +221,25 @@ def _pre_post_context(request: HttpRequest, quiz: Quiz) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class AttemptRow:
+    attempt: Attempt
+    state: str  # an AttemptState
+
+
 @login_required
 def quiz_detail(request: HttpRequest, code: str) -> HttpResponse:
     """A quiz's overview: what it asks, the learner's attempts and a Start/Resume."""
     quiz = get_object_or_404(Quiz.objects.select_related("paired_with"), code=code)
-    attempts = list(
-        Attempt.objects.filter(quiz=quiz, learner=request.user).order_by("number")
-    )
-    for attempt in attempts:
-        _close_if_expired(request, attempt)
+    now = timezone.now()
+    attempts = [
+        AttemptRow(attempt, attempt_state(attempt=attempt, now=now))
+        for attempt in Attempt.objects.filter(quiz=quiz, learner=request.user).order_by(
+            "number"
+        )
+    ]
     open_attempt = next(
-        (a for a in attempts if a.status == Attempt.Status.IN_PROGRESS), None
+        (row.attempt for row in attempts if row.state == AttemptState.OPEN), None
     )
     attempts_left = _attempts_left(quiz, len(attempts))
     question_count, drawn = quiz_question_count(quiz=quiz)
@@ -347,11 +329,22 @@ def _render_attempt(
 @never_cache
 @login_required
 def attempt_detail(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    """The attempt page: every question on one page, saved answers filled in."""
+    """The attempt page: every question on one page, saved answers filled in. When
+    the time is up it says so and offers to submit: a GET never grades."""
     attempt = _owned_attempt(request, attempt_id)
-    _close_if_expired(request, attempt)
-    if attempt.status == Attempt.Status.SUBMITTED:
+    state = attempt_state(attempt=attempt)
+    if state == AttemptState.SUBMITTED:
         return redirect("assessments:attempt_result", attempt_id=attempt.pk)
+    if state == AttemptState.TIME_UP:
+        return render(
+            request,
+            "assessments/quiz_time_up.html",
+            {
+                "quiz": attempt.quiz,
+                "attempt": attempt,
+                "saved_positions": attempt_counted_positions(attempt=attempt),
+            },
+        )
     return _render_attempt(request, attempt)
 
 
@@ -410,7 +403,6 @@ def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
     if attempt.status == Attempt.Status.SUBMITTED:
         return redirect("assessments:attempt_result", attempt_id=attempt.pk)
     now = timezone.now()
-    late = quizzes.attempt_is_expired(attempt=attempt, now=now)
     posted = _answers_from_post(request.POST, attempt)
     try:
         quizzes.attempt_submit(
@@ -431,9 +423,7 @@ def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
             % {"reason": " ".join(error.messages)},
             status=400,
         )
-    if late:
-        messages.warning(request, _time_ran_out_message(attempt))
-    elif request.POST.get("timeout"):
+    if request.POST.get("timeout") and not attempt_ran_out(attempt=attempt):
         messages.info(
             request, _("The time was up, so your answers were submitted for you.")
         )
@@ -444,8 +434,7 @@ def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
 def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
     """Score, pass or fail, and the review the quiz's policy allows."""
     attempt = _owned_attempt(request, attempt_id)
-    _close_if_expired(request, attempt)
-    if attempt.status != Attempt.Status.SUBMITTED:
+    if attempt.status != Attempt.Status.SUBMITTED:  # open, or its time is up
         return redirect("assessments:attempt", attempt_id=attempt.pk)
     quiz = attempt.quiz
     used = Attempt.objects.filter(quiz=quiz, learner=request.user).count()
@@ -457,6 +446,9 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
         "attempts_left": attempts_left,
         "can_retry": quiz.is_active and attempts_left != 0,
         "counts_as_evidence": quiz.kind in quizzes.EVIDENCE_KINDS,
+        "ran_out_message": (
+            _time_ran_out_message(attempt) if attempt_ran_out(attempt=attempt) else ""
+        ),
         **_pre_post_context(request, quiz),
     }
     return render(request, "assessments/quiz_result.html", context)

@@ -22,7 +22,6 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
@@ -40,10 +39,10 @@ from ..models import (
     Quiz,
     QuizQuestion,
 )
+from ..quiz_selectors import attempt_expired_q, attempt_is_expired
 from ..signals import attempt_graded
 from .evidence import competency_levels_recompute_many, evidence_expiry
 
-DEFAULT_GRACE_SECONDS = 30
 MAX_TEXT_RESPONSE = 1000
 MAX_NUMERIC_RESPONSE = 64
 # Kinds of quiz whose pass is evidence. A pre-test measures the starting point and a
@@ -74,24 +73,6 @@ _GRADING_FIELDS = (
     "competency_id",
     "level",
 )
-
-
-# Time -----------------------------------------------------------------------------
-
-
-def grace_period() -> datetime.timedelta:
-    return datetime.timedelta(
-        seconds=getattr(settings, "QUIZ_DEADLINE_GRACE_SECONDS", DEFAULT_GRACE_SECONDS)
-    )
-
-
-def attempt_is_expired(
-    *, attempt: Attempt, now: datetime.datetime | None = None
-) -> bool:
-    """True when the attempt has a deadline and the grace after it has passed."""
-    if attempt.deadline_at is None:
-        return False
-    return (now or timezone.now()) > attempt.deadline_at + grace_period()
 
 
 # Start ----------------------------------------------------------------------------
@@ -271,8 +252,9 @@ def _require_open(attempt: Attempt) -> None:
 def _deadline_error() -> ValidationError:
     return ValidationError(
         _(
-            "The time for this attempt is up, so this answer was not saved. Answers "
-            "saved before the time ran out still count; submit to see your result."
+            "The time for this attempt is up, so this answer was not saved. The "
+            "answers saved before the time ran out were graded; submit or reload the "
+            "page to see your result."
         ),
         code=DEADLINE_PASSED,
     )
@@ -356,7 +338,6 @@ def _clean_response(
     return {"value": value}
 
 
-@transaction.atomic
 def answer_save(
     *,
     attempt: Attempt,
@@ -367,28 +348,38 @@ def answer_save(
 ) -> AttemptAnswer:
     """Autosave one answer of an open attempt (create or replace).
 
-    Refused, with nothing stored changed: another person's attempt (PermissionDenied);
+    Refused, with the answer not stored: another person's attempt (PermissionDenied);
     a submitted attempt, a save after the deadline plus grace, a question that is not
     in the attempt, an option of another question, or a malformed response
-    (ValidationError with one of the codes above). Response shapes: choice
-    {"option_ids": [...]}, short text {"text": "..."}, numeric {"value": "..."}."""
+    (ValidationError with one of the codes above). A save after the deadline plus
+    grace also submits the attempt, graded with the answers saved in time: the
+    deadline is kept by the next POST or the periodic task, never by a page view.
+    Response shapes: choice {"option_ids": [...]}, short text {"text": "..."},
+    numeric {"value": "..."}."""
     now = now or timezone.now()
-    locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
-    _require_owner(locked, learner.pk)
-    _require_open(locked)
-    if attempt_is_expired(attempt=locked, now=now):
-        raise _deadline_error()
-    qid = _question_id(locked, question_id)
-    question_type = Question.objects.values_list("type", flat=True).get(pk=qid)
-    cleaned = _clean_response(
-        attempt=locked, question_id=qid, question_type=question_type, response=response
-    )
-    answer, _created = AttemptAnswer.objects.update_or_create(
-        attempt=locked,
-        question_id=qid,
-        defaults={"response": cleaned, "saved_at": now, "score": None},
-    )
-    return answer
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        _require_owner(locked, learner.pk)
+        _require_open(locked)
+        if not attempt_is_expired(attempt=locked, now=now):
+            qid = _question_id(locked, question_id)
+            question_type = Question.objects.values_list("type", flat=True).get(
+                pk=qid
+            )
+            cleaned = _clean_response(
+                attempt=locked,
+                question_id=qid,
+                question_type=question_type,
+                response=response,
+            )
+            answer, _created = AttemptAnswer.objects.update_or_create(
+                attempt=locked,
+                question_id=qid,
+                defaults={"response": cleaned, "saved_at": now, "score": None},
+            )
+            return answer
+    _submit(attempt_id=attempt.pk, learner_id=learner.pk, answers=None, now=now)
+    raise _deadline_error()
 
 
 # Submit ---------------------------------------------------------------------------
@@ -616,8 +607,7 @@ def attempts_close_expired(*, now: datetime.datetime | None = None) -> int:
     task: a learner who closed the tab still gets a result). Returns how many."""
     now = now or timezone.now()
     expired = Attempt.objects.filter(
-        status=Attempt.Status.IN_PROGRESS,
-        deadline_at__lt=now - grace_period(),
+        attempt_expired_q(now=now), status=Attempt.Status.IN_PROGRESS
     ).values_list("pk", "learner_id")
     count = 0
     for attempt_id, learner_id in expired.iterator():

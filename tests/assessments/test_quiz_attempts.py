@@ -242,9 +242,27 @@ def test_answers_after_deadline_plus_grace_are_ignored(fw, learner, settings):
                 response=right_response(q2),
             )
         assert exc.value.code == quizzes.DEADLINE_PASSED
-        assert stored_answers(attempt) == {q1.pk: right_response(q1)}
+        # The late save closed the attempt with the answer saved in time.
+        attempt.refresh_from_db()
+        assert attempt.status == Attempt.Status.SUBMITTED
+        assert attempt.score == Decimal("1")
+        assert stored_answers(attempt) == {q1.pk: right_response(q1), q2.pk: {}}
 
-        # The page's last answers arrive late too: ignored, the saved one counts.
+
+def test_late_final_answers_are_ignored(fw, learner, settings):
+    settings.QUIZ_DEADLINE_GRACE_SECONDS = 30
+    q1, q2 = QuestionFactory.create_batch(2, competency=fw.c1)
+    quiz = fixed_quiz([q1, q2], time_limit_minutes=10)
+    with time_machine.travel(START, tick=False) as clock:
+        attempt = quizzes.attempt_start(quiz=quiz, learner=learner)
+        quizzes.answer_save(
+            attempt=attempt,
+            learner=learner,
+            question_id=q1.pk,
+            response=right_response(q1),
+        )
+        clock.shift(datetime.timedelta(minutes=10, seconds=31))
+        # The page's last answers arrive late: ignored, the saved one counts.
         submitted = quizzes.attempt_submit(
             attempt=attempt,
             learner=learner,
@@ -252,6 +270,31 @@ def test_answers_after_deadline_plus_grace_are_ignored(fw, learner, settings):
         )
     assert submitted.score == Decimal("1")
     assert stored_answers(attempt) == {q1.pk: right_response(q1), q2.pk: {}}
+
+
+def test_the_deadline_rule_agrees_in_python_and_sql(fw, learner, settings):
+    settings.QUIZ_DEADLINE_GRACE_SECONDS = 30
+    question = QuestionFactory(competency=fw.c1)
+    timed = quizzes.attempt_start(
+        quiz=fixed_quiz([question], time_limit_minutes=10), learner=learner, now=START
+    )
+    untimed = quizzes.attempt_start(
+        quiz=fixed_quiz([question]), learner=learner, now=START
+    )
+    for offset in (0, 10 * 60 + 29, 10 * 60 + 30, 10 * 60 + 31, 3600):
+        now = START + datetime.timedelta(seconds=offset)
+        in_sql = set(
+            Attempt.objects.filter(
+                quiz_selectors.attempt_expired_q(now=now)
+            ).values_list("pk", flat=True)
+        )
+        in_python = {
+            a.pk
+            for a in (timed, untimed)
+            if quiz_selectors.attempt_is_expired(attempt=a, now=now)
+        }
+        assert in_sql == in_python, offset
+        assert (timed.pk in in_python) == (offset > 10 * 60 + 30), offset
 
 
 def test_grace_defaults_to_30_seconds(fw, learner, settings):

@@ -12,8 +12,17 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from assessments.models import Attempt, AttemptAnswer, Question, Quiz
+from assessments.models import (
+    Attempt,
+    AttemptAnswer,
+    CompetencyLevel,
+    Evidence,
+    Question,
+    Quiz,
+)
+from assessments.quiz_selectors import grace_period
 from assessments.services import quizzes
+from assessments.tasks import attempts_close_expired_task
 from tests.assessments.quiz_factories import (
     CategoryFactory,
     QuestionFactory,
@@ -499,7 +508,7 @@ def test_autosave_after_the_deadline_is_refused(client, learner, quiz, questions
         ok = save(client, attempt, questions[0].pk, {"option_ids": []})
         assert ok.status_code == 200
         traveller.shift(
-            datetime.timedelta(minutes=1) + quizzes.grace_period() + _SECOND
+            datetime.timedelta(minutes=1) + grace_period() + _SECOND
         )
         late = save(
             client,
@@ -510,8 +519,30 @@ def test_autosave_after_the_deadline_is_refused(client, learner, quiz, questions
     assert late.status_code == 409
     assert late.json()["code"] == quizzes.DEADLINE_PASSED
     assert "time for this attempt is up" in late.json()["error"]
-    answer = AttemptAnswer.objects.get(attempt=attempt)
+    answer = AttemptAnswer.objects.get(attempt=attempt, question=questions[0])
     assert answer.response == {"option_ids": []}
+
+
+def test_a_save_after_the_deadline_grades_the_attempt_with_the_answers_in_time(
+    client, learner, quiz, questions
+):
+    """The deadline is kept by the next POST: the refused save closes the attempt."""
+    with time_machine.travel(START, tick=False) as traveller:
+        attempt = start(client, quiz)
+        save(client, attempt, questions[2].pk, right_response(questions[2]))
+        traveller.shift(datetime.timedelta(minutes=10) + grace_period() + _SECOND)
+        late = save(client, attempt, questions[0].pk, right_response(questions[0]))
+        attempt.refresh_from_db()
+        assert attempt.status == Attempt.Status.SUBMITTED
+        result = client.get(
+            reverse("assessments:attempt", args=[attempt.pk]), follow=True
+        )
+    assert late.status_code == 409
+    assert attempt.score == Decimal("1")  # the true/false saved in time, nothing else
+    assert result.redirect_chain[-1][0] == reverse(
+        "assessments:attempt_result", args=[attempt.pk]
+    )
+    assert "Your answers to questions 3 were saved in time" in result.content.decode()
 
 
 def test_autosave_on_a_submitted_attempt_is_refused(client, learner, quiz, questions):
@@ -611,7 +642,7 @@ def test_late_submit_ignores_late_answers_and_says_which_counted(
             {"option_ids": right_option_ids(questions[2])},
         )
         traveller.shift(
-            datetime.timedelta(minutes=10) + quizzes.grace_period() + _SECOND
+            datetime.timedelta(minutes=10) + grace_period() + _SECOND
         )
         response = client.post(
             reverse("assessments:attempt_submit", args=[attempt.pk]),
@@ -639,14 +670,66 @@ def test_submit_when_the_timer_ran_out_in_the_browser_says_so(
     assert attempt.score == Decimal("5")  # within the grace: every answer counts
 
 
-def test_opening_an_expired_attempt_submits_it_with_the_answers_saved_in_time(
+def right_response(question: Question) -> dict:
+    return {"option_ids": right_option_ids(question)}
+
+
+def attempt_rows(attempt: Attempt) -> tuple:
+    """Everything a grading would change."""
+    attempt.refresh_from_db()
+    return (
+        attempt.status,
+        attempt.submitted_at,
+        attempt.score,
+        sorted(
+            AttemptAnswer.objects.filter(attempt=attempt).values_list(
+                "question_id", "response", "saved_at", "score"
+            )
+        ),
+        Evidence.objects.count(),
+        sorted(CompetencyLevel.objects.values_list("competency_id", "level")),
+    )
+
+
+def test_pages_of_an_attempt_whose_time_is_up_show_it_and_change_nothing(
+    client, learner, quiz, questions
+):
+    with time_machine.travel(START, tick=False) as traveller:
+        attempt = start(client, quiz)
+        save(client, attempt, questions[2].pk, right_response(questions[2]))
+        traveller.shift(datetime.timedelta(minutes=11))
+        before = attempt_rows(attempt)
+        listing = client.get(reverse("assessments:quiz_list")).content.decode()
+        detail = client.get(reverse("assessments:quiz_detail", args=[quiz.code]))
+        page = client.get(reverse("assessments:attempt", args=[attempt.pk]))
+        result = client.get(reverse("assessments:attempt_result", args=[attempt.pk]))
+        assert attempt_rows(attempt) == before
+    assert attempt.status == Attempt.Status.IN_PROGRESS
+    assert "Time is up, not graded yet" in listing and "In progress" not in listing
+    detail_body = detail.content.decode()
+    assert "Time is up, not graded yet" in detail_body
+    assert "In progress — continue" not in detail_body
+    assert "Resume attempt" not in detail_body
+    assert page.status_code == 200
+    page_body = page.content.decode()
+    assert "The time for this attempt is up" in page_body
+    assert "Your answers to questions 3 were saved in time and will be graded" in (
+        page_body
+    )
+    assert reverse("assessments:attempt_submit", args=[attempt.pk]) in page_body
+    assert 'name="q-' not in page_body  # no answers to change
+    assert result.status_code == 302
+    assert result.url == reverse("assessments:attempt", args=[attempt.pk])
+
+
+def test_the_submit_a_time_up_page_offers_grades_the_answers_saved_in_time(
     client, learner, quiz, questions
 ):
     with time_machine.travel(START, tick=False) as traveller:
         attempt = start(client, quiz)
         traveller.shift(datetime.timedelta(minutes=11))
-        response = client.get(
-            reverse("assessments:attempt", args=[attempt.pk]), follow=True
+        response = client.post(
+            reverse("assessments:attempt_submit", args=[attempt.pk]), follow=True
         )
     assert response.redirect_chain[-1][0] == reverse(
         "assessments:attempt_result", args=[attempt.pk]
@@ -654,6 +737,31 @@ def test_opening_an_expired_attempt_submits_it_with_the_answers_saved_in_time(
     assert "none were saved in time" in response.content.decode()
     attempt.refresh_from_db()
     assert attempt.status == Attempt.Status.SUBMITTED and attempt.score == 0
+
+
+def test_an_attempt_graded_by_the_periodic_task_shows_its_result_and_evidence(
+    client, learner, quiz, questions, fw
+):
+    """The learner closed the tab: the task grades what was saved in time, with the
+    evidence and current level in the same transaction, and the result says why
+    later answers did not count."""
+    quiz.pass_mark_percent = 20
+    quiz.save()
+    with time_machine.travel(START, tick=False) as traveller:
+        attempt = start(client, quiz)
+        save(client, attempt, questions[4].pk, {"value": "37.25"})
+        traveller.shift(datetime.timedelta(minutes=11))
+        assert attempts_close_expired_task.delay().get() == 1
+        body = result_body(client, attempt)
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.SUBMITTED
+    assert attempt.score == Decimal("1") and attempt.passed
+    evidence = Evidence.objects.get(learner=learner)
+    assert evidence.competency == fw.c3 and evidence.source_id == str(attempt.pk)
+    level = CompetencyLevel.objects.get(learner=learner, competency=fw.c3)
+    assert level.level == evidence.level and level.evidence == evidence
+    assert "20 %" in body and "Passed" in body
+    assert "Your answers to questions 5 were saved in time and were graded" in body
 
 
 # Result ---------------------------------------------------------------------------
