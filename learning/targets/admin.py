@@ -1,6 +1,5 @@
 """HR's back office for competency targets, scoped to their subtree."""
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, TitleColumn
@@ -20,7 +19,7 @@ from learning.admin_base import (
 )
 from learning.targets.forms import CompetencyTargetForm
 from learning.targets.models import CompetencyTarget
-from learning.targets.services import target_remove, target_set
+from learning.targets.services import target_remove, target_set, target_update
 
 
 class TargetPermissionPolicy(ScopedPermissionPolicy):
@@ -70,20 +69,11 @@ class TargetCreateView(generic.CreateView):
 
 
 class TargetEditView(ScopedObjectMixin, generic.EditView):
-    @transaction.atomic
     def save_instance(self):
         data = self.form.cleaned_data
-        # The form has already written the new values onto self.object; compare
-        # with the stored row to see whether the target moved to another key.
-        stored = CompetencyTarget.objects.get(pk=self.object.pk)
-        if (data["position"], data["competency"], data.get("department")) != (
-            stored.position,
-            stored.competency,
-            stored.department,
-        ):
-            target_remove(actor=self.request.user, target=stored)
-        return target_set(
+        return target_update(
             actor=self.request.user,
+            target=self.object,
             position=data["position"],
             competency=data["competency"],
             required_level=data["required_level"],

@@ -53,6 +53,34 @@ def target_set(
     return target
 
 
+@transaction.atomic
+def target_update(
+    *,
+    actor,
+    target: CompetencyTarget,
+    position: Position,
+    competency: Competency,
+    required_level: int,
+    department: Department | None = None,
+) -> CompetencyTarget:
+    """Change a target. A target keyed to another position, competency or
+    department is a different target: the old one is removed (both in scope)."""
+    stored = CompetencyTarget.objects.select_for_update().get(pk=target.pk)
+    if (position, competency, department) != (
+        stored.position,
+        stored.competency,
+        stored.department,
+    ):
+        target_remove(actor=actor, target=stored)
+    return target_set(
+        actor=actor,
+        position=position,
+        competency=competency,
+        required_level=required_level,
+        department=department,
+    )
+
+
 def target_remove(*, actor, target: CompetencyTarget) -> None:
     if not policy.can_set_targets(actor, target.department):
         raise PermissionDenied(

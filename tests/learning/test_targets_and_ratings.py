@@ -4,8 +4,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from assessments.models import CompetencyLevel, Evidence
 from assessments.services.frameworks import framework_load_defaults
 from learning.models import RoleScope
+from learning.targets.models import CompetencyTarget
 from learning.targets.selectors import targets_for_profile
-from learning.targets.services import manager_rating_record, target_set
+from learning.targets.services import manager_rating_record, target_set, target_update
 from tests.factories import PositionFactory, person_in, scoped_user
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +144,40 @@ def test_bureau_hr_sets_targets_only_inside_its_bureau(county, frameworks):
         )
     target.refresh_from_db()
     assert target.required_level == 2
+
+
+def test_moving_a_target_to_another_department_replaces_it_in_scope_only(
+    county, frameworks
+):
+    hr_a = scoped_user(RoleScope.Role.HR, county.bureau_a).user
+    position = PositionFactory()
+    competency = frameworks["EG-1.1"]
+    target = target_set(
+        actor=hr_a,
+        position=position,
+        competency=competency,
+        required_level=2,
+        department=county.section_a1,
+    )
+    moved = target_update(
+        actor=hr_a,
+        target=target,
+        position=position,
+        competency=competency,
+        required_level=3,
+        department=county.section_a2,
+    )
+    assert list(CompetencyTarget.objects.values_list("pk", flat=True)) == [moved.pk]
+    assert (moved.department, moved.required_level) == (county.section_a2, 3)
+    # Moving it out of the HR officer's subtree is refused and changes nothing.
+    with pytest.raises(PermissionDenied):
+        target_update(
+            actor=hr_a,
+            target=moved,
+            position=position,
+            competency=competency,
+            required_level=3,
+            department=county.section_b1,
+        )
+    moved.refresh_from_db()
+    assert moved.department == county.section_a2
