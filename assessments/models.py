@@ -29,6 +29,23 @@ def localised(zh: str, en: str) -> str:
 # Frameworks ---------------------------------------------------------------------------
 
 
+def level_error(level: int | None, *, max_level: int) -> str | None:
+    """The one rule for a competency level (evidence, questions, course and activity
+    alignment, targets, ratings): a whole number from 1 to the top level of the
+    competency's scale. None when `level` keeps it, else a message saying what to
+    choose."""
+    if (
+        isinstance(level, int)
+        and not isinstance(level, bool)
+        and 1 <= level <= max_level
+    ):
+        return None
+    return _(
+        "Level %(level)s is outside the scale (1–%(max)s): choose a level from 1 to "
+        "%(max)s."
+    ) % {"level": level, "max": max_level}
+
+
 class ProficiencyScale(models.Model):
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -48,6 +65,16 @@ class ProficiencyScale(models.Model):
     @property
     def max_level(self) -> int:
         return max((lvl.value for lvl in self.levels.all()), default=0)
+
+    def level_error(self, level: int | None) -> str | None:
+        """See the module's level_error."""
+        return level_error(level, max_level=self.max_level)
+
+    def level_validate(self, level: int | None, *, field: str = "level") -> None:
+        """Raise ValidationError({field: message}) for a level off this scale."""
+        message = self.level_error(level)
+        if message is not None:
+            raise ValidationError({field: message})
 
 
 class ScaleLevel(models.Model):
@@ -341,16 +368,8 @@ class Question(ClusterableModel):
         return localised(self.explanation_zh, self.explanation)
 
     def clean(self):
-        scale_max = (
-            self.competency.framework.scale.max_level if self.competency_id else 0
-        )
-        if self.level is not None and scale_max and not 1 <= self.level <= scale_max:
-            raise ValidationError(
-                {
-                    "level": _("Level must be between 1 and %(max)s.")
-                    % {"max": scale_max}
-                }
-            )
+        if self.competency_id and self.level is not None:
+            self.competency.framework.scale.level_validate(self.level)
 
 
 class QuestionOption(models.Model):

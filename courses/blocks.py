@@ -193,14 +193,10 @@ class H5PBlock(blocks.StructBlock):
                         "competency": ValidationError(_("Unknown competency."))
                     }
                 )
-            if level > found.framework.scale.max_level:
+            message = found.framework.scale.level_error(level)
+            if message is not None:
                 raise blocks.StructBlockValidationError(
-                    block_errors={
-                        "level": ValidationError(
-                            _("This competency's scale stops at level %(max)s.")
-                            % {"max": found.framework.scale.max_level}
-                        )
-                    }
+                    block_errors={"level": ValidationError(message)}
                 )
         return value
 

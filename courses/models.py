@@ -251,15 +251,8 @@ class CourseCompetency(Orderable):
 
     def clean(self):
         super().clean()
-        if self.competency_id and self.level:
-            max_level = self.competency.framework.scale.max_level
-            if self.level > max_level:
-                raise ValidationError(
-                    {
-                        "level": _("This competency's scale stops at level %(max)s.")
-                        % {"max": max_level}
-                    }
-                )
+        if self.competency_id and self.level is not None:
+            self.competency.framework.scale.level_validate(self.level)
 
 
 class LessonPage(Page):

@@ -56,14 +56,7 @@ def evidence_record(
     """Store one piece of evidence and update the learner's current level with it."""
     if kind not in Evidence.Kind.values:
         raise ValidationError({"kind": _("Unknown kind of evidence.")})
-    max_level = competency.framework.scale.max_level
-    if not 1 <= level <= max_level:
-        raise ValidationError(
-            {
-                "level": _("Level %(level)s is outside the scale (1–%(max)s).")
-                % {"level": level, "max": max_level}
-            }
-        )
+    competency.framework.scale.level_validate(level)
     observed_at = observed_at or timezone.now()
     evidence = Evidence(
         learner=learner,

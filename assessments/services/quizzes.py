@@ -38,6 +38,7 @@ from ..models import (
     QuestionOption,
     Quiz,
     QuizQuestion,
+    level_error,
 )
 from ..quiz_selectors import attempt_expired_q, attempt_is_expired
 from ..signals import attempt_graded
@@ -363,9 +364,7 @@ def answer_save(
         _require_open(locked)
         if not attempt_is_expired(attempt=locked, now=now):
             qid = _question_id(locked, question_id)
-            question_type = Question.objects.values_list("type", flat=True).get(
-                pk=qid
-            )
+            question_type = Question.objects.values_list("type", flat=True).get(pk=qid)
             cleaned = _clean_response(
                 attempt=locked,
                 question_id=qid,
@@ -591,7 +590,8 @@ def _evidence_write(
             expires_at=evidence_expiry(competency=competency, observed_at=observed_at),
         )
         for competency in competencies
-        if 1 <= levels[competency.pk] <= (competency.scale_max or 0)
+        if level_error(levels[competency.pk], max_level=competency.scale_max or 0)
+        is None
     ]
     Evidence.objects.bulk_create(rows)
     competency_levels_recompute_many(
