@@ -19,7 +19,8 @@ from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.views.snippets import DeleteView, SnippetViewSet
 
-from . import interchange, question_io
+from . import interchange
+from . import question_bank as question_io
 from .forms import FrameworkImportForm, QuestionImportForm
 from .models import Competency, Framework, Question, QuestionCategory, Quiz
 

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from assessments import question_io
+from assessments import question_bank as question_io
 from assessments.models import Framework, Question, Quiz
 from assessments.services.frameworks import framework_load_defaults
 from assessments.services.permissions import editor_permissions_ensure
