@@ -1,13 +1,31 @@
-"""The engine the worker runs: applies a checked roster import in one transaction."""
+"""The engine the worker runs: claims a roster import and applies it in one
+transaction.
+
+The claim lives here and only here. Celery delivers a task again when its worker
+dies (acks_late), so a delivery may find the import "applying". Because the apply is
+one transaction, a dead worker wrote nothing, and the next delivery may take over:
+- on PostgreSQL the applying worker holds an advisory lock for as long as it
+  applies; a delivery that gets the lock knows nobody is applying (the lock goes
+  with the dead worker's session) and takes over, one that does not get it leaves
+  the import to the worker that holds it;
+- without such locks (SQLite, the embedded default) a claim older than
+  CLAIM_STALE_AFTER is taken over.
+Only the holder of the current claim token may finish the import, so a worker
+whose claim was taken over rolls back instead of writing a second time.
+"""
 
 from __future__ import annotations
 
+import datetime
 import logging
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,14 +40,83 @@ from learning.roster.reading import RosterFileError
 logger = logging.getLogger(__name__)
 
 
-class _ProgressWriter:
-    """Writes processed_rows where other processes can read it while the apply's
-    transaction is still open: through a second connection on PostgreSQL. On SQLite
-    (the embedded default, where the task runs in-process) a second writer would wait
-    for the first, so progress is written only at the end there."""
+# pg_try_advisory_lock's first key: roster imports (7301 is the curricula's).
+_LOCK_NAMESPACE = 7302
 
-    def __init__(self, roster_import: RosterImport) -> None:
+# Where the database has no advisory locks, a claim this old belongs to a worker
+# that died: longer than any apply the embedded default runs (and than Celery's
+# hard time limit).
+CLAIM_STALE_AFTER = datetime.timedelta(hours=1)
+
+
+class _ClaimLost(Exception):
+    """Another worker took the import over while this one was applying it."""
+
+
+@contextmanager
+def _apply_lock(import_id: int) -> Iterator[bool | None]:
+    """Hold the import's advisory lock while applying it. Yields True when this
+    session holds it, False when another session does (a live worker is applying),
+    and None on a database without advisory locks."""
+    if connection.vendor != "postgresql":
+        yield None
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_NAMESPACE, import_id]
+        )
+        held = bool(cursor.fetchone()[0])
+    try:
+        yield held
+    finally:
+        if held:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_advisory_unlock(%s, %s)",
+                        [_LOCK_NAMESPACE, import_id],
+                    )
+            except DatabaseError:  # a broken session has released it anyway
+                logger.warning("roster import %s: lock not released", import_id)
+
+
+def _claim(
+    roster_import: RosterImport, *, waiting: Iterable[str], lock: bool | None
+) -> str | None:
+    """Mark the import applying by this worker; returns the claim token, or None
+    when the import is not this worker's to apply (already applied or failed,
+    not waiting, or applied by a live worker)."""
+    Status = RosterImport.Status
+    if lock is False:
+        return None
+    now = timezone.now()
+    takeover = Q(status=Status.APPLYING)
+    if lock is None:  # nothing proves the previous worker dead: only its age
+        takeover &= Q(claimed_at__isnull=True) | Q(
+            claimed_at__lt=now - CLAIM_STALE_AFTER
+        )
+    roster_import.refresh_from_db(fields=["status"])
+    token = uuid.uuid4().hex
+    claimed = RosterImport.objects.filter(
+        Q(status__in=list(waiting)) | takeover, pk=roster_import.pk
+    ).update(status=Status.APPLYING, claim_token=token, claimed_at=now)
+    if claimed and roster_import.status == Status.APPLYING:
+        logger.warning(
+            "roster import %s: taken over from a dead worker", roster_import.pk
+        )
+    return token if claimed else None
+
+
+class _ProgressWriter:
+    """Writes processed_rows (and the claim's heartbeat) where other processes can
+    read it while the apply's transaction is still open: through a second connection
+    on PostgreSQL. On SQLite (the embedded default, where the task runs in-process) a
+    second writer would wait for the first, so progress is written only at the end
+    there."""
+
+    def __init__(self, roster_import: RosterImport, token: str) -> None:
         self.pk = roster_import.pk
+        self.token = token
         self.connection = None
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
             self.connection = connections.create_connection("default")
@@ -42,8 +129,9 @@ class _ProgressWriter:
                 cursor.execute("SET lock_timeout = '2s'")
                 cursor.execute(
                     f"UPDATE {RosterImport._meta.db_table} "  # noqa: S608
-                    "SET processed_rows = %s WHERE id = %s",
-                    [min(processed, total), self.pk],
+                    "SET processed_rows = %s, claimed_at = %s "
+                    "WHERE id = %s AND claim_token = %s",
+                    [min(processed, total), timezone.now(), self.pk, self.token],
                 )
         except Exception:  # progress must never break the import
             logger.warning("roster import %s: progress not written", self.pk)
@@ -177,23 +265,36 @@ def roster_apply(
     *,
     roster_import: RosterImport,
     progress: Callable[[int, int], None] | None = None,
+    waiting: Iterable[str] = (
+        RosterImport.Status.CHECKED,
+        RosterImport.Status.QUEUED,
+    ),
 ) -> RosterImport:
-    """Apply a checked (or queued) import: recompute the plan from the stored file
-    with the uploader's current rights and write it in one transaction. Any error
-    leaves the organisation as it was and marks the import failed with the reason.
-    An import already applied, failed or being applied elsewhere is returned as it
-    is. After commit the people created, moved, deactivated or reactivated have
-    their assignments synced."""
+    """Claim an import whose status is in `waiting` (or one left applying by a
+    worker that died, see the module's docstring) and apply it: recompute the plan
+    from the stored file with the uploader's current rights and write it in one
+    transaction. Any error leaves the organisation as it was and marks the import
+    failed with the reason. An import applied, failed, not waiting or being applied
+    by a live worker is returned as it is. After commit the people created, moved,
+    deactivated or reactivated have their assignments synced."""
+    with _apply_lock(roster_import.pk) as lock:
+        token = _claim(roster_import, waiting=waiting, lock=lock)
+        if token is not None:
+            _apply_claimed(roster_import, token=token, progress=progress)
+    roster_import.refresh_from_db()
+    return roster_import
+
+
+def _apply_claimed(
+    roster_import: RosterImport,
+    *,
+    token: str,
+    progress: Callable[[int, int], None] | None,
+) -> None:
     Status = RosterImport.Status
-    if roster_import.status != Status.APPLYING:
-        claimed = RosterImport.objects.filter(
-            pk=roster_import.pk, status__in=[Status.CHECKED, Status.QUEUED]
-        ).update(status=Status.APPLYING)
-        roster_import.refresh_from_db()
-        if not claimed:
-            return roster_import
+    roster_import.refresh_from_db()
     actor = roster_import.uploaded_by
-    writer = _ProgressWriter(roster_import)
+    writer = _ProgressWriter(roster_import, token)
     progress = progress or writer
     total = max(roster_import.total_rows, 1)
     try:
@@ -240,7 +341,9 @@ def roster_apply(
                     total // 2 + done * (total - total // 2) // writes, total
                 ),
             )
-            RosterImport.objects.filter(pk=roster_import.pk).update(
+            finished = RosterImport.objects.filter(
+                pk=roster_import.pk, status=Status.APPLYING, claim_token=token
+            ).update(
                 status=Status.APPLIED,
                 processed_rows=plan.total_rows,
                 total_rows=plan.total_rows,
@@ -248,13 +351,17 @@ def roster_apply(
                 error="",
                 finished_at=timezone.now(),
             )
+            if not finished:
+                raise _ClaimLost
             if touched:
                 transaction.on_commit(
                     lambda: assignments_sync_after_roster(profile_ids=touched)
                 )
+    except _ClaimLost:  # rolled back: the worker that took over finishes it
+        logger.warning("roster import %s: claim taken over", roster_import.pk)
     except (ValidationError, PermissionDenied, RosterFileError) as error:
         message = " ".join(getattr(error, "messages", None) or [str(error)])
-        _fail(roster_import, message)
+        _fail(roster_import, message, token=token)
     except Exception as error:  # nothing was written; say so and keep the reason
         logger.exception("roster import %s failed", roster_import.pk)
         _fail(
@@ -265,14 +372,15 @@ def roster_apply(
                 if str(error)
                 else type(error).__name__
             },
+            token=token,
         )
     finally:
         writer.close()
-    roster_import.refresh_from_db()
-    return roster_import
 
 
-def _fail(roster_import: RosterImport, message: str) -> None:
-    RosterImport.objects.filter(pk=roster_import.pk).update(
+def _fail(roster_import: RosterImport, message: str, *, token: str) -> None:
+    RosterImport.objects.filter(
+        pk=roster_import.pk, status=RosterImport.Status.APPLYING, claim_token=token
+    ).update(
         status=RosterImport.Status.FAILED, error=message, finished_at=timezone.now()
     )

@@ -49,6 +49,15 @@ class RosterImport(models.Model):
     # Counts and row-by-row outcome of the dry run, then of the apply.
     report = models.JSONField(_("report"), default=dict)
     error = models.TextField(_("error"), blank=True)
+    # The worker applying the import: its token, and when it claimed the import or
+    # last reported progress (see learning.roster.apply for how a claim is taken
+    # over from a worker that died).
+    claim_token = models.CharField(
+        _("claimed by"), max_length=32, blank=True, editable=False
+    )
+    claimed_at = models.DateTimeField(
+        _("claimed at"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 

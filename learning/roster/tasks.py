@@ -8,14 +8,12 @@ from learning.roster.models import RosterImport
 
 @shared_task(name="learning.roster_import_apply")
 def roster_import_apply(import_id: int) -> str:
-    """Apply a queued roster import. The claim (queued → applying) makes a second
-    delivery, or a second run of an applied import, do nothing; returns the status."""
-    claimed = RosterImport.objects.filter(
-        pk=import_id, status=RosterImport.Status.QUEUED
-    ).update(status=RosterImport.Status.APPLYING)
+    """Apply a queued roster import. The engine's claim makes a second delivery, or
+    a run of an import not queued, do nothing, and lets a redelivery take over from
+    a worker that died while applying; returns the status."""
     roster_import = RosterImport.objects.filter(pk=import_id).first()
     if roster_import is None:
         return "missing"
-    if not claimed:
-        return roster_import.status
-    return roster_apply(roster_import=roster_import).status
+    return roster_apply(
+        roster_import=roster_import, waiting=(RosterImport.Status.QUEUED,)
+    ).status
