@@ -231,3 +231,14 @@ def require_roster_importer(user: Any | None) -> None:
         raise PermissionDenied(
             _("Only HR officers and site admins may import the staff roster.")
         )
+
+
+def visible_roster_imports(user: Any, imports: QuerySet) -> QuerySet:
+    """The roster imports (of `imports`) a user may look at and apply: every one for
+    site admins, their own uploads for other roster importers, none for anyone else
+    (an upload names people and departments only its uploader may see)."""
+    if not can_import_roster(user):
+        return imports.none()
+    if user.is_superuser:
+        return imports
+    return imports.filter(uploaded_by_id=user.pk)

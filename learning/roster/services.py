@@ -27,7 +27,7 @@ import hashlib
 import io
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -90,6 +90,8 @@ def roster_enqueue(*, actor: Any, roster_import: RosterImport) -> RosterImport:
     """Queue a checked import without errors for the worker (the task runs after
     the surrounding transaction commits)."""
     policy.require_roster_importer(actor)
+    if not roster_import_list(user=actor).filter(pk=roster_import.pk).exists():
+        raise PermissionDenied(_("You may apply only the rosters you uploaded."))
     if roster_import.report.get("counts", {}).get("errors"):
         raise ValidationError(
             _("The roster has errors. Correct the file and upload it again.")
@@ -104,13 +106,14 @@ def roster_enqueue(*, actor: Any, roster_import: RosterImport) -> RosterImport:
 
 
 def roster_import_list(*, user: Any) -> QuerySet:
-    """The imports a user may look at: site admins all, HR officers their own."""
-    queryset = RosterImport.objects.defer("content", "report").select_related(
-        "uploaded_by", "scope_department"
+    """The imports a user may look at and apply (policy.visible_roster_imports),
+    newest first."""
+    return policy.visible_roster_imports(
+        user,
+        RosterImport.objects.defer("content", "report").select_related(
+            "uploaded_by", "scope_department"
+        ),
     )
-    if getattr(user, "is_superuser", False):
-        return queryset
-    return queryset.filter(uploaded_by_id=user.pk)
 
 
 _TEMPLATE_ROWS = (
