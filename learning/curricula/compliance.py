@@ -1,12 +1,10 @@
 """Reads for the HR compliance screens: who is assigned which mandatory curriculum and
 how far they are, counted in SQL inside the viewer's scope (learning.policy).
 
-Only the current cycle counts: per (curriculum, learner) the latest cycle
-(`is_current`, kept by the sync), unless it is closed; an expired cycle (an old
-unfinished one replaced by a newer cycle) and a
-closed one (no longer assigned) never count. Leavers (inactive profiles) and draft
-curricula are left out. The status of a cycle is one SQL expression,
-`compliance_status_expression`, used by the counts, the filters and the lists alike.
+Only the cycle in force counts (learning.curricula.status: `counted`, the current
+cycle kept by the sync), unless it is closed or expired. Leavers (inactive
+profiles) and draft curricula are left out. The status of a cycle is
+`status_expression`, the same rule /me/, /team/, reminders and digests use.
 """
 
 from __future__ import annotations
@@ -27,64 +25,29 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Substr
-from django.utils.translation import gettext_lazy as _
 
 from learning import policy
 from learning.curricula.models import Assignment, AssignmentReminder, Curriculum
+from learning.curricula.status import (
+    COMPLIANCE_STATUSES,
+    OPEN_STATUSES,
+    counted,
+    status_expression,
+)
 from learning.organisation.models import Department
-
-
-class ComplianceStatus:
-    OVERDUE = "overdue"
-    IN_PROGRESS = "in_progress"
-    NOT_STARTED = "not_started"
-    COMPLETED = "completed"
-    EXEMPT = "exempt"
-
-    choices = [
-        (OVERDUE, _("Overdue")),
-        (NOT_STARTED, _("Not started")),
-        (IN_PROGRESS, _("In progress")),
-        (COMPLETED, _("Completed")),
-        (EXEMPT, _("Exempt")),
-    ]
-    labels = dict(choices)
-    # Statuses that a reminder can still help with.
-    OPEN = (OVERDUE, NOT_STARTED, IN_PROGRESS)
-
-
-def compliance_status_expression(today: datetime.date) -> Case:
-    """The status of a current cycle on `today`, as SQL: exempt; completed; overdue
-    (open and overdue_on <= today); in progress (open, started or a course done);
-    not started (open otherwise)."""
-    open_ = Q(state=Assignment.State.OPEN)
-    return Case(
-        When(state=Assignment.State.EXEMPT, then=Value(ComplianceStatus.EXEMPT)),
-        When(state=Assignment.State.COMPLETED, then=Value(ComplianceStatus.COMPLETED)),
-        When(open_ & Q(overdue_on__lte=today), then=Value(ComplianceStatus.OVERDUE)),
-        When(
-            open_ & (Q(started_at__isnull=False) | Q(courses_done__gt=0)),
-            then=Value(ComplianceStatus.IN_PROGRESS),
-        ),
-        default=Value(ComplianceStatus.NOT_STARTED),
-        output_field=CharField(),
-    )
 
 
 def current_assignments(*, user, today: datetime.date) -> QuerySet[Assignment]:
     """Current cycles of active people the user may see (none for plain learners),
-    annotated with `compliance_status`."""
+    annotated with `compliance_status` (learning.curricula.status)."""
     if not policy.can_use_dashboard(user):
         return Assignment.objects.none()
-    rows = (
-        Assignment.objects.filter(is_current=True)
-        .exclude(state__in=[Assignment.State.CLOSED, Assignment.State.EXPIRED])
-        .exclude(curriculum__status=Curriculum.Status.DRAFT)
-        .filter(profile__is_active=True)
+    rows = Assignment.objects.filter(counted()).exclude(
+        state__in=[Assignment.State.CLOSED, Assignment.State.EXPIRED]
     )
     if not user.is_superuser:
         rows = rows.filter(profile__in=policy.visible_profiles(user))
-    return rows.annotate(compliance_status=compliance_status_expression(today))
+    return rows.annotate(compliance_status=status_expression(today))
 
 
 def compliance_departments(*, user) -> list[Department]:
@@ -184,14 +147,9 @@ class ComplianceSummary:
 
 
 def _count_aggregates() -> dict[str, Any]:
-    status = "compliance_status"
-    return {
-        "assigned": Count("pk"),
-        "completed": Count("pk", filter=Q(**{status: ComplianceStatus.COMPLETED})),
-        "in_progress": Count("pk", filter=Q(**{status: ComplianceStatus.IN_PROGRESS})),
-        "not_started": Count("pk", filter=Q(**{status: ComplianceStatus.NOT_STARTED})),
-        "overdue": Count("pk", filter=Q(**{status: ComplianceStatus.OVERDUE})),
-        "exempt": Count("pk", filter=Q(**{status: ComplianceStatus.EXEMPT})),
+    return {"assigned": Count("pk")} | {
+        status.value: Count("pk", filter=Q(compliance_status=status))
+        for status in COMPLIANCE_STATUSES
     }
 
 
@@ -361,7 +319,7 @@ def compliance_remindable(
     now" over that list may reach."""
     if not policy.has_role(user, policy.HR):
         return people.none()
-    rows = people.filter(compliance_status__in=ComplianceStatus.OPEN)
+    rows = people.filter(compliance_status__in=OPEN_STATUSES)
     if not user.is_superuser:
         rows = rows.filter(profile__in=policy.managed_profiles(user))
     return rows

@@ -33,7 +33,6 @@ from wagtail.admin.menu import MenuItem
 
 from learning import policy
 from learning.curricula.compliance import (
-    ComplianceStatus,
     compliance_curricula,
     compliance_departments,
     compliance_people,
@@ -46,6 +45,12 @@ from learning.curricula.export import people_csv_stream, people_xlsx
 from learning.curricula.models import Assignment, Curriculum
 from learning.curricula.reminders import assignment_remind_now
 from learning.curricula.services import assignment_exempt, assignment_unexempt
+from learning.curricula.status import (
+    COMPLIANCE_STATUSES,
+    OPEN_STATUSES,
+    AssignmentStatus,
+    status_of,
+)
 from learning.curricula.tasks import assignments_remind_now_task
 from learning.organisation.models import Department
 
@@ -58,11 +63,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COUNT_COLUMNS = [
     # (attribute of ComplianceCounts, status the count links to, heading)
     ("assigned", "", gettext_lazy("Assigned")),
-    ("completed", ComplianceStatus.COMPLETED, gettext_lazy("Completed")),
-    ("in_progress", ComplianceStatus.IN_PROGRESS, gettext_lazy("In progress")),
-    ("not_started", ComplianceStatus.NOT_STARTED, gettext_lazy("Not started")),
-    ("overdue", ComplianceStatus.OVERDUE, gettext_lazy("Overdue")),
-    ("exempt", ComplianceStatus.EXEMPT, gettext_lazy("Exempt")),
+    ("completed", AssignmentStatus.COMPLETED, gettext_lazy("Completed")),
+    ("in_progress", AssignmentStatus.IN_PROGRESS, gettext_lazy("In progress")),
+    ("not_started", AssignmentStatus.NOT_STARTED, gettext_lazy("Not started")),
+    ("overdue", AssignmentStatus.OVERDUE, gettext_lazy("Overdue")),
+    ("exempt", AssignmentStatus.EXEMPT, gettext_lazy("Exempt")),
 ]
 
 
@@ -78,7 +83,8 @@ class ComplianceFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=gettext_lazy("Status"),
         required=False,
-        choices=[("", gettext_lazy("Any status"))] + ComplianceStatus.choices,
+        choices=[("", gettext_lazy("Any status"))]
+        + [(status.value, status.label) for status in COMPLIANCE_STATUSES],
     )
     q = forms.CharField(
         label=gettext_lazy("Name or employee number"), required=False, max_length=100
@@ -274,9 +280,9 @@ def people_view(request):
     rows = [
         {
             "assignment": row,
-            "status_label": ComplianceStatus.labels.get(row.compliance_status, ""),
-            "overdue": row.compliance_status == ComplianceStatus.OVERDUE,
-            "remindable": row.compliance_status in ComplianceStatus.OPEN,
+            "status_label": AssignmentStatus(row.compliance_status).label,
+            "overdue": row.compliance_status == AssignmentStatus.OVERDUE,
+            "remindable": row.compliance_status in OPEN_STATUSES,
             "manage": may_remind and policy.can_manage_person(user, row.profile),
         }
         for row in page.object_list
@@ -400,7 +406,8 @@ def remind_view(request):
         assignment = _assignment_in_scope(request, pk)
         if not policy.can_manage_person(request.user, assignment.profile):
             raise PermissionDenied
-        eligible = [assignment] if assignment.state == Assignment.State.OPEN else []
+        remindable = status_of(assignment, today) in OPEN_STATUSES
+        eligible = [assignment] if remindable else []
         sent = assignment_remind_now(
             actor=request.user, assignments=eligible, today=today
         )

@@ -18,8 +18,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from learning.curricula.compliance import ComplianceStatus
 from learning.curricula.models import Assignment
+from learning.curricula.status import AssignmentStatus
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -71,7 +71,7 @@ def export_rows(people: QuerySet[Assignment]) -> Iterator[list[Any]]:
             spreadsheet_safe(row.curriculum.display_name),
             row.cycle,
             row.due_on.isoformat(),
-            str(ComplianceStatus.labels.get(row.compliance_status, "")),
+            str(AssignmentStatus(row.compliance_status).label),
             row.courses_done,
             row.courses_required,
             _local(row.last_reminded_at),

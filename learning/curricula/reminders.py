@@ -30,6 +30,13 @@ from learning.curricula.models import (
     Curriculum,
     DigestLog,
 )
+from learning.curricula.status import (
+    OPEN_STATUSES,
+    AssignmentStatus,
+    counted,
+    status_expression,
+    status_of,
+)
 from learning.notifications.email import _language_of
 from learning.notifications.services import notification_create
 from learning.organisation.models import RoleScope
@@ -40,9 +47,14 @@ def _days_before() -> list[int]:
 
 
 def reminder_kind(assignment: Assignment, today: datetime.date) -> str | None:
-    """Which reminder an open assignment is due for today, if any: the nearest
+    """Which reminder a cycle in force is due for today, if any: the nearest
     "days before" threshold it has reached, "due" on the day, then one a week
-    while overdue. Catching up after a missed day sends the current kind only."""
+    while overdue. None for a cycle whose status (learning.curricula.status) no
+    reminder helps: finished, closed, expired, superseded or not started yet.
+    Catching up after a missed day sends the current kind only."""
+    status = status_of(assignment, today)
+    if status not in OPEN_STATUSES:
+        return None
     days_left = (assignment.due_on - today).days
     if days_left > 0:
         for threshold in _days_before():
@@ -51,7 +63,7 @@ def reminder_kind(assignment: Assignment, today: datetime.date) -> str | None:
         return None
     if days_left == 0:
         return "due"
-    if today >= assignment.overdue_on:
+    if status == AssignmentStatus.OVERDUE:
         return f"overdue_{(today - assignment.overdue_on).days // 7}"
     return None
 
@@ -141,12 +153,9 @@ class ReminderRun:
 def _reminder_candidates(today: datetime.date):
     horizon = today + datetime.timedelta(days=max(_days_before(), default=0))
     return (
-        Assignment.objects.filter(
-            state=Assignment.State.OPEN,
-            due_on__lte=horizon,
-            profile__is_active=True,
-            curriculum__status="active",
-        )
+        Assignment.objects.filter(counted(), due_on__lte=horizon)
+        .annotate(status=status_expression(today))
+        .filter(status__in=OPEN_STATUSES)
         .select_related("curriculum", "learner__learner_profile")
         .order_by("pk")
     )
@@ -181,7 +190,7 @@ def assignment_remind_now(
     today = today or timezone.localdate()
     sent = 0
     for assignment in assignments:
-        if assignment.state != Assignment.State.OPEN:
+        if status_of(assignment, today) not in OPEN_STATUSES:
             continue
         if not policy.can_manage_person(actor, assignment.profile):
             raise PermissionDenied(_("You may remind only people you manage."))
@@ -220,12 +229,12 @@ def leader_digests_send(*, today: datetime.date | None = None) -> int:
     )
     if not leader_scopes:
         return 0
-    overdue = Assignment.objects.filter(
-        state=Assignment.State.OPEN,
-        overdue_on__lte=today,
-        profile__is_active=True,
-        curriculum__status="active",
-    ).values_list("profile__department__path", "curriculum_id", "learner_id")
+    overdue = (
+        Assignment.objects.filter(counted())
+        .annotate(status=status_expression(today))
+        .filter(status=AssignmentStatus.OVERDUE)
+        .values_list("profile__department__path", "curriculum_id", "learner_id")
+    )
     per_leader: dict[int, dict[int, set]] = defaultdict(lambda: defaultdict(set))
     for path, curriculum_id, learner_id in overdue.iterator(chunk_size=5000):
         for leader_id in _nearest_leaders(leader_scopes, path):

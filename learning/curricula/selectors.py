@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 
 from courses.models import CoursePage
 from learning.curricula.models import Assignment
-from learning.curricula.status import AssignmentStatus, assignment_status
+from learning.curricula.status import AssignmentStatus, status_of
 from learning.journey.models import Certificate
 
 
@@ -46,18 +46,21 @@ class AssignmentRow:
 _VISIBLE = (Assignment.State.OPEN, Assignment.State.EXEMPT, Assignment.State.COMPLETED)
 
 
+# Shown in this order; other statuses (closed, expired) are not the learner's to do.
 _ORDER = {
     AssignmentStatus.OVERDUE: 0,
     AssignmentStatus.IN_PROGRESS: 1,
     AssignmentStatus.NOT_STARTED: 2,
-    AssignmentStatus.EXEMPT: 3,
-    AssignmentStatus.COMPLETED: 4,
+    AssignmentStatus.UPCOMING: 3,
+    AssignmentStatus.EXEMPT: 4,
+    AssignmentStatus.COMPLETED: 5,
 }
 
 
 def my_assignments(user, *, today: datetime.date | None = None) -> list[AssignmentRow]:
-    """/me/: the learner's mandatory curricula (open cycles first, overdue on top;
-    completed ones from the last year), each with its courses in order, marked done
+    """/me/: the learner's mandatory curricula (open cycles first, overdue on top,
+    a next cycle opened early after them; completed ones from the last year; a
+    cycle past its end is left out), each with its courses in order, marked done
     when completed inside the cycle, titled and linked in the active language.
     Four queries whatever the number of curricula."""
     today = today or timezone.localdate()
@@ -87,14 +90,29 @@ def my_assignments(user, *, today: datetime.date | None = None) -> list[Assignme
         learner=user, course_key__in=keys, revoked_at__isnull=True
     ).values_list("course_key", "issued_at"):
         completions.setdefault(key, []).append(issued_at)
+    # A completion counts for one cycle only (the sync's rule): a next cycle
+    # shows as done only what was finished after the previous cycle was.
+    finished = {
+        (a.curriculum_id, a.cycle): a.completed_at
+        for a in rows
+        if a.state == Assignment.State.COMPLETED
+    }
     result = []
     for assignment in rows:
+        status = status_of(assignment, today)
+        if status not in _ORDER:
+            continue
+        after = finished.get((assignment.curriculum_id, assignment.cycle - 1))
         steps = []
         for item in assignment.curriculum.items.all():
             page = pages.get(item.course_key)
             times = completions.get(item.course_key, ())
             since_cycle = assignment.counts_from
-            done = any(since_cycle is None or t >= since_cycle for t in times)
+            done = any(
+                (since_cycle is None or t >= since_cycle)
+                and (after is None or t > after)
+                for t in times
+            )
             steps.append(
                 CourseStep(
                     title=page.title if page else "—",
@@ -102,7 +120,6 @@ def my_assignments(user, *, today: datetime.date | None = None) -> list[Assignme
                     done=done,
                 )
             )
-        status = assignment_status(assignment, today)
         result.append(
             AssignmentRow(
                 assignment=assignment,

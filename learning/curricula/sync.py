@@ -21,6 +21,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from learning.curricula.models import Assignment, Curriculum
+from learning.curricula.status import current_cycle
 from learning.journey.models import Certificate, Enrollment
 from learning.organisation.models import LearnerProfile
 
@@ -436,7 +437,6 @@ def _sync_one_locked(
 
     to_create: list[_Row] = []
     to_update: dict[int, _Row] = {}
-    superseded: list[int] = []  # latest cycles a renewal replaces
     currency: dict[bool, list[int]] = {True: [], False: []}
     # Rows whose only change is the state (and closed_at): one UPDATE per state.
     state_only: dict[str, list[int]] = {
@@ -498,7 +498,6 @@ def _sync_one_locked(
                     ),
                 )
             )
-            superseded.append(current.id)
             result.renewed += 1
 
     # Open cycles of people the rules no longer select close; their history stays.
@@ -523,20 +522,25 @@ def _sync_one_locked(
                 state_only[Assignment.State.EXPIRED].append(row.id)
                 result.expired += 1
 
-    # People no longer selected: a completed or exempt latest cycle stops counting
-    # as theirs in compliance; selected again, it counts again.
-    for profile_id, current in latest.items():
-        finished = current.state in (
-            Assignment.State.COMPLETED,
-            Assignment.State.EXEMPT,
-        )
-        if profile_id not in members:
-            if finished and current.is_current:
-                current.is_current = False
-                currency[False].append(current.id)
-        elif not current.is_current and current.id not in superseded:
-            current.is_current = True
-            currency[True].append(current.id)
+    # The current cycle is the one in force (learning.curricula.status): a cycle
+    # opened early in the renewal window takes over on its start date. People no
+    # longer selected: a completed or exempt cycle stops counting as theirs in
+    # compliance; selected again, it counts again.
+    renewals = {row.profile_id: row for row in to_create if row.cycle > 1}
+    for profile_id, rows in cycles.items():
+        renewal = renewals.get(profile_id)
+        person_rows = rows + [renewal] if renewal is not None else rows
+        in_force = current_cycle(person_rows, today)
+        for row in person_rows:
+            wanted = row is in_force and not (
+                profile_id not in members
+                and row.state in (Assignment.State.COMPLETED, Assignment.State.EXEMPT)
+            )
+            if row.id is None:
+                row.is_current = wanted
+            elif row.is_current != wanted:
+                row.is_current = wanted
+                currency[wanted].append(row.id)
 
     by_profile: dict[int, list[_Row]] = {}
     for profile_id, rows in cycles.items():
@@ -594,10 +598,7 @@ def _sync_one_locked(
                     previous_done = assignment.completed_at
     result.created = len(to_create) - result.renewed
     with transaction.atomic():
-        for flag, ids in (
-            (False, superseded + currency[False]),
-            (True, currency[True]),
-        ):
+        for flag, ids in currency.items():
             for start in range(0, len(ids), BATCH * 5):
                 Assignment.objects.filter(pk__in=ids[start : start + BATCH * 5]).update(
                     is_current=flag

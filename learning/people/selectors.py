@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from learning import policy
+from learning.curricula.models import Assignment
+from learning.curricula.status import AssignmentStatus, counted, status_expression
 from learning.organisation.models import Department
 
 
@@ -32,18 +36,22 @@ def team_filter(
     return people
 
 
-def with_overdue_counts(people: QuerySet) -> QuerySet:
-    """Annotate each person with how many mandatory cycles they are overdue on."""
-    today = timezone.localdate()
+def with_overdue_counts(people: QuerySet, *, today: date | None = None) -> QuerySet:
+    """Annotate each person with how many mandatory cycles they are overdue on:
+    the cycles that count (learning.curricula.status) whose status is overdue, so
+    /team/ says what compliance, reminders and digests say."""
+    today = today or timezone.localdate()
+    overdue = (
+        Assignment.objects.filter(counted(), profile=OuterRef("pk"))
+        .annotate(status=status_expression(today))
+        .filter(status=AssignmentStatus.OVERDUE)
+        .order_by()
+        .values("profile")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
     return people.annotate(
-        overdue_count=Count(
-            "assignments",
-            filter=Q(
-                assignments__state="open",
-                assignments__overdue_on__lte=today,
-                assignments__curriculum__status="active",
-            ),
-        )
+        overdue_count=Coalesce(Subquery(overdue, output_field=IntegerField()), 0)
     )
 
 

@@ -512,7 +512,10 @@ def test_back_office_moves_and_leavers_sync_their_assignments(
     assert Assignment.objects.filter(profile=newcomer, curriculum=b_only).exists()
 
 
-def test_the_sync_keeps_only_the_latest_cycle_current(county, admin, time_machine):
+def test_the_sync_keeps_the_cycle_in_force_current(county, admin, time_machine):
+    """A next cycle opened early in the renewal window becomes current on its start
+    date; until then the cycle it will replace stays current
+    (learning.curricula.status)."""
     tz = timezone.get_current_timezone()
     time_machine.move_to(datetime.datetime(2026, 1, 10, 9, tzinfo=tz))
     person = factories.person_in(county.section_a1)
@@ -520,12 +523,18 @@ def test_the_sync_keeps_only_the_latest_cycle_current(county, admin, time_machin
         county.county, departments=[county.county], recurrence_months=12
     )
     curriculum_activate(actor=admin, curriculum=curriculum)
+
+    def current():
+        rows = Assignment.objects.filter(profile=person)
+        return dict(rows.values_list("cycle", "is_current"))
+
     time_machine.move_to(datetime.datetime(2026, 12, 20, 9, tzinfo=tz))
     assignments_sync()
-    current = dict(
-        Assignment.objects.filter(profile=person).values_list("cycle", "is_current")
-    )
-    assert current == {1: False, 2: True}
+    assert current() == {1: True, 2: False}
+    assert assignments_sync().changed == 0
+    time_machine.move_to(datetime.datetime(2027, 1, 10, 3, tzinfo=tz))
+    assignments_sync()
+    assert current() == {1: False, 2: True}
 
 
 def test_one_completion_counts_for_one_cycle_only(county, admin, time_machine):
