@@ -5,6 +5,7 @@ import csv
 import datetime
 import io
 import time
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -20,8 +21,16 @@ from django.urls import reverse
 from openpyxl import Workbook
 from wagtail.users.models import UserProfile
 
-from learning.models import Department, LearnerProfile, RoleScope, RosterImport
-from learning.roster import apply as roster_apply_module
+from learning.curricula.services import curriculum_activate
+from learning.models import (
+    Assignment,
+    Curriculum,
+    CurriculumCourse,
+    Department,
+    LearnerProfile,
+    RoleScope,
+    RosterImport,
+)
 from learning.roster import reading as roster_reading
 from learning.roster.apply import roster_apply
 from learning.roster.reading import COLUMNS, RosterFileError, roster_read
@@ -77,18 +86,6 @@ def state() -> tuple:
             )
         ),
     )
-
-
-@pytest.fixture(autouse=True)
-def synced(monkeypatch):
-    """Records what the import hands to the curricula's assignment sync."""
-    calls: list[list[int]] = []
-    monkeypatch.setattr(
-        roster_apply_module,
-        "assignments_sync_after_roster",
-        lambda *, profile_ids: calls.append(sorted(profile_ids)),
-    )
-    return calls
 
 
 @pytest.fixture
@@ -199,8 +196,34 @@ def test_english_headers_and_names_are_accepted(org, admin_user):
 # What an import changes ------------------------------------------------------------
 
 
+def active_curriculum(admin, owner, *audience) -> Curriculum:
+    """A mandatory curriculum of one course for the given departments (with their
+    subtrees), activated: everyone in its audience is assigned it at once."""
+    curriculum = Curriculum.objects.create(
+        owner_department=owner,
+        name=f"必修课程 {owner.code}",
+        due_kind=Curriculum.DueKind.AFTER_ASSIGNMENT,
+        due_days=30,
+    )
+    curriculum.departments.set(audience)
+    CurriculumCourse.objects.create(
+        curriculum=curriculum, course_key=uuid.uuid4(), sort_order=0
+    )
+    curriculum_activate(actor=admin, curriculum=curriculum)
+    return curriculum
+
+
+def assignment_states(profile) -> dict[int, str]:
+    """The state of the person's current cycle of each curriculum."""
+    return dict(
+        Assignment.objects.filter(profile=profile, is_current=True).values_list(
+            "curriculum_id", "state"
+        )
+    )
+
+
 def test_creates_updates_moves_leavers_and_returners(
-    org, admin_user, synced, django_capture_on_commit_callbacks
+    org, admin_user, django_capture_on_commit_callbacks
 ):
     stays = person_in(org.section_a1, employee_number="S1", full_name="王芳")
     renamed = person_in(org.section_a1, employee_number="S2", full_name="旧名")
@@ -210,6 +233,13 @@ def test_creates_updates_moves_leavers_and_returners(
     roster_person = returner
     roster_person.is_active = False
     roster_person.save()
+    # The sync that follows the apply runs for real: everyone in the county has a
+    # mandatory curriculum, bureau B's people one more.
+    everyone = active_curriculum(admin_user, org.county, org.county)
+    bureau_b = active_curriculum(admin_user, org.bureau_b, org.bureau_b)
+    assert assignment_states(mover) == {everyone.pk: "open"}
+    assert assignment_states(leaver) == {everyone.pk: "open"}
+    assert assignment_states(returner) == {}
     content = csv_bytes(
         [
             ["S1", "王芳", "CTY-A-1"],
@@ -246,9 +276,14 @@ def test_creates_updates_moves_leavers_and_returners(
     new = LearnerProfile.objects.get(employee_number="N1")
     assert new.department == org.township_office
     assert (new.position.code, new.rank.code) == ("KZ", "R4")
-    # A new hire date can move an "N days after hire" due date: synced too.
-    assert stays.pk not in synced[0]
-    assert synced == [sorted([renamed.pk, mover.pk, leaver.pk, returner.pk, new.pk])]
+    # Their assignments followed without HR acting: the new hire and the returner
+    # have the county's curriculum, the mover bureau B's as well, the leaver's open
+    # assignment is closed, and whoever did not change keeps what they had.
+    assert assignment_states(new) == {everyone.pk: "open"}
+    assert assignment_states(returner) == {everyone.pk: "open"}
+    assert assignment_states(mover) == {everyone.pk: "open", bureau_b.pk: "open"}
+    assert assignment_states(leaver) == {everyone.pk: "closed"}
+    assert assignment_states(stays) == {everyone.pk: "open"}
 
 
 def test_full_roster_deactivates_the_missing_and_keeps_their_records(org, admin_user):
