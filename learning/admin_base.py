@@ -1,15 +1,13 @@
 """Shared back-office pieces: a permission policy and view mixins narrowed to the
 HR officer's department subtree by learning.policy."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.usage import UsageView
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from learning import policy
-
-# Screens kept in their own modules; registered here, where Wagtail looks for hooks.
 
 
 class ScopedPermissionPolicy(ModelPermissionPolicy):
@@ -23,8 +21,8 @@ class ScopedPermissionPolicy(ModelPermissionPolicy):
     def user_has_permission(self, user, action):
         if not policy.is_active_person(user):
             return False
-        return super().user_has_permission(user, action) and (
-            user.is_superuser or policy.has_role(user, policy.HR)
+        return super().user_has_permission(user, action) and policy.has_role(
+            user, policy.HR
         )
 
     def user_has_permission_for_instance(self, user, action, instance):
@@ -51,6 +49,29 @@ class FormClassMixin:
 
     def get_form_class(self, for_update=False):
         return self.form_class
+
+
+class ServiceErrorsMixin:
+    """Create and edit screens save through a service: a ValidationError it raises
+    (a rule the form could not check, such as a name already taken) comes back as
+    the form's errors, and nothing is written."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as error:
+            self.produced_error_code = "validation_error"
+            self.produced_error_message = self.get_error_message()
+            errors = error.error_dict if hasattr(error, "error_dict") else None
+            if errors is None:
+                form.add_error(None, error)
+            else:
+                for field, field_errors in errors.items():
+                    form.add_error(
+                        field if field in form.fields else NON_FIELD_ERRORS,
+                        field_errors,
+                    )
+            return self.form_invalid(form)
 
 
 class ScopedIndexMixin:

@@ -95,6 +95,12 @@ def navigation_flags(user: Any) -> dict[str, bool]:
     return flags
 
 
+def is_site_admin(user: Any) -> bool:
+    """An active site admin (superuser): sees and changes everything, so a read may
+    skip narrowing to a scope."""
+    return is_active_person(user) and bool(user.is_superuser)
+
+
 def _paths(user: Any, roles: Iterable[str]) -> tuple[str, ...]:
     scopes = _scope_paths(user)
     return tuple(path for role in roles for path in scopes.get(role, ()))
@@ -107,13 +113,6 @@ def has_role(user: Any, role: str) -> bool:
     return user.is_superuser or bool(_paths(user, (role,)))
 
 
-def _subtree_q(paths: tuple[str, ...], prefix: str = "") -> Q:
-    query = Q(pk__in=[])
-    for path in paths:
-        query |= Q(**{f"{prefix}path__startswith": path})
-    return query
-
-
 def visible_departments(user: Any, roles: Iterable[str] = VIEW_ROLES) -> QuerySet:
     """Departments the user may see in the given roles (none for plain learners)."""
     if not is_active_person(user):
@@ -123,7 +122,7 @@ def visible_departments(user: Any, roles: Iterable[str] = VIEW_ROLES) -> QuerySe
     paths = _paths(user, roles)
     if not paths:
         return Department.objects.none()
-    return Department.objects.filter(_subtree_q(paths))
+    return Department.objects.subtree(*paths)
 
 
 def managed_departments(user: Any) -> QuerySet:
@@ -137,6 +136,14 @@ def _covers(user: Any, department: Department | None, roles: Iterable[str]) -> b
     if user.is_superuser:
         return True
     return any(department.path.startswith(path) for path in _paths(user, roles))
+
+
+def can_add_department(user: Any, parent: Department | None) -> bool:
+    """HR adds departments under one they manage; a new top of the organisation
+    (no parent) is for site admins."""
+    if parent is None:
+        return is_site_admin(user)
+    return can_manage_department(user, parent)
 
 
 def can_view_department(user: Any, department: Department | None) -> bool:
@@ -157,7 +164,9 @@ def visible_profiles(user: Any, roles: Iterable[str] = VIEW_ROLES) -> QuerySet:
     own = Q(user_id=user.pk)
     if not paths:
         return LearnerProfile.objects.filter(own)
-    return LearnerProfile.objects.filter(own | _subtree_q(paths, "department__"))
+    return LearnerProfile.objects.filter(
+        own | Department.subtree_q(paths, "department__")
+    )
 
 
 def managed_profiles(user: Any) -> QuerySet:
@@ -169,7 +178,7 @@ def managed_profiles(user: Any) -> QuerySet:
     paths = _paths(user, MANAGE_ROLES)
     if not paths:
         return LearnerProfile.objects.none()
-    return LearnerProfile.objects.filter(_subtree_q(paths, "department__"))
+    return LearnerProfile.objects.filter(Department.subtree_q(paths, "department__"))
 
 
 def can_view_person(user: Any, profile: LearnerProfile | None) -> bool:
@@ -233,12 +242,41 @@ def require_roster_importer(user: Any | None) -> None:
         )
 
 
-def visible_roster_imports(user: Any, imports: QuerySet) -> QuerySet:
-    """The roster imports (of `imports`) a user may look at and apply: every one for
-    site admins, their own uploads for other roster importers, none for anyone else
-    (an upload names people and departments only its uploader may see)."""
-    if not can_import_roster(user):
-        return imports.none()
-    if user.is_superuser:
-        return imports
-    return imports.filter(uploaded_by_id=user.pk)
+# Services that change the organisation ask these themselves, so that a screen that
+# forgets to ask cannot leak. `actor` None is the system: a management command or the
+# demo seeding, run by the operator.
+
+
+def require_department_manager(actor: Any | None, department: Department) -> None:
+    """Refuse a change to `department` (or something in it) by someone who does not
+    manage it."""
+    if actor is not None and not can_manage_department(actor, department):
+        raise PermissionDenied(
+            _("This department is outside the departments you manage.")
+        )
+
+
+def require_department_adder(actor: Any | None, parent: Department | None) -> None:
+    """Refuse a new department under `parent` (or a new top when None) by someone
+    who may not add it there."""
+    if actor is not None and not can_add_department(actor, parent):
+        raise PermissionDenied(
+            _("You may add departments only under a department you manage.")
+        )
+
+
+def require_person_manager(actor: Any | None, profile: LearnerProfile) -> None:
+    """Refuse a change to a person's record by someone who does not manage them."""
+    if actor is not None and not can_manage_person(actor, profile):
+        raise PermissionDenied(_("This person is outside the departments you manage."))
+
+
+def require_role_scope_manager(actor: Any | None, user: Any, department: Department):
+    """Refuse giving or taking a role over `department` unless the actor manages the
+    department and (site admins aside) the person who holds the role."""
+    require_department_manager(actor, department)
+    if actor is None or is_site_admin(actor):
+        return
+    if not can_manage_person(actor, profile_of(user)):
+        raise PermissionDenied(_("This person is outside the departments you manage."))
+

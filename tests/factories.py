@@ -6,7 +6,8 @@ import factory
 from django.contrib.auth import get_user_model
 
 from learning.models import Department, LearnerProfile, Position, Rank, RoleScope
-from learning.organisation.services import department_create, role_groups_ensure
+from learning.organisation.services import role_groups_ensure
+from learning.people.services import department_create
 
 PASSWORD = "correct-horse-battery-2026"
 
@@ -63,7 +64,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return department_create(**kwargs)
+        return department_create(actor=None, **kwargs)
 
 
 class LearnerProfileFactory(factory.django.DjangoModelFactory):

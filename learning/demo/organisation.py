@@ -23,12 +23,8 @@ from learning.organisation.models import (
     Rank,
     RoleScope,
 )
-from learning.organisation.services import (
-    HR_GROUP,
-    department_create,
-    role_groups_ensure,
-)
-from learning.people.services import role_scope_grant
+from learning.organisation.services import HR_GROUP, role_groups_ensure
+from learning.people.services import department_create, role_scope_grant
 
 User = get_user_model()
 SEED = 20261122
@@ -59,6 +55,7 @@ def seed_departments() -> int:
     county = Department.objects.filter(code=data.COUNTY["code"]).first()
     if county is None:
         county = department_create(
+            actor=None,
             code=data.COUNTY["code"],
             name=data.COUNTY["name"],
             name_en=data.COUNTY["name_en"],
@@ -71,6 +68,7 @@ def seed_departments() -> int:
             continue
         parent = existing[item["parent"]] if item["parent"] else county
         existing[item["code"]] = department_create(
+            actor=None,
             code=item["code"],
             name=item["name"],
             name_en=item["name_en"],
@@ -229,9 +227,11 @@ def seed_demo_accounts(password: str) -> int:
             )
     county = departments[data.COUNTY["code"]]
     role_scope_grant(
+        actor=None,
         user=User.objects.get(username="hr"), role=RoleScope.Role.HR, department=county
     )
     role_scope_grant(
+        actor=None,
         user=User.objects.get(username="leader"),
         role=RoleScope.Role.LEADER,
         department=departments["QX-XZSP"],

@@ -1,17 +1,57 @@
 """The organisation: the department tree, ranks, positions, learner profiles and
 role scopes."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from treebeard.mp_tree import MP_Node
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 
 def _localised(zh: str, en: str) -> str:
     """The English text when the active language is English and one exists."""
     language = (get_language() or "").lower()
     return en if language.startswith("en") and en else zh
+
+
+def _paths_of(departments_or_paths: Iterable[Department | str]) -> list[str]:
+    """Tree paths, without those already inside another one of the list."""
+    paths = sorted(
+        {item if isinstance(item, str) else item.path for item in departments_or_paths}
+    )
+    kept: list[str] = []
+    for path in paths:  # sorted: a subtree's root comes before its members
+        if not kept or not path.startswith(kept[-1]):
+            kept.append(path)
+    return kept
+
+
+def subtree_q(departments_or_paths: Iterable[Department | str], prefix: str = "") -> Q:
+    """The condition "in the subtree of any of these departments" on the department
+    reached through `prefix` (e.g. "department__", "profile__department__"). Each
+    subtree is `path LIKE 'prefix%'`, which PostgreSQL answers from the path index
+    (varchar_pattern_ops); no department at all matches nothing."""
+    query = Q(pk__in=[])
+    for path in _paths_of(departments_or_paths):
+        query |= Q(**{f"{prefix}path__startswith": path})
+    return query
+
+
+class DepartmentQuerySet(MP_NodeQuerySet):
+    def subtree(self, *departments_or_paths: Department | str) -> DepartmentQuerySet:
+        """These departments and everything below them (none when none given)."""
+        return self.filter(subtree_q(departments_or_paths))
+
+
+class DepartmentManager(MP_NodeManager.from_queryset(DepartmentQuerySet)):  # type: ignore[misc]
+    def get_queryset(self) -> DepartmentQuerySet:
+        # Treebeard's ordering by path, with our queryset.
+        return DepartmentQuerySet(self.model, using=self._db).order_by("path")
 
 
 class Department(MP_Node):
@@ -29,6 +69,9 @@ class Department(MP_Node):
     is_active = models.BooleanField(_("active"), default=True)
 
     node_order_by = ["code"]
+
+    objects = DepartmentManager()
+    subtree_q = staticmethod(subtree_q)
 
     class Meta:
         verbose_name = _("department")

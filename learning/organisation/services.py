@@ -1,86 +1,15 @@
-"""Writes to the organisation. Every change of departments, people and role scopes goes
-through one function here; views, forms and admin screens call these."""
+"""Writes to the organisation that need no access decision: a learner's own language,
+the HR group's permissions. Departments, people and role scopes change through
+learning.people.services, which asks the policy."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from learning.organisation.models import (
-    Department,
-    LearnerProfile,
-)
-
-
-@transaction.atomic
-def department_create(
-    *,
-    code: str,
-    name: str,
-    kind: str,
-    parent: Department | None = None,
-    name_en: str = "",
-) -> Department:
-    """Create a department under `parent` (a new root when None)."""
-    department = Department(code=code, name=name, name_en=name_en, kind=kind)
-    department.full_clean(exclude=["path", "depth", "numchild"])
-    if parent is None:
-        return Department.add_root(instance=department)
-    parent.refresh_from_db()
-    return parent.add_child(instance=department)
-
-
-@transaction.atomic
-def department_update(
-    *,
-    department: Department,
-    parent: Department | None = None,
-    **fields: object,
-) -> Department:
-    """Change a department's fields and, when `parent` differs, move it (with its
-    subtree) under the new parent. A department cannot move into its own subtree."""
-    for name, value in fields.items():
-        setattr(department, name, value)
-    department.full_clean(exclude=["path", "depth", "numchild"])
-    department.save()
-    current_parent = department.get_parent()
-    if parent is not None and (
-        current_parent is None or parent.pk != current_parent.pk
-    ):
-        if parent.path.startswith(department.path):
-            raise ValidationError(
-                {
-                    "parent": _(
-                        "A department cannot be moved under itself or its own sections."
-                    )
-                }
-            )
-        department.move(parent, pos="sorted-child")
-        department.refresh_from_db()
-    return department
-
-
-@transaction.atomic
-def department_deactivate(*, department: Department) -> int:
-    """Close a department and every unit below it (never delete: history, targets
-    and past assignments stay). Refused while active people still work in it;
-    returns how many departments were deactivated."""
-    subtree = Department.objects.filter(path__startswith=department.path)
-    staff = LearnerProfile.objects.filter(
-        department__in=subtree, is_active=True
-    ).count()
-    if staff:
-        raise ValidationError(
-            _(
-                "%(count)s active people still work in this department or below it. "
-                "Move them or record them as leavers first."
-            )
-            % {"count": staff}
-        )
-    return subtree.update(is_active=False)
+from learning.organisation.models import LearnerProfile
 
 
 def profile_set_language(*, user, language: str) -> None:

@@ -1,13 +1,17 @@
-"""HR's people screens: staff in the HR officer's subtree, created, edited and
-deactivated through the people services."""
+"""HR's people screens: staff in the HR officer's subtree, created, edited,
+deactivated and reactivated through the people services (which ask the policy)."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import quote
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import Button
 from wagtail.permissions import register_permission_policy
 
 from learning import policy
@@ -17,12 +21,18 @@ from learning.admin_base import (
     ScopedObjectMixin,
     ScopedPermissionPolicy,
     ScopedViewSetMixin,
+    ServiceErrorsMixin,
 )
 from learning.organisation.models import (
     LearnerProfile,
 )
 from learning.people.forms import LearnerProfileForm
-from learning.people.services import person_create, person_deactivate, person_update
+from learning.people.services import (
+    person_create,
+    person_deactivate,
+    person_reactivate,
+    person_update,
+)
 
 profile_policy = ScopedPermissionPolicy(
     LearnerProfile, lambda p: p.department, policy.managed_profiles
@@ -35,12 +45,11 @@ class ProfileIndexView(ScopedIndexMixin, generic.IndexView):
         return super().get_base_queryset().select_related("department", "position")
 
 
-class ProfileCreateView(generic.CreateView):
+class ProfileCreateView(ServiceErrorsMixin, generic.CreateView):
     def save_instance(self):
         data = self.form.cleaned_data
-        if not policy.can_manage_department(self.request.user, data["department"]):
-            raise PermissionDenied
         return person_create(
+            actor=self.request.user,
             employee_number=data["employee_number"],
             full_name=data["full_name"],
             department=data["department"],
@@ -52,28 +61,67 @@ class ProfileCreateView(generic.CreateView):
         )
 
 
-class ProfileEditView(ScopedObjectMixin, generic.EditView):
+class ProfileEditView(ServiceErrorsMixin, ScopedObjectMixin, generic.EditView):
     def save_instance(self):
-        data = dict(self.form.cleaned_data)
-        email = data.pop("email", "")
-        return person_update(profile=self.object, email=email, **data)
+        return person_update(
+            actor=self.request.user, profile=self.object, **self.form.cleaned_data
+        )
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = super().header_more_buttons
+        if not self.object.is_active:
+            buttons.append(
+                Button(
+                    _("Reactivate"),
+                    url=reverse("people:reactivate", args=[quote(self.object.pk)]),
+                    icon_name="undo",
+                    priority=15,
+                )
+            )
+        return buttons
 
 
 class ProfileDeleteView(ScopedObjectMixin, generic.DeleteView):
-    """ "Delete" deactivates: leavers keep their history. Nobody records themself
-    as a leaver (that would lock them out mid-task); another HR officer does."""
+    """ "Delete" deactivates: leavers keep their history. The service refuses anyone
+    recording themself as a leaver."""
 
     def post(self, request, *args, **kwargs):
-        if self.object.user_id == request.user.pk:
-            messages.error(
-                request,
-                _("You cannot record yourself as a leaver; ask another HR officer."),
-            )
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
             return redirect("people:edit", self.object.pk)
-        return super().post(request, *args, **kwargs)
 
     def delete_action(self):
-        person_deactivate(profile=self.object)
+        person_deactivate(actor=self.request.user, profile=self.object)
+
+
+class ProfileReactivateView(ScopedObjectMixin, generic.DeleteView):
+    """A returner: the GET asks to confirm, the POST reactivates through the
+    service (account and record alike)."""
+
+    permission_required = "change"
+    template_name = "learning/admin/person_reactivate.html"
+    page_title = _("Reactivate")
+    success_message = _("%(object)s can sign in again.")
+    usage_url_name = None
+
+    def get_delete_url(self):
+        return reverse("people:reactivate", args=[quote(self.object.pk)])
+
+    def get_success_url(self):
+        return reverse("people:edit", args=[quote(self.object.pk)])
+
+    @property
+    def confirmation_message(self):
+        return _(
+            "Reactivate %(person)s? They sign in again and their mandatory "
+            "training is assigned anew; their history stays."
+        ) % {"person": self.object}
+
+    def delete_action(self):
+        person_reactivate(actor=self.request.user, profile=self.object)
 
 
 class LearnerProfileViewSet(ScopedViewSetMixin, FormClassMixin, ModelViewSet):
@@ -96,3 +144,18 @@ class LearnerProfileViewSet(ScopedViewSetMixin, FormClassMixin, ModelViewSet):
     delete_view_class = ProfileDeleteView
     inspect_view_enabled = False
     copy_view_enabled = False
+
+    @property
+    def reactivate_view(self):
+        return self.construct_view(
+            ProfileReactivateView, **self.get_delete_view_kwargs()
+        )
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path(
+                f"reactivate/<{self.pk_path_converter}:pk>/",
+                self.reactivate_view,
+                name="reactivate",
+            )
+        ]

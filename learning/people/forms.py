@@ -2,10 +2,13 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from learning import policy
+from learning.organisation import rules
 from learning.organisation.forms import DepartmentChoiceField
 from learning.organisation.models import Department, LearnerProfile, RoleScope
 
@@ -29,7 +32,7 @@ class TeamFilterForm(forms.Form):
 
 
 class LearnerProfileForm(WagtailAdminModelForm):
-    email = forms.EmailField(label=_("E-mail"), required=False)
+    email = forms.CharField(label=_("E-mail"), required=False)
 
     class Meta:
         model = LearnerProfile
@@ -52,18 +55,40 @@ class LearnerProfileForm(WagtailAdminModelForm):
         ).order_by("path")
         if self.instance.pk:
             self.fields["email"].initial = self.instance.user.email
+        for name in ("employee_number", "full_name", "email", "phone"):
+            # Lengths are checked by the rules below, with the roster's words.
+            self.fields[name].validators = [
+                v
+                for v in self.fields[name].validators
+                if not isinstance(v, MaxLengthValidator)
+            ]
 
+    def validate_unique(self):
+        """A number already taken is the service's answer, in the roster's words."""
+
+    # The person rules, field by field, as the service and the roster apply them;
+    # a number already taken is the service's answer (see ServiceErrorsMixin).
     def clean_employee_number(self):
-        number = self.cleaned_data["employee_number"].strip()
-        user_model = get_user_model()
-        accounts = user_model.objects.filter(username=number)
-        if self.instance.pk:
-            accounts = accounts.exclude(pk=self.instance.user_id)
-        if accounts.exists():
-            raise forms.ValidationError(
-                _("Another account already uses this employee number as its name.")
-            )
-        return number
+        return _rule(rules.employee_number_clean, self.cleaned_data["employee_number"])
+
+    def clean_full_name(self):
+        return _rule(rules.full_name_clean, self.cleaned_data["full_name"])
+
+    def clean_email(self):
+        return _rule(rules.email_clean, self.cleaned_data["email"])
+
+    def clean_phone(self):
+        return _rule(rules.phone_clean, self.cleaned_data["phone"])
+
+    def clean_hire_date(self):
+        return _rule(rules.hire_date_check, self.cleaned_data["hire_date"])
+
+
+def _rule(check, value):
+    try:
+        return check(value)
+    except ValidationError as error:
+        raise forms.ValidationError(error.messages) from None
 
 
 class DepartmentForm(WagtailAdminModelForm):
@@ -88,13 +113,12 @@ class DepartmentForm(WagtailAdminModelForm):
             self.fields["parent"].initial = parent.pk if parent else None
             # Moving under itself or its own sections is refused in the service too.
             self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(
-                path__startswith=self.instance.path
+                Department.subtree_q([self.instance])
             )
 
     def clean_parent(self):
         parent = self.cleaned_data.get("parent")
-        user = self.for_user
-        if parent is None and not (user and user.is_superuser):
+        if parent is None and not policy.can_add_department(self.for_user, None):
             raise forms.ValidationError(
                 _("Choose the parent department: it must be inside your scope.")
             )

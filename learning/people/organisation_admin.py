@@ -3,7 +3,7 @@ scopes inside their own subtree. What they may touch is decided by learning.poli
 through one scoped permission policy shared by menus and views."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
@@ -21,6 +21,7 @@ from learning.admin_base import (
     ScopedObjectMixin,
     ScopedPermissionPolicy,
     ScopedViewSetMixin,
+    ServiceErrorsMixin,
 )
 from learning.organisation.models import (
     Department,
@@ -28,13 +29,15 @@ from learning.organisation.models import (
     Rank,
     RoleScope,
 )
-from learning.organisation.services import (
+from learning.people.forms import DepartmentForm, RoleScopeForm
+from learning.people.services import (
     department_create,
     department_deactivate,
     department_update,
+    role_scope_grant,
+    role_scope_revoke,
+    role_scope_update,
 )
-from learning.people.forms import DepartmentForm, RoleScopeForm
-from learning.people.services import role_scope_grant
 
 department_policy = ScopedPermissionPolicy(
     Department, lambda d: d, policy.managed_departments
@@ -79,27 +82,24 @@ class DepartmentIndexView(ScopedIndexMixin, generic.IndexView):
     default_ordering = "path"
 
 
-class DepartmentCreateView(generic.CreateView):
+class DepartmentCreateView(ServiceErrorsMixin, generic.CreateView):
     def save_instance(self):
         data = self.form.cleaned_data
-        parent = data.get("parent")
-        if parent is not None and not policy.can_manage_department(
-            self.request.user, parent
-        ):
-            raise PermissionDenied
         return department_create(
+            actor=self.request.user,
             code=data["code"],
             name=data["name"],
             name_en=data.get("name_en", ""),
             kind=data["kind"],
-            parent=parent,
+            parent=data.get("parent"),
         )
 
 
-class DepartmentEditView(ScopedObjectMixin, generic.EditView):
+class DepartmentEditView(ServiceErrorsMixin, ScopedObjectMixin, generic.EditView):
     def save_instance(self):
         data = self.form.cleaned_data
         return department_update(
+            actor=self.request.user,
             department=self.object,
             parent=data.get("parent"),
             code=data["code"],
@@ -116,7 +116,7 @@ class DepartmentDeleteView(ScopedObjectMixin, generic.DeleteView):
 
     def post(self, request, *args, **kwargs):
         try:
-            department_deactivate(department=self.object)
+            department_deactivate(actor=self.request.user, department=self.object)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("departments:edit", self.object.pk)
@@ -154,22 +154,32 @@ class RoleScopeIndexView(ScopedIndexMixin, generic.IndexView):
         return super().get_base_queryset().select_related("user", "department")
 
 
-class RoleScopeCreateView(generic.CreateView):
+class RoleScopeCreateView(ServiceErrorsMixin, generic.CreateView):
     def save_instance(self):
         data = self.form.cleaned_data
-        if not policy.can_manage_department(self.request.user, data["department"]):
-            raise PermissionDenied
         return role_scope_grant(
-            user=data["user"], role=data["role"], department=data["department"]
+            actor=self.request.user,
+            user=data["user"],
+            role=data["role"],
+            department=data["department"],
         )
 
 
-class RoleScopeEditView(ScopedObjectMixin, generic.EditView):
-    pass
+class RoleScopeEditView(ServiceErrorsMixin, ScopedObjectMixin, generic.EditView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return role_scope_update(
+            actor=self.request.user,
+            scope=self.object,
+            user=data["user"],
+            role=data["role"],
+            department=data["department"],
+        )
 
 
 class RoleScopeDeleteView(ScopedObjectMixin, generic.DeleteView):
-    pass
+    def delete_action(self):
+        role_scope_revoke(actor=self.request.user, scope=self.object)
 
 
 class RoleScopeViewSet(ScopedViewSetMixin, FormClassMixin, ModelViewSet):

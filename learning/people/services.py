@@ -1,9 +1,16 @@
-"""Writes to people: create, update, deactivate and reactivate a learner profile (and
-its user); each change re-syncs the person's mandatory assignments on commit."""
+"""Writes to the organisation that need an access decision: departments, people
+(create, update, deactivate, reactivate a learner profile and its account) and role
+scopes. Each service takes the `actor` and asks learning.policy itself, so a screen
+that forgets to ask cannot leak; `actor` None is the system (a management command,
+the demo seeding). A person's values obey learning.organisation.rules, the same
+rules the roster applies. Each change of a person re-syncs their mandatory
+assignments on commit."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -12,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from learning import policy
 from learning.curricula.services import assignments_sync_after_roster
+from learning.organisation import rules
 from learning.organisation.models import (
     Department,
     LearnerProfile,
@@ -23,9 +31,138 @@ from learning.organisation.models import (
 User = get_user_model()
 
 
+# Departments --------------------------------------------------------------------
+
+
+@transaction.atomic
+def department_create(
+    *,
+    actor: Any | None,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Department | None = None,
+    name_en: str = "",
+) -> Department:
+    """Create a department under `parent` (a new top of the organisation when None:
+    site admins only). PermissionDenied when the actor may not add it there."""
+    policy.require_department_adder(actor, parent)
+    department = Department(code=code, name=name, name_en=name_en, kind=kind)
+    department.full_clean(exclude=["path", "depth", "numchild"])
+    if parent is None:
+        return Department.add_root(instance=department)
+    parent.refresh_from_db()
+    return parent.add_child(instance=department)
+
+
+@transaction.atomic
+def department_update(
+    *,
+    actor: Any | None,
+    department: Department,
+    parent: Department | None = None,
+    **fields: object,
+) -> Department:
+    """Change a department's fields and, when `parent` differs, move it (with its
+    subtree) under the new parent. A department cannot move into its own subtree.
+    The actor must manage the department and, for a move, the new parent."""
+    policy.require_department_manager(actor, department)
+    current_parent = department.get_parent()
+    moving = parent is not None and (
+        current_parent is None or parent.pk != current_parent.pk
+    )
+    if moving:
+        assert parent is not None
+        policy.require_department_manager(actor, parent)
+        if parent.path.startswith(department.path):
+            raise ValidationError(
+                {
+                    "parent": _(
+                        "A department cannot be moved under itself or its own sections."
+                    )
+                }
+            )
+    for name, value in fields.items():
+        setattr(department, name, value)
+    department.full_clean(exclude=["path", "depth", "numchild"])
+    department.save()
+    if moving:
+        department.move(parent, pos="sorted-child")
+        department.refresh_from_db()
+    return department
+
+
+@transaction.atomic
+def department_deactivate(*, actor: Any | None, department: Department) -> int:
+    """Close a department and every unit below it (never delete: history, targets
+    and past assignments stay). Refused while active people still work in it;
+    returns how many departments were deactivated."""
+    policy.require_department_manager(actor, department)
+    subtree = Department.objects.subtree(department)
+    staff = LearnerProfile.objects.filter(
+        department__in=subtree, is_active=True
+    ).count()
+    if staff:
+        raise ValidationError(
+            _(
+                "%(count)s active people still work in this department or below it. "
+                "Move them or record them as leavers first."
+            )
+            % {"count": staff}
+        )
+    return subtree.update(is_active=False)
+
+
+# People -------------------------------------------------------------------------
+
+_FIELD_RULES: dict[str, Callable[[Any], Any]] = {
+    "employee_number": rules.employee_number_clean,
+    "full_name": rules.full_name_clean,
+    "email": rules.email_clean,
+    "phone": rules.phone_clean,
+    "hire_date": rules.hire_date_check,
+}
+
+
+def person_values_clean(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` with each person field that has a rule checked and normalised;
+    ValidationError naming every field that breaks its rule."""
+    cleaned = dict(values)
+    errors: dict[str, list[ValidationError]] = {}
+    for name, check in _FIELD_RULES.items():
+        if name in cleaned:
+            try:
+                cleaned[name] = check(cleaned[name])
+            except ValidationError as error:
+                errors[name] = [error]
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _employee_number_free(number: str, *, profile: LearnerProfile | None) -> None:
+    """Refuse a number that is someone else's, or another account's sign-in name."""
+    others = LearnerProfile.objects.filter(employee_number=number)
+    if profile is not None:
+        others = others.exclude(pk=profile.pk)
+    if others.exists():
+        raise ValidationError(
+            {
+                "employee_number": _(
+                    "%(value)s is already someone else's employee number."
+                )
+                % {"value": number}
+            }
+        )
+    own_user = profile.user_id if profile is not None else None
+    if rules.usernames_taken([number], except_user_id=own_user):
+        raise ValidationError({"employee_number": rules.account_clash_error(number)})
+
+
 @transaction.atomic
 def person_create(
     *,
+    actor: Any | None,
     employee_number: str,
     full_name: str,
     department: Department,
@@ -34,28 +171,37 @@ def person_create(
     hire_date: datetime.date | None = None,
     email: str = "",
     phone: str = "",
-    username: str | None = None,
 ) -> LearnerProfile:
-    """Create a civil servant: a sign-in account (no usable password until one is set
-    or single sign-on links it) and the learner profile."""
-    username = username or employee_number
-    if User.objects.filter(username=username).exists():
-        raise ValidationError(
-            {"employee_number": _("An account with this name exists.")}
-        )
-    user = User(username=username, first_name=full_name[:150], email=email)
+    """Create a civil servant in a department the actor manages: a sign-in account
+    named by the employee number (no usable password until one is set or single
+    sign-on links it) and the learner profile."""
+    policy.require_department_manager(actor, department)
+    values = person_values_clean(
+        {
+            "employee_number": employee_number,
+            "full_name": full_name,
+            "email": email,
+            "phone": phone,
+            "hire_date": hire_date,
+        }
+    )
+    number = values["employee_number"]
+    _employee_number_free(number, profile=None)
+    user = User(
+        username=number, first_name=values["full_name"][:150], email=values["email"]
+    )
     user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
     profile = LearnerProfile(
         user=user,
-        employee_number=employee_number,
-        full_name=full_name,
+        employee_number=number,
+        full_name=values["full_name"],
         department=department,
         position=position,
         rank=rank,
-        hire_date=hire_date,
-        phone=phone,
+        hire_date=values["hire_date"],
+        phone=values["phone"],
     )
     profile.full_clean()
     profile.save()
@@ -63,10 +209,32 @@ def person_create(
     return profile
 
 
+# Changed only by person_deactivate and person_reactivate, which keep the account in
+# step and record the leaving date.
+_STATUS_FIELDS = {"is_active", "left_on"}
+
+
 @transaction.atomic
-def person_update(*, profile: LearnerProfile, **fields: object) -> LearnerProfile:
-    """Change a person's record; a change of name or e-mail reaches the account too."""
-    for name, value in fields.items():
+def person_update(
+    *, actor: Any | None, profile: LearnerProfile, **fields: Any
+) -> LearnerProfile:
+    """Change a person's record (the actor must manage them, and for a move the new
+    department); a change of name or e-mail reaches the account too, a new employee
+    number renames the account that carried the old one."""
+    # As stored: a form may already have written the new values on `profile`.
+    stored = LearnerProfile.objects.select_related("department").get(pk=profile.pk)
+    policy.require_person_manager(actor, stored)
+    if _STATUS_FIELDS & set(fields):
+        raise ValueError("use person_deactivate or person_reactivate")
+    if "department" in fields:
+        policy.require_department_manager(actor, fields["department"])
+    values = person_values_clean(fields)
+    email = values.pop("email", None)
+    old_number = stored.employee_number
+    number = values.get("employee_number", old_number)
+    if number != old_number:
+        _employee_number_free(number, profile=profile)
+    for name, value in values.items():
         setattr(profile, name, value)
     profile.full_clean()
     profile.save()
@@ -75,22 +243,34 @@ def person_update(*, profile: LearnerProfile, **fields: object) -> LearnerProfil
     if user.first_name != profile.full_name[:150]:
         user.first_name = profile.full_name[:150]
         changed.append("first_name")
-    if "email" in fields:
-        user.email = str(fields["email"])
+    if email is not None and user.email != email:
+        user.email = email
         changed.append("email")
+    if number != old_number and user.username == old_number:
+        user.username = number
+        changed.append("username")
     if changed:
         user.save(update_fields=changed)
     # A move, a new position or rank may change which curricula apply.
-    if {"department", "position", "rank", "is_active"} & set(fields):
+    if {"department", "position", "rank", "hire_date"} & set(values):
         assignments_sync_after_roster(profile_ids=[profile.pk])
     return profile
 
 
 @transaction.atomic
 def person_deactivate(
-    *, profile: LearnerProfile, left_on: datetime.date | None = None
+    *,
+    actor: Any | None,
+    profile: LearnerProfile,
+    left_on: datetime.date | None = None,
 ) -> LearnerProfile:
-    """A leaver: the account can no longer sign in; every record stays."""
+    """A leaver: the account can no longer sign in; every record stays. Nobody
+    records themself as a leaver (that would lock them out mid-task)."""
+    policy.require_person_manager(actor, profile)
+    if actor is not None and profile.user_id == actor.pk:
+        raise ValidationError(
+            _("You cannot record yourself as a leaver; ask another HR officer.")
+        )
     profile.is_active = False
     profile.left_on = left_on or datetime.date.today()
     profile.save(update_fields=["is_active", "left_on"])
@@ -101,8 +281,9 @@ def person_deactivate(
 
 
 @transaction.atomic
-def person_reactivate(*, profile: LearnerProfile) -> LearnerProfile:
+def person_reactivate(*, actor: Any | None, profile: LearnerProfile) -> LearnerProfile:
     """A returner keeps their history and signs in again."""
+    policy.require_person_manager(actor, profile)
     profile.is_active = True
     profile.left_on = None
     profile.save(update_fields=["is_active", "left_on"])
@@ -112,17 +293,56 @@ def person_reactivate(*, profile: LearnerProfile) -> LearnerProfile:
     return profile
 
 
-def role_scope_grant(*, user, role: str, department: Department) -> RoleScope:
-    """Give `user` the role over `department` and its subtree (idempotent)."""
+# Role scopes --------------------------------------------------------------------
+
+
+def _scopes_changed(*users: Any) -> None:
+    """Forget the cached scopes and menu flags now and again after commit, so that no
+    request in between keeps the old ones for the cache's lifetime."""
+    for user in users:
+        policy.clear_cache(user)
+        transaction.on_commit(lambda user=user: policy.clear_cache(user))
+
+
+@transaction.atomic
+def role_scope_grant(
+    *, actor: Any | None, user: Any, role: str, department: Department
+) -> RoleScope:
+    """Give `user` the role over `department` and its subtree (idempotent). Their
+    menus and rights change at once."""
+    policy.require_role_scope_manager(actor, user, department)
     if role not in RoleScope.Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     scope, _created = RoleScope.objects.get_or_create(
         user=user, role=role, department=department
     )
-    policy.clear_cache(user)
+    _scopes_changed(user)
     return scope
 
 
-def role_scope_revoke(*, user, role: str, department: Department) -> None:
-    RoleScope.objects.filter(user=user, role=role, department=department).delete()
-    policy.clear_cache(user)
+@transaction.atomic
+def role_scope_update(
+    *, actor: Any | None, scope: RoleScope, user: Any, role: str, department: Department
+) -> RoleScope:
+    """Change who holds a role scope, the role or the department; the actor must
+    manage the scope as it was and as it becomes. Both people's menus change at
+    once."""
+    # As stored: a form may already have written the new values on `scope`.
+    stored = RoleScope.objects.select_related("user", "department").get(pk=scope.pk)
+    previous_user = stored.user
+    policy.require_role_scope_manager(actor, previous_user, stored.department)
+    policy.require_role_scope_manager(actor, user, department)
+    scope.user, scope.role, scope.department = user, role, department
+    scope.full_clean()
+    scope.save()
+    _scopes_changed(previous_user, user)
+    return scope
+
+
+@transaction.atomic
+def role_scope_revoke(*, actor: Any | None, scope: RoleScope) -> None:
+    """Take a role scope away; the holder's menus and rights change at once."""
+    policy.require_role_scope_manager(actor, scope.user, scope.department)
+    user = scope.user
+    scope.delete()
+    _scopes_changed(user)

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from learning import policy
 from learning.curricula.services import assignments_sync_after_roster
 from learning.organisation.models import Department, LearnerProfile
-from learning.organisation.services import department_create
+from learning.people.services import department_create
 from learning.roster.models import RosterImport
 from learning.roster.planning import BATCH, User, _Plan, _plan, _report, _Scope, _today
 from learning.roster.reading import RosterFileError
@@ -141,7 +141,7 @@ class _ProgressWriter:
             self.connection.close()
 
 
-def _apply_plan(plan: _Plan, *, report: Callable[[int], None]) -> list[int]:
+def _apply_plan(plan: _Plan, *, actor, report: Callable[[int], None]) -> list[int]:
     """Write the plan with bulk statements; returns the ids of people created,
     moved, deactivated or reactivated."""
     department_ids: dict[str, int] = {}
@@ -152,6 +152,7 @@ def _apply_plan(plan: _Plan, *, report: Callable[[int], None]) -> list[int]:
             else department_ids[planned.parent_key]
         )
         created = department_create(
+            actor=actor,  # None: the command line, over the whole organisation
             code=planned.code,
             name=planned.name,
             kind=planned.kind,
@@ -337,6 +338,7 @@ def _apply_claimed(
             writes = max(len(plan.creates) + len(plan.updates), 1)
             touched = _apply_plan(
                 plan,
+                actor=actor,
                 report=lambda done: progress(
                     total // 2 + done * (total - total // 2) // writes, total
                 ),

@@ -13,12 +13,12 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from learning import policy
+from learning.organisation import rules
 from learning.organisation.models import Department, LearnerProfile, Position, Rank
 from learning.roster.reading import COLUMN_LABELS, RosterTable, roster_read
 
@@ -42,17 +42,11 @@ _DATE_RE = re.compile(
 )
 
 
-_PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()\-]{2,30}$")
-
-
 # Codes look like QX-XZSP: such a value is never taken as the name of a new unit.
 _CODE_RE = re.compile(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+$")
 
 
 _EXCEL_EPOCH = datetime.date(1899, 12, 30)
-
-
-_MAX_LENGTHS = {"employee_number": 32, "full_name": 100, "email": 254, "phone": 32}
 
 
 ACTIONS = ("create", "update", "move", "deactivate", "reactivate", "unchanged")
@@ -387,18 +381,20 @@ class _Planner:
         plan = self.plan
         plan.total_rows += 1
         errors: list[str] = []
-        for column, limit in _MAX_LENGTHS.items():
-            if len(cells.get(column, "")) > limit:
-                errors.append(
-                    _message(
-                        row,
-                        column,
-                        _("Shorten it to %(max)s characters.") % {"max": limit},
-                    )
-                )
-        number = cells["employee_number"]
-        if not number:
-            errors.append(_message(row, "employee_number", _("Give the number.")))
+
+        def checked(column: str, rule: Callable[[Any], Any], value: Any) -> Any:
+            """The person rule's value, or None with its message added."""
+            try:
+                return rule(value)
+            except ValidationError as error:
+                errors.extend(_message(row, column, m) for m in error.messages)
+                return None
+
+        number = checked(
+            "employee_number", rules.employee_number_clean, cells["employee_number"]
+        )
+        if number is None:
+            number = cells["employee_number"]
         elif number in self.seen:
             errors.append(
                 _message(
@@ -413,9 +409,9 @@ class _Planner:
             )
         else:
             self.seen[number] = row
-        name = cells["full_name"]
-        if not name:
-            errors.append(_message(row, "full_name", _("Give the person's name.")))
+        name = checked("full_name", rules.full_name_clean, cells["full_name"])
+        if name is None:
+            name = cells["full_name"]
         department = self.department(row, cells["department"], errors)
         position = rank = hire_date = None
         if cells.get("position"):
@@ -440,28 +436,10 @@ class _Planner:
                         % {"value": cells["hire_date"]},
                     )
                 )
-        email = cells.get("email", "")
-        if email:
-            try:
-                validate_email(email)
-            except ValidationError:
-                errors.append(
-                    _message(
-                        row,
-                        "email",
-                        _("%(value)s is not an e-mail address.") % {"value": email},
-                    )
-                )
-        phone = cells.get("phone", "")
-        if phone and not _PHONE_RE.match(phone):
-            errors.append(
-                _message(
-                    row,
-                    "phone",
-                    _("%(value)s is not a phone number (digits, spaces, + and -).")
-                    % {"value": phone},
-                )
-            )
+            else:
+                hire_date = checked("hire_date", rules.hire_date_check, hire_date)
+        email = checked("email", rules.email_clean, cells.get("email", "")) or ""
+        phone = checked("phone", rules.phone_clean, cells.get("phone", "")) or ""
         status = cells.get("status", "").lower()
         active = status in _ACTIVE_WORDS
         if not active and status not in _LEFT_WORDS:
@@ -662,14 +640,9 @@ class _Planner:
 
     def account_clashes(self) -> None:
         """New people whose employee number is already someone else's sign-in name."""
-        numbers = [create[1] for create in self.plan.creates]
-        taken: set[str] = set()
-        for start in range(0, len(numbers), BATCH):
-            taken.update(
-                User.objects.filter(
-                    username__in=numbers[start : start + BATCH]
-                ).values_list("username", flat=True)
-            )
+        taken = rules.usernames_taken(
+            [create[1] for create in self.plan.creates], batch=BATCH
+        )
         if not taken:
             return
         by_number = {line[1]: line for line in self.plan.lines if line[4] == "create"}
@@ -680,16 +653,9 @@ class _Planner:
                 continue
             line = by_number[create[1]]
             line[4] = "error"
-            line[6].append(
-                _message(
-                    create[0],
-                    "employee_number",
-                    _(
-                        "An account named %(value)s exists but belongs to nobody in "
-                        "the roster; ask a site admin to rename or link it."
-                    )
-                    % {"value": create[1]},
-                )
+            line[6].extend(
+                _message(create[0], "employee_number", message)
+                for message in rules.account_clash_error(create[1]).messages
             )
             self.plan.counts["create"] -= 1
             self.plan.counts["errors"] += 1

@@ -70,7 +70,7 @@ def test_deactivated_learner_cannot_sign_in(county, client, password):
     from learning.people.services import person_deactivate
 
     me = person_in(county.section_a1)
-    person_deactivate(profile=me)
+    person_deactivate(actor=None, profile=me)
     response = sign_in(client, me.user.username, password)
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session

@@ -156,7 +156,7 @@ def test_individuals_are_added_and_exclusions_win(county):
     excluded_person = factories.person_in(county.bureau_a)
     named = factories.person_in(county.township_office)
     leaver = factories.person_in(county.section_a1)
-    person_deactivate(profile=leaver)
+    person_deactivate(actor=None, profile=leaver)
     curriculum = make_curriculum(
         county.county,
         departments=[county.bureau_a],
@@ -257,7 +257,7 @@ def test_a_mover_keeps_completed_history_and_gets_the_new_curricula(county, admi
         curriculum_activate(actor=admin, curriculum=curriculum)
     complete(person.user, keys(done_curriculum)[0])
     assignments_sync()
-    person_update(profile=person, department=county.section_b1)
+    person_update(actor=None, profile=person, department=county.section_b1)
     result = assignments_sync(profile_ids=[person.pk])
     assert result.closed == 1 and result.created == 1
     states = dict(
@@ -274,11 +274,11 @@ def test_a_leaver_is_closed_and_a_returner_reopened(county, admin):
     person = factories.person_in(county.section_a1)
     curriculum = make_curriculum(county.county, departments=[county.county])
     curriculum_activate(actor=admin, curriculum=curriculum)
-    person_deactivate(profile=person)
+    person_deactivate(actor=None, profile=person)
     assignments_sync()
     row = Assignment.objects.get(profile=person)
     assert row.state == Assignment.State.CLOSED and row.closed_at is not None
-    person_reactivate(profile=person)
+    person_reactivate(actor=None, profile=person)
     result = assignments_sync()
     row.refresh_from_db()
     assert result.reopened == 1 and row.state == Assignment.State.OPEN
@@ -497,17 +497,20 @@ def test_back_office_moves_and_leavers_sync_their_assignments(
     for curriculum in (a_only, b_only):
         curriculum_activate(actor=admin, curriculum=curriculum)
     with django_capture_on_commit_callbacks(execute=True):
-        person_update(profile=person, department=county.section_b1)
+        person_update(actor=None, profile=person, department=county.section_b1)
     states = dict(
         Assignment.objects.filter(profile=person).values_list("curriculum_id", "state")
     )
     assert states == {a_only.pk: Assignment.State.CLOSED, b_only.pk: "open"}
     with django_capture_on_commit_callbacks(execute=True):
-        person_deactivate(profile=person)
+        person_deactivate(actor=None, profile=person)
     assert not Assignment.objects.filter(profile=person, state="open").exists()
     with django_capture_on_commit_callbacks(execute=True):
         newcomer = person_create(
-            employee_number="NEW-1", full_name="新同事", department=county.section_b1
+            actor=None,
+            employee_number="NEW-1",
+            full_name="新同事",
+            department=county.section_b1,
         )
     assert Assignment.objects.filter(profile=newcomer, curriculum=b_only).exists()
 
@@ -589,11 +592,11 @@ def test_leaving_the_audience_takes_a_finished_cycle_out_of_compliance(county, a
     curriculum_activate(actor=admin, curriculum=curriculum)
     complete(person.user, keys(curriculum)[0])
     assignments_sync()
-    person_update(profile=person, department=county.section_b1)
+    person_update(actor=None, profile=person, department=county.section_b1)
     assignments_sync()
     row = Assignment.objects.get(profile=person)
     assert row.state == Assignment.State.COMPLETED and not row.is_current
-    person_update(profile=person, department=county.section_a2)
+    person_update(actor=None, profile=person, department=county.section_a2)
     assignments_sync()
     row.refresh_from_db()
     assert row.state == Assignment.State.COMPLETED and row.is_current

@@ -2,8 +2,7 @@ import pytest
 
 from learning import policy
 from learning.models import Department, RoleScope
-from learning.organisation.services import department_update
-from learning.people.services import person_deactivate
+from learning.people.services import department_update, person_deactivate
 from tests.factories import person_in, scoped_user
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +70,7 @@ def test_learner_sees_only_themself(county):
 
 def test_deactivated_people_see_nothing(county):
     hr = scoped_user(RoleScope.Role.HR, county.county)
-    person_deactivate(profile=hr)
+    person_deactivate(actor=None, profile=hr)
     hr.user.refresh_from_db()
 
     assert not policy.visible_departments(hr.user).exists()
@@ -102,7 +101,7 @@ def test_scope_follows_a_department_moved_into_it(county):
     leader = scoped_user(RoleScope.Role.LEADER, county.bureau_a).user
     assert not policy.can_view_department(leader, county.section_b1)
 
-    department_update(department=county.section_b1, parent=county.bureau_a)
+    department_update(actor=None, department=county.section_b1, parent=county.bureau_a)
     moved = Department.objects.get(pk=county.section_b1.pk)
 
     policy.clear_cache(leader)

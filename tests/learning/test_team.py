@@ -122,7 +122,7 @@ def test_a_leaver_is_not_shown_or_rated(client, county, leader):
     from learning.people.services import person_deactivate
 
     person = person_in(county.section_a1)
-    person_deactivate(profile=person)
+    person_deactivate(actor=None, profile=person)
     assert (
         client.get(reverse("learning:team_member", args=[person.pk])).status_code == 404
     )
