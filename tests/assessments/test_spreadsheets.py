@@ -482,3 +482,12 @@ def test_csv_export_has_a_bom_crlf_and_neutralised_cells():
     assert csv_bytes([["=1+2"]], neutralise=False) == codecs.BOM_UTF8 + b"=1+2\r\n"
     # Excel's CSV reads back to the same text.
     assert list(spreadsheet_read(csv_bytes([["-3+4", "工号"]]))) == [["-3+4", "工号"]]
+
+
+def test_refusals_read_in_chinese_for_a_chinese_officer():
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        message = refused((FILES / "protected.xlsx").read_bytes())
+        assert "密码" in message
+        assert "混用" in refused(codecs.BOM_UTF8 + excel_csv(ROWS, "gbk"))
