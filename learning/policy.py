@@ -280,3 +280,14 @@ def require_role_scope_manager(actor: Any | None, user: Any, department: Departm
     if not can_manage_person(actor, profile_of(user)):
         raise PermissionDenied(_("This person is outside the departments you manage."))
 
+
+
+def visible_roster_imports(user: Any, imports: QuerySet) -> QuerySet:
+    """The roster imports (of `imports`) a user may look at and apply: every one for
+    site admins, their own uploads for other roster importers, none for anyone else
+    (an upload names people and departments only its uploader may see)."""
+    if not can_import_roster(user):
+        return imports.none()
+    if user.is_superuser:
+        return imports
+    return imports.filter(uploaded_by_id=user.pk)
