@@ -166,7 +166,7 @@ def _filtered(
     if department is not None and unit_only:
         rows = rows.filter(profile__department=department)
     elif department is not None:
-        rows = rows.filter(profile__department__path__startswith=department.path)
+        rows = rows.filter(Department.subtree_q([department], "profile__department__"))
     if status:
         rows = rows.filter(compliance_status=status)
     return rows
@@ -221,7 +221,7 @@ def compliance_summary(
         bucket = Case(
             *[
                 When(
-                    profile__department__path__startswith=root.path,
+                    Department.subtree_q([root], "profile__department__"),
                     then=Value(root.path),
                 )
                 for root in roots

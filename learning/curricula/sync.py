@@ -23,7 +23,7 @@ from django.utils import timezone
 from learning.curricula.models import Assignment, Curriculum
 from learning.curricula.status import current_cycle
 from learning.journey.models import Certificate, Enrollment
-from learning.organisation.models import LearnerProfile
+from learning.organisation.models import Department, LearnerProfile
 
 BATCH = 2000
 
@@ -64,13 +64,6 @@ class SyncResult:
         )
 
 
-def _subtree_q(paths: Iterable[str], prefix: str = "department__") -> Q:
-    query = Q(pk__in=[])
-    for path in paths:
-        query |= Q(**{f"{prefix}path__startswith": path})
-    return query
-
-
 def curriculum_audience(curriculum: Curriculum) -> QuerySet:
     """Active people the rules select: (any listed department, with or without its
     subtree) AND (any listed position) AND (any listed rank), where an empty list
@@ -82,14 +75,15 @@ def curriculum_audience(curriculum: Curriculum) -> QuerySet:
     rank_ids = [r.pk for r in curriculum.ranks.all()]
     individual_ids = [p.pk for p in curriculum.individuals.all()]
     people = LearnerProfile.objects.filter(
+        Department.subtree_q([curriculum.owner_department], "department__"),
         is_active=True,
-        department__path__startswith=curriculum.owner_department.path,
     )
     by_rules = None
     if department_paths or exact_ids or position_ids or rank_ids:
         by_rules = Q()
         if department_paths or exact_ids:
-            by_rules &= _subtree_q(department_paths) | Q(department_id__in=exact_ids)
+            in_subtrees = Department.subtree_q(department_paths, "department__")
+            by_rules &= in_subtrees | Q(department_id__in=exact_ids)
         if position_ids:
             by_rules &= Q(position_id__in=position_ids)
         if rank_ids:
@@ -100,7 +94,7 @@ def curriculum_audience(curriculum: Curriculum) -> QuerySet:
     people = people.filter(selected)
     excluded_paths = [d.path for d in curriculum.excluded_departments.all()]
     if excluded_paths:
-        people = people.exclude(_subtree_q(excluded_paths))
+        people = people.exclude(Department.subtree_q(excluded_paths, "department__"))
     excluded_ids = [p.pk for p in curriculum.excluded_people.all()]
     if excluded_ids:
         people = people.exclude(pk__in=excluded_ids)

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from assessments.models import Attempt, Competency, Evidence, Question, Quiz
 from assessments.services import quizzes
-from learning.organisation.models import LearnerProfile, Position
+from learning.organisation.models import Department, LearnerProfile, Position
 from learning.targets.services import manager_rating_record, target_set
 
 User = get_user_model()
@@ -292,7 +292,7 @@ def seed_ratings(now: datetime.datetime) -> int:
     )
     staff = list(
         LearnerProfile.objects.filter(
-            department__path__startswith=learner.department.path, is_active=True
+            Department.subtree_q([learner.department], "department__"), is_active=True
         )
         .exclude(user__in=[leader, learner.user])
         .order_by("employee_number")[:2]

@@ -151,10 +151,8 @@ def seed_departments(learners: int) -> int:
 def seed_people(learners: int, seed: int) -> int:
     rng = random.Random(seed)
     leaves = list(
-        Department.objects.filter(
-            path__startswith=Department.objects.get(code=ROOT_CODE).path,
-            kind=Department.Kind.SECTION,
-        )
+        Department.objects.subtree(Department.objects.get(code=ROOT_CODE))
+        .filter(kind=Department.Kind.SECTION)
         .order_by("path")
         .values_list("pk", flat=True)
     )

@@ -36,8 +36,11 @@ def subtree_q(departments_or_paths: Iterable[Department | str], prefix: str = ""
     reached through `prefix` (e.g. "department__", "profile__department__"). Each
     subtree is `path LIKE 'prefix%'`, which PostgreSQL answers from the path index
     (varchar_pattern_ops); no department at all matches nothing."""
-    query = Q(pk__in=[])
-    for path in _paths_of(departments_or_paths):
+    paths = _paths_of(departments_or_paths)
+    if not paths:
+        return Q(pk__in=[])
+    query = Q(**{f"{prefix}path__startswith": paths[0]})
+    for path in paths[1:]:
         query |= Q(**{f"{prefix}path__startswith": path})
     return query
 

@@ -27,7 +27,7 @@ def team_filter(
     if overdue_only:
         people = people.filter(overdue_count__gt=0)
     if department is not None:
-        people = people.filter(department__path__startswith=department.path)
+        people = people.filter(Department.subtree_q([department], "department__"))
     query = query.strip()
     if query:
         people = people.filter(
@@ -99,5 +99,5 @@ def profile_list(user, *, department: Department | None = None) -> QuerySet:
         "user", "department", "position", "rank"
     )
     if department is not None:
-        queryset = queryset.filter(department__path__startswith=department.path)
+        queryset = queryset.filter(Department.subtree_q([department], "department__"))
     return queryset
