@@ -228,14 +228,15 @@ def _password_protected(error_class: ErrorClass) -> ValidationError:
 # Formula prefixes: a spreadsheet runs text starting with these (tab and carriage
 # return because Excel strips them and reads on).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# Control characters but tab, newline and carriage return, and lone surrogates:
-# PostgreSQL refuses NUL, XML (so XLSX) refuses the rest.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+# Control characters but tab, newline and carriage return, DEL, lone surrogates:
+# PostgreSQL refuses NUL, XML (so XLSX) refuses the others but DEL, which no one means.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def text_clean(text: str) -> str:
     """`text` without the characters no database column or workbook can hold
-    (control characters but tab, newline and carriage return; lone surrogates)."""
+    (control characters but tab, newline and carriage return; DEL; lone
+    surrogates)."""
     return _UNPRINTABLE.sub("", text)
 
 

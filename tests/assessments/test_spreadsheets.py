@@ -423,7 +423,7 @@ def test_a_caller_gets_its_own_error_class():
         (datetime.datetime(2024, 3, 1, 8, 5, 9, 7), "2024-03-01 08:05:09"),
         (datetime.time(8, 30), "08:30:00"),
         ("  张伟\u3000", "张伟"),
-        ("a\x00b\x07c\ud800", "abc"),
+        ("a\x00b\x07c\ud800\x7f", "abc"),
         ("line\nbreak", "line\nbreak"),
         ("'=SUM(A1)", "=SUM(A1)"),
         ("'-3", "-3"),
