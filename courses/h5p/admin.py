@@ -8,7 +8,6 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from .package import h5p_validate
 from .services import h5p_package_store
 
 
@@ -22,19 +21,16 @@ class H5PUploadForm(forms.Form):
     )
 
     def clean_upload(self):
+        # The package itself is checked once, by h5p_package_store as it extracts.
         upload = self.cleaned_data["upload"]
         if not upload.name.lower().endswith(".h5p"):
             raise forms.ValidationError(_("Choose a file ending in .h5p."))
-        try:
-            h5p_validate(upload)
-        except ValidationError as error:
-            raise forms.ValidationError(error.messages) from error
-        upload.seek(0)
         return upload
 
 
 def h5p_upload(request):
-    """The upload page (/admin/h5p/upload/): editors with the add permission."""
+    """The upload page (/admin/h5p/upload/): editors with the add permission. A
+    refused package is told on the form, with what to fix."""
     if not request.user.has_perm("courses.add_h5ppackage"):
         raise PermissionDenied
     form = H5PUploadForm(request.POST or None, request.FILES or None)

@@ -11,6 +11,7 @@ from django.core.files.storage import storages
 from django.urls import reverse
 
 from assessments.models import Evidence
+from courses.h5p import package as h5p_package_module
 from courses.h5p.activities import activities_for_iris, activity_iri
 from courses.h5p.civiccheck import civiccheck_package
 from courses.h5p.services import h5p_package_store
@@ -171,6 +172,53 @@ def test_a_refused_upload_says_why_and_leaves_nothing(client):
     assert "content/run.js" in response.content.decode()
     assert not H5PPackage.objects.exists()
     assert storage_files() == before
+
+
+@pytest.fixture
+def validations(monkeypatch):
+    """Each archive the package validator reads (the real validator runs)."""
+    seen = []
+    real_validate = h5p_package_module._validate
+
+    def counting_validate(fileobj):
+        seen.append(fileobj)
+        return real_validate(fileobj)
+
+    monkeypatch.setattr(h5p_package_module, "_validate", counting_validate)
+    return seen
+
+
+@pytest.fixture
+def editor_client(client):
+    from django.contrib.auth.models import Group
+
+    editor = UserFactory()
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
+    return client
+
+
+def test_an_upload_is_validated_once(editor_client, validations):
+    """The form checks the file's name; the service validates the package as it
+    extracts it (the whole archive is read and counted once, not twice)."""
+    response = editor_client.post(
+        reverse("h5p_upload"), {"upload": ContentFile(civic(), name="check.h5p")}
+    )
+    assert response.status_code == 302
+    assert H5PPackage.objects.count() == 1
+    assert len(validations) == 1
+
+
+def test_a_file_not_named_h5p_is_refused_without_reading_it(
+    editor_client, validations
+):
+    response = editor_client.post(
+        reverse("h5p_upload"), {"upload": ContentFile(civic(), name="check.zip")}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["upload"]
+    assert not H5PPackage.objects.exists()
+    assert validations == []
 
 
 def test_learners_cannot_upload(client):
