@@ -54,7 +54,7 @@ class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Roster file"),
         help_text=gettext_lazy(
-            "Excel (.xlsx) or CSV (UTF-8 or GBK), laid out like the template."
+            "Excel (.xlsx or .xls) or CSV (UTF-8 or GBK), laid out like the template."
         ),
     )
     full_roster = forms.BooleanField(

@@ -1,34 +1,25 @@
-"""Reading a staff roster file (CSV or XLSX) into a table of text cells with
-recognised column headers."""
+"""Reading a staff roster file (XLSX, legacy XLS or CSV) into a table of text cells
+with recognised column headers. The file itself is read by assessments.spreadsheets
+(limits, zip and area checks, encodings, cell text), with the roster's limits from
+settings."""
 
 from __future__ import annotations
 
-import codecs
-import csv
-import datetime
-import io
 import re
 import unicodedata
-import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from learning.roster.xlsx_reader import WorkbookError, xlsx_rows
-
-# A member of a workbook may unpack to at most this many times its packed size once
-# it is larger than a megabyte (real sheets compress 5-20 times; zip bombs 1,000).
-MAX_XLSX_RATIO = 150
-
-
-MAX_XLSX_MEMBERS = 2000
-
+from assessments.spreadsheets import (
+    SpreadsheetLimits,
+    spreadsheet_limits,
+    spreadsheet_read,
+)
 
 COLUMNS = (
     "employee_number",
@@ -136,197 +127,14 @@ class RosterTable:
     decoded_as: str = ""
 
 
-def _check_size(content: bytes) -> None:
-    limit = settings.ROSTER_MAX_BYTES
-    if len(content) > limit:
-        raise _refuse(
-            _(
-                "The file is larger than %(mb)s MB. Split the roster by department "
-                "and import the parts one after another."
-            )
-            % {"mb": round(limit / (1024 * 1024), 1)}
-        )
-    if not content.strip():
-        raise _refuse(_("The file is empty. Fill in the template and upload it again."))
-
-
-def _check_zip(content: bytes) -> None:
-    """Refuse a workbook that would unpack to too much, from the sizes the zip
-    declares (zipfile never inflates a member beyond its declared size)."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile:
-        raise _refuse(
-            _(
-                "The file could not be read as an Excel workbook. Open it in Excel "
-                "or WPS and save it again as .xlsx or as CSV."
-            )
-        ) from None
-    with archive:
-        members = archive.infolist()
-    unpacked = sum(member.file_size for member in members)
-    too_dense = any(
-        member.file_size > 1024 * 1024
-        and member.file_size > MAX_XLSX_RATIO * max(member.compress_size, 1)
-        for member in members
+def roster_limits() -> SpreadsheetLimits:
+    """The spreadsheet limits with the roster's own from settings (a province's
+    roster is far larger than a question bank)."""
+    return spreadsheet_limits(
+        max_bytes=settings.ROSTER_MAX_BYTES,
+        max_unpacked_bytes=settings.ROSTER_MAX_UNPACKED_BYTES,
+        max_rows=settings.ROSTER_MAX_ROWS,
     )
-    if (
-        len(members) > MAX_XLSX_MEMBERS
-        or unpacked > settings.ROSTER_MAX_UNPACKED_BYTES
-        or too_dense
-    ):
-        raise _refuse(
-            _(
-                "The workbook unpacks to far more data than a roster holds, so it "
-                "was not opened. Copy the roster rows into the template and upload "
-                "that."
-            )
-        )
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return _clean_text(str(value))
-
-
-# Control characters (but tab and newline) and lone surrogates: PostgreSQL refuses
-# NUL in text and JSON, and Excel exports refuse the rest.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-
-
-def _clean_text(text: str) -> str:
-    return _UNPRINTABLE.sub("", text).strip()
-
-
-def _xlsx_values(content: bytes) -> Iterator[list[str]]:
-    _check_zip(content)
-    damaged = _refuse(
-        _(
-            "The file could not be read as an Excel workbook. Open it in Excel "
-            "or WPS and save it again as .xlsx or as CSV."
-        )
-    )
-    archive = zipfile.ZipFile(io.BytesIO(content))
-    try:
-        rows = xlsx_rows(archive)
-    except (
-        WorkbookError,
-        zipfile.BadZipFile,
-        zlib.error,
-        RuntimeError,
-        NotImplementedError,
-    ):
-        archive.close()
-        raise damaged from None
-
-    def values() -> Iterator[list[str]]:
-        try:
-            for row in rows:
-                yield [_cell_text(value) for value in row]
-        except (
-            WorkbookError,
-            zipfile.BadZipFile,
-            zlib.error,
-            ValueError,
-            IndexError,
-            EOFError,
-            OverflowError,
-            RuntimeError,  # an encrypted member
-            NotImplementedError,  # an unsupported compression method
-        ):
-            raise damaged from None
-        finally:
-            archive.close()
-
-    return values()
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _mixed_encoding_error(utf8_line: int, other_line: int) -> RosterFileError:
-    return _refuse(
-        _(
-            "The file mixes text encodings: line %(utf8)s is UTF-8 but line "
-            "%(other)s is not (probably GBK). Open it in Excel or WPS, save it again "
-            "as “CSV UTF-8” and upload that."
-        )
-        % {"utf8": utf8_line, "other": other_line}
-    )
-
-
-def _decode_csv(content: bytes) -> tuple[str, str]:
-    """The text and the encoding it was read in. UTF-8 (with or without BOM), else
-    GB18030 (a superset of GBK); a file whose lines disagree is refused rather than
-    read with half of its names garbled."""
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise _refuse(
-            _(
-                "The file is saved as “Unicode text” (UTF-16). Save it from Excel as "
-                "“CSV UTF-8” or as .xlsx and upload it again."
-            )
-        )
-    bom = content.startswith(codecs.BOM_UTF8)
-    body = content[3:] if bom else content
-    try:
-        return body.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
-    except UnicodeDecodeError:
-        pass
-    utf8_line = other_line = 0
-    for number, line in enumerate(body.split(b"\n"), start=1):
-        if line.isascii():
-            continue
-        if _is_utf8(line):
-            utf8_line = utf8_line or number
-        else:
-            other_line = other_line or number
-        if utf8_line and other_line:
-            raise _mixed_encoding_error(utf8_line, other_line)
-    if bom:
-        raise _mixed_encoding_error(1, other_line)
-    try:
-        return body.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        raise _refuse(
-            _(
-                "The CSV file's text encoding is not UTF-8 or GBK/GB18030. Save it "
-                "from Excel as “CSV UTF-8” and upload it again."
-            )
-        ) from None
-
-
-def _csv_values(content: bytes) -> tuple[Iterator[list[str]], str]:
-    text, encoding = _decode_csv(content)
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-
-    def values() -> Iterator[list[str]]:
-        try:
-            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-                yield [_cell_text(value) for value in row]
-        except csv.Error as exc:
-            raise _refuse(
-                _("The CSV file is damaged (%(error)s). Save it again from Excel.")
-                % {"error": exc}
-            ) from None
-
-    return values(), encoding
 
 
 def _header_key(name: str) -> str:
@@ -337,33 +145,20 @@ def _header_key(name: str) -> str:
 
 
 def roster_read(*, content: bytes, file_name: str) -> RosterTable:
-    """Open a roster (XLSX or CSV) and map its header row to the roster's columns.
-    Refuses with RosterFileError, before parsing, files that are empty, too large,
-    a zip bomb, not a spreadsheet, or (CSV) in a mix of encodings; then refuses a
-    header that lacks a required column. Rows are read as they are iterated and
-    stop with RosterFileError past settings.ROSTER_MAX_ROWS."""
-    _check_size(content)
-    name = file_name.lower()
-    decoded_as = ""
-    if content[:4] == b"PK\x03\x04":
-        values = _xlsx_values(content)
-    elif content[:4] == b"\xd0\xcf\x11\xe0" or name.endswith((".xls", ".xlsx")):
-        raise _refuse(
-            _(
-                "Only .xlsx workbooks and CSV files can be imported. Open the file "
-                "in Excel or WPS and save it as .xlsx."
-            )
-        )
-    elif b"\x00" in content[:4096]:
-        raise _refuse(
-            _(
-                "This is not a spreadsheet. Upload the roster as an Excel workbook "
-                "(.xlsx) or a CSV file laid out like the template."
-            )
-        )
-    else:
-        values, decoded_as = _csv_values(content)
-
+    """Open a roster (XLSX, XLS or CSV, told apart by content) and map its header row
+    to the roster's columns. Refuses with RosterFileError, before parsing, files that
+    are empty, too large, a zip bomb, damaged, protected, not a spreadsheet, or (CSV)
+    in a mix of encodings; then refuses a header that lacks a required column. Rows
+    are read as they are iterated and stop with RosterFileError past
+    settings.ROSTER_MAX_ROWS."""
+    sheet = spreadsheet_read(
+        content,
+        file_name=file_name,
+        limits=roster_limits(),
+        error_class=RosterFileError,
+    )
+    values = iter(sheet)
+    decoded_as = sheet.encoding
     header: list[str] = []
     header_row = 0
     for header_row, cells in enumerate(values, start=1):  # noqa: B007
@@ -392,22 +187,11 @@ def roster_read(*, content: bytes, file_name: str) -> RosterTable:
         raise _refuse(message)
     ignored = [cell for cell, key in zip(header, keys, strict=True) if cell and not key]
     positions = [(index, key) for index, key in enumerate(keys) if key]
-    limit = settings.ROSTER_MAX_ROWS
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        count = 0
         for number, cells in enumerate(values, start=header_row + 1):
             if not any(cells):
                 continue
-            count += 1
-            if count > limit:
-                raise _refuse(
-                    _(
-                        "The roster has more than %(max)s rows. Split it by "
-                        "department and import the parts one after another."
-                    )
-                    % {"max": limit}
-                )
             yield (
                 number,
                 {key: cells[i] if i < len(cells) else "" for i, key in positions},

@@ -1,12 +1,11 @@
-"""The staff roster as a spreadsheet: HR uploads the organisation's people (XLSX or
-CSV), sees a dry run of what would change, and applies it in one transaction.
+"""The staff roster as a spreadsheet: HR uploads the organisation's people (XLSX, legacy
+XLS or CSV), sees a dry run of what would change, and applies it in one transaction.
 
-Reading follows the question bank's import (assessments.question_io): size limits
-before parsing, the zip's declared sizes checked before a workbook is opened, cells
-read as stored text (formulas are never evaluated), UTF-8 then GB18030 for CSV. The
-roster adds what a province-sized file needs: limits from settings, a row bound, a
-compression-ratio check, a refusal of CSV files that mix encodings, and a streaming
-XLSX reader (learning.xlsx_reader) ten times faster than openpyxl's.
+The file is read by assessments.spreadsheets, as every upload of rows is: size limits
+before parsing, the zip's declared sizes and the sheet's area checked before a workbook
+is opened, cells read as stored text (formulas are never evaluated), UTF-8 then
+GB18030 for CSV and a refusal of CSV files that mix encodings. The roster's limits
+(bytes, unpacked bytes, rows) come from settings, sized for a province.
 
 Columns (first row; Chinese or English headers, any order):
     工号 employee number*, 姓名 name*, 部门 department*, 职务 position, 职级 rank,
@@ -21,10 +20,7 @@ same function, so what the report promises is what the apply does.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import hashlib
-import io
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,6 +30,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from assessments.spreadsheets import csv_bytes, spreadsheet_safe, workbook_bytes
 from learning import policy
 from learning.organisation.models import Department
 from learning.roster.models import RosterImport
@@ -151,20 +148,14 @@ def roster_template_xlsx() -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in _TEMPLATE_ROWS:
-        sheet.append(row)
+        sheet.append([spreadsheet_safe(value) for value in row])
     for column, width in zip(
         "ABCDEFGHI", (12, 10, 34, 16, 16, 14, 28, 16, 8), strict=True
     ):
         sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def roster_template_csv() -> bytes:
     """The same template as CSV in UTF-8 with BOM (Excel opens it correctly)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(TEMPLATE_HEADERS)
-    writer.writerows(_TEMPLATE_ROWS)
-    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+    return csv_bytes([TEMPLATE_HEADERS, *_TEMPLATE_ROWS])

@@ -21,6 +21,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 from wagtail.users.models import UserProfile
 
+from assessments import spreadsheets
 from learning.curricula.services import curriculum_activate
 from learning.models import (
     Assignment,
@@ -31,7 +32,6 @@ from learning.models import (
     RoleScope,
     RosterImport,
 )
-from learning.roster import reading as roster_reading
 from learning.roster.apply import roster_apply
 from learning.roster.reading import COLUMNS, RosterFileError, roster_read
 from learning.roster.services import roster_check, roster_enqueue
@@ -388,10 +388,12 @@ def test_a_zip_bomb_is_refused_before_it_is_opened(org, admin_user, monkeypatch)
     content = buffer.getvalue()
     assert len(content) < 100_000
 
-    def never(*args, **kwargs):
-        raise AssertionError("a zip bomb must not be opened")
+    class NeverOpened:
+        @staticmethod
+        def from_filelike(*args, **kwargs):
+            raise AssertionError("a zip bomb must not be opened")
 
-    monkeypatch.setattr(roster_reading, "xlsx_rows", never)
+    monkeypatch.setattr(spreadsheets, "CalamineWorkbook", NeverOpened)
     assert_refused(admin_user, content, "bomb.xlsx", "unpacks to far more")
 
 
@@ -779,25 +781,42 @@ def _patched_xlsx(replace: tuple[bytes, bytes]) -> bytes:
 
 
 @pytest.mark.parametrize(
-    "replace",
+    ("replace", "message"),
     [
-        (b'r="A2"', b'r="ZZZZZZZZZZZZZZZ2"'),  # a column far beyond Excel's
-        (b'r="A2"', b'r="XFE2"'),  # one past the last column
-        (b'<row r="2"', b'<row r="2000000000"'),  # a tiny file, a huge row number
-        (b'<row r="2"', b'<row r="x2"'),
+        # A column far beyond Excel's, one past the last column.
+        ((b'r="A2"', b'r="ZZZZZZZZZZZZZZZ2"'), "could not be read"),
+        ((b'r="A2"', b'r="XFE2"'), "could not be read"),
+        # A tiny file whose cells span the whole sheet (the reader would allocate it).
+        ((b'r="A2"', b'r="XFD1048576"'), "was not opened"),
     ],
-    ids=["column-overflow", "column-past-xfd", "sparse-rows", "bad-row-number"],
+    ids=["column-overflow", "column-past-xfd", "sparse-cells"],
 )
-def test_a_damaged_workbook_is_refused_with_a_message(org, admin_user, replace):
+def test_a_damaged_workbook_is_refused_with_a_message(
+    org, admin_user, replace, message
+):
     before = state()
-    with pytest.raises(RosterFileError, match="could not be read"):
+    with pytest.raises(RosterFileError, match=message):
         check(admin_user, _patched_xlsx(replace), name="roster.xlsx")
     assert state() == before
 
 
+@pytest.mark.parametrize("row", [b'<row r="2000000000"', b'<row r="x2"'])
+def test_row_numbers_that_disagree_with_the_cells_are_read_by_the_cells(
+    org, admin_user, row
+):
+    checked = check(admin_user, _patched_xlsx((b'<row r="2"', row)), "roster.xlsx")
+    assert [line[:2] for line in checked.report["lines"]] == [[2, "P1"]]
+
+
 def test_control_characters_in_cells_are_dropped(org, admin_user):
     padding = [[f"F{n}", f"填充{n}", "CTY-A-1"] for n in range(200)]
-    content = csv_bytes(padding + [["C1", "王\x00小\x01明", "CTY-A-1"]])
+    content = csv_bytes(padding + [["C1", "王\x1f小\x01明", "CTY-A-1"]])
     applied = check_and_apply(admin_user, content)
     assert applied.status == RosterImport.Status.APPLIED
     assert LearnerProfile.objects.get(employee_number="C1").full_name == "王小明"
+
+
+def test_a_csv_with_nul_characters_is_refused(org, admin_user):
+    padding = [[f"F{n}", f"填充{n}", "CTY-A-1"] for n in range(200)]
+    content = csv_bytes(padding + [["C1", "王\x00小明", "CTY-A-1"]])
+    assert_refused(admin_user, content, "r.csv", "NUL characters", "CSV UTF-8")
