@@ -11,20 +11,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from treebeard.mp_tree import MP_Node
 
-
-def localised(zh: str, en: str) -> str:
-    """Chinese text under a Chinese UI, English otherwise, each falling back."""
-    language = (get_language() or "").lower()
-    if language.startswith("zh"):
-        return zh or en
-    return en or zh
-
+from assessments.i18n import localised
 
 # Frameworks ---------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .i18n import localised
 from .models import (
     Attempt,
     AttemptAnswer,
@@ -23,7 +24,6 @@ from .models import (
     QuestionOption,
     Quiz,
     QuizQuestion,
-    localised,
 )
 
 DEFAULT_GRACE_SECONDS = 30

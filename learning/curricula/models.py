@@ -11,12 +11,12 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Orderable
 
+from assessments.i18n import localised
 from learning.organisation.models import (
     Department,
     LearnerProfile,
     Position,
     Rank,
-    _localised,
 )
 
 
@@ -128,7 +128,7 @@ class Curriculum(ClusterableModel):
 
     @property
     def display_name(self) -> str:
-        return _localised(self.name, self.name_en)
+        return localised(self.name, self.name_en)
 
     @property
     def recurrence_label(self) -> str:

@@ -3,8 +3,9 @@ and saved H5P state."""
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from assessments.i18n import localised
 
 
 class Enrollment(models.Model):
@@ -127,10 +128,7 @@ class Certificate(models.Model):
 
     @property
     def course_title(self) -> str:
-        language = (get_language() or "").lower()
-        if language.startswith("zh"):
-            return self.course_title_zh or self.course_title_en
-        return self.course_title_en or self.course_title_zh
+        return localised(self.course_title_zh, self.course_title_en)
 
 
 class CourseFeedback(models.Model):

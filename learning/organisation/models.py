@@ -8,15 +8,10 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
-
-def _localised(zh: str, en: str) -> str:
-    """The English text when the active language is English and one exists."""
-    language = (get_language() or "").lower()
-    return en if language.startswith("en") and en else zh
+from assessments.i18n import localised
 
 
 def _paths_of(departments_or_paths: Iterable[Department | str]) -> list[str]:
@@ -94,7 +89,7 @@ class Department(MP_Node):
 
     @property
     def display_name(self) -> str:
-        return _localised(self.name, self.name_en)
+        return localised(self.name, self.name_en)
 
     @property
     def tree_label(self) -> str:
@@ -114,7 +109,7 @@ class Rank(models.Model):
         verbose_name_plural = _("ranks")
 
     def __str__(self) -> str:
-        return _localised(self.name, self.name_en)
+        return localised(self.name, self.name_en)
 
 
 class Position(models.Model):
@@ -141,7 +136,7 @@ class Position(models.Model):
         verbose_name_plural = _("positions")
 
     def __str__(self) -> str:
-        return _localised(self.title, self.title_en)
+        return localised(self.title, self.title_en)
 
 
 class LearnerProfile(models.Model):
