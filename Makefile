@@ -12,9 +12,13 @@ H5P_PLAYER := courses/static/courses/vendor/h5p-standalone
 
 setup: $(VENV)/.installed node_modules/.installed $(H5P_PLAYER)/.copied .env messages ## set up (idempotent)
 
-$(VENV)/.installed: requirements.lock
+# Development and CI get the runtime lock plus the tools' lock, both hash-checked.
+# A production server installs requirements.lock alone:
+#   pip install --require-hashes -r requirements.lock
+$(VENV)/.installed: requirements.lock requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes \
+		-r requirements.lock -r requirements-dev.lock
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -61,9 +65,14 @@ test: setup lint ## the whole suite (honours DATABASE_URL, REDIS_URL, CELERY_BRO
 bench: setup ## benchmarks, results in benchmarks/results/
 	DJANGO_SETTINGS_MODULE=cms.settings.base $(PY) benchmarks/run.py
 
-lock: ## re-pin requirements.lock from requirements.in
-	$(PY) -m pip install --quiet -r requirements.in
-	$(PY) -m pip freeze --exclude-editable > requirements.lock
+# Pins already in a lock are kept; upgrade one with LOCK_ARGS="--upgrade-package NAME".
+# The dev lock is compiled against the runtime lock, so shared packages agree.
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet \
+	--generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links \
+	--no-emit-trusted-host $(LOCK_ARGS)
+lock: $(VENV)/.installed ## recompile requirements.lock and requirements-dev.lock (hashed)
+	$(PIP_COMPILE) --output-file=requirements.lock requirements.in
+	$(PIP_COMPILE) --allow-unsafe --output-file=requirements-dev.lock requirements-dev.in
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache
