@@ -45,7 +45,7 @@ def current_assignments(*, user, today: datetime.date) -> QuerySet[Assignment]:
     rows = Assignment.objects.filter(counted()).exclude(
         state__in=[Assignment.State.CLOSED, Assignment.State.EXPIRED]
     )
-    if not user.is_superuser:
+    if not policy.is_site_admin(user):
         rows = rows.filter(profile__in=policy.visible_profiles(user))
     return rows.annotate(compliance_status=status_expression(today))
 
@@ -74,7 +74,7 @@ def compliance_curricula(
     if not policy.can_use_dashboard(user):
         return []
     rows = Curriculum.objects.exclude(status=Curriculum.Status.DRAFT)
-    if not user.is_superuser:
+    if not policy.is_site_admin(user):
         if departments is None:
             departments = compliance_departments(user=user)
         roots = _scope_roots(departments)
@@ -320,7 +320,7 @@ def compliance_remindable(
     if not policy.has_role(user, policy.HR):
         return people.none()
     rows = people.filter(compliance_status__in=OPEN_STATUSES)
-    if not user.is_superuser:
+    if not policy.is_site_admin(user):
         rows = rows.filter(profile__in=policy.managed_profiles(user))
     return rows
 

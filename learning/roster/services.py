@@ -62,7 +62,7 @@ def roster_check(
     )
     managed = (
         list(policy.managed_departments(actor).filter(depth__gte=1).order_by("path"))
-        if actor is not None and not actor.is_superuser
+        if actor is not None and not policy.is_site_admin(actor)
         else []
     )
     top: list[Department] = []

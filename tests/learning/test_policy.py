@@ -116,3 +116,28 @@ def test_visible_departments_is_one_query(county, django_assert_num_queries):
         list(policy.visible_departments(hr))
     with django_assert_num_queries(1):
         list(policy.visible_departments(hr))
+
+
+def test_site_admin_is_asked_of_the_policy(county):
+    from tests.factories import UserFactory
+
+    admin = UserFactory(is_superuser=True)
+    assert policy.is_site_admin(admin)
+    assert policy.can_add_department(admin, None)
+    hr = scoped_user(RoleScope.Role.HR, county.county).user
+    assert not policy.is_site_admin(hr)
+    assert not policy.can_add_department(hr, None)  # a new top: site admins only
+    assert policy.can_add_department(hr, county.township)
+    admin.is_active = False
+    assert not policy.is_site_admin(admin)
+    assert not policy.can_add_department(admin, None)
+
+
+def test_a_deactivated_hr_officer_loses_the_back_office(county):
+    from learning.people.organisation_admin import department_policy
+
+    hr = scoped_user(RoleScope.Role.HR, county.county)
+    assert department_policy.user_has_permission(hr.user, "change")
+    person_deactivate(actor=None, profile=hr)
+    hr.user.refresh_from_db()
+    assert not department_policy.user_has_permission(hr.user, "change")
