@@ -17,8 +17,8 @@ class CoursesConfig(AppConfig):
         from wagtail.signals import page_published, page_unpublished  # noqa: PLC0415
 
         from .catalog import catalog_filter_options_forget  # noqa: PLC0415
-        from .h5p.serving import used_package_ids_forget  # noqa: PLC0415
         from .models import Topic  # noqa: PLC0415
+        from .selectors import used_package_ids_forget  # noqa: PLC0415
 
         post_migrate.connect(_grant_topic_permissions, sender=self)
         uid = "courses_catalog_options"

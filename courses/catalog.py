@@ -1,18 +1,17 @@
 """The catalog: filters, Chinese-aware search, and the learner's state per course.
-The page runs a fixed number of queries whatever the number of courses."""
+The page runs a fixed number of queries whatever the number of courses. The catalog
+page (courses.models.CourseIndexPage) hands over its querysets: this module never
+imports the pages."""
 
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import DatabaseError
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
-from assessments.models import Competency
-
 from .hooks import learner_context
-from .models import CourseCompetency, CourseIndexPage, CoursePage, LessonPage, Topic
 from .search import query_terms
 
 LANGUAGE_FILTERS = [("zh-hans", "中文"), ("en", "English")]
@@ -55,20 +54,15 @@ def catalog_filters(params) -> CatalogFilters:
 FILTER_OPTIONS_CACHE_KEY = "courses:catalog-filter-options"
 
 
-def catalog_filter_options() -> dict:
-    """Topics and competencies to filter by. Cached until a page is published or
-    unpublished or a topic changes (see CoursesConfig.ready)."""
+def catalog_filter_options(*, topics: QuerySet, competencies: QuerySet) -> dict:
+    """Topics and competencies to filter by (the querysets are read only when the
+    cache is empty). Cached until a page is published or unpublished or a topic
+    changes (see CoursesConfig.ready)."""
     options = cache.get(FILTER_OPTIONS_CACHE_KEY)
     if options is None:
         options = {
-            "topics": list(Topic.objects.all()),
-            "competency_choices": list(
-                Competency.objects.filter(
-                    pk__in=CourseCompetency.objects.filter(course__live=True).values(
-                        "competency_id"
-                    )
-                ).order_by("code")
-            ),
+            "topics": list(topics),
+            "competency_choices": list(competencies.order_by("code")),
         }
         cache.set(FILTER_OPTIONS_CACHE_KEY, options, None)
     return options
@@ -78,19 +72,15 @@ def catalog_filter_options_forget(**kwargs) -> None:
     cache.delete(FILTER_OPTIONS_CACHE_KEY)
 
 
-def search_match(index: CourseIndexPage, query: str) -> Q:
+def search_match(index: Page, searchable: QuerySet, query: str) -> Q:
     """A filter for courses whose own text or any of whose lessons' text holds every
-    term of the query (one search query over both page types)."""
+    term of the query (one search query over `searchable`, the catalog's live course
+    and lesson pages)."""
     terms = query_terms(query)
     if not terms:
         return Q(pk__in=[])
     try:
-        hits = list(
-            Page.objects.live()
-            .descendant_of(index)
-            .type(CoursePage, LessonPage)
-            .search(terms, operator="and")
-        )
+        hits = list(searchable.search(terms, operator="and"))
     except DatabaseError:  # a query the engine cannot parse finds nothing
         return Q(pk__in=[])
     course_depth = index.depth + 1
@@ -101,38 +91,35 @@ def search_match(index: CourseIndexPage, query: str) -> Q:
     return Q(pk__in=course_ids) | Q(path__in=parent_paths)
 
 
-def catalog_context(request, index: CourseIndexPage) -> dict:
+def catalog_context(
+    request,
+    index: Page,
+    *,
+    courses: QuerySet,
+    searchable: QuerySet,
+    topics: QuerySet,
+    competencies: QuerySet,
+) -> dict:
+    """The catalog page's context. `courses`: its published courses (with topic and
+    competencies loaded); `searchable`: its live course and lesson pages;
+    `topics` and `competencies`: what may be filtered by."""
     filters = catalog_filters(request.GET)
     learner = learner_context("catalog", request, index)
     required_keys = learner.get("required_keys")
     states = learner.get("course_states", {})
 
-    courses = (
-        CoursePage.objects.child_of(index)
-        .live()
-        .select_related("topic")
-        .prefetch_related(
-            Prefetch(
-                "competencies",
-                queryset=CourseCompetency.objects.select_related("competency").order_by(
-                    "sort_order"
-                ),
-            )
-        )
-        .annotate(
-            **{
-                f"in_{code.replace('-', '_')}": Exists(
-                    Page.objects.filter(
-                        translation_key=OuterRef("translation_key"),
-                        live=True,
-                        locale__language_code=code,
-                    )
+    courses = courses.annotate(
+        **{
+            f"in_{code.replace('-', '_')}": Exists(
+                Page.objects.filter(
+                    translation_key=OuterRef("translation_key"),
+                    live=True,
+                    locale__language_code=code,
                 )
-                for code, _name in LANGUAGE_FILTERS
-            }
-        )
-        .order_by("topic__sort_order", "path")
-    )
+            )
+            for code, _name in LANGUAGE_FILTERS
+        }
+    ).order_by("topic__sort_order", "path")
     if filters.topic:
         courses = courses.filter(topic__code=filters.topic)
     if filters.competency:
@@ -146,7 +133,7 @@ def catalog_context(request, index: CourseIndexPage) -> dict:
     if filters.required:
         courses = courses.filter(translation_key__in=list(required_keys or ()))
     if filters.query:
-        courses = courses.filter(search_match(index, filters.query))
+        courses = courses.filter(search_match(index, searchable, filters.query))
     courses = list(courses.distinct())
     rows = [
         {
@@ -164,7 +151,7 @@ def catalog_context(request, index: CourseIndexPage) -> dict:
     return {
         "filters": filters,
         "rows": rows,
-        **catalog_filter_options(),
+        **catalog_filter_options(topics=topics, competencies=competencies),
         "language_choices": LANGUAGE_FILTERS,
         "can_filter_required": required_keys is not None,
     }

@@ -5,12 +5,11 @@ hooks so that this app never imports the one above it."""
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.templatetags.static import static
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -25,10 +24,15 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from assessments.models import Quiz, localised
+from assessments.models import Competency, Quiz, localised
 
 from .blocks import LessonStreamBlock
+from .catalog import catalog_context
 from .h5p.activities import ACTIVITY_PATH
+
+# H5P packages live in their own unit, below the pages; imported here so that the app
+# registers the model and `courses.models.H5PPackage` keeps working.
+from .h5p.models import H5PPackage  # noqa: F401
 from .hooks import learner_context
 from .search import segment
 
@@ -70,11 +74,40 @@ class CourseIndexPage(Page):
         verbose_name = _("course catalog")
 
     def get_context(self, request, *args, **kwargs):
-        from .catalog import catalog_context  # noqa: PLC0415 (catalog imports models)
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(catalog_context(request, self))
+        context.update(
+            catalog_context(
+                request,
+                self,
+                courses=self.catalog_courses(),
+                searchable=Page.objects.live()
+                .descendant_of(self)
+                .type(CoursePage, LessonPage),
+                topics=Topic.objects.all(),
+                competencies=Competency.objects.filter(
+                    pk__in=CourseCompetency.objects.filter(course__live=True).values(
+                        "competency_id"
+                    )
+                ),
+            )
+        )
         return context
+
+    def catalog_courses(self):
+        """The published courses of the catalog with their topic and competencies."""
+        return (
+            CoursePage.objects.child_of(self)
+            .live()
+            .select_related("topic")
+            .prefetch_related(
+                Prefetch(
+                    "competencies",
+                    queryset=CourseCompetency.objects.select_related(
+                        "competency"
+                    ).order_by("sort_order"),
+                )
+            )
+        )
 
 
 def _quiz_of_kind(*kinds):
@@ -449,39 +482,3 @@ def lesson_texts(raw_blocks) -> list[str]:
                 v for k, v in value.items() if isinstance(v, str) and k != "kind"
             )
     return texts
-
-
-class H5PPackage(models.Model):
-    """An uploaded H5P package, validated and extracted to its own folder in the "h5p"
-    storage (served only by the access-checked view). The same file uploaded again
-    (same checksum) is this package again."""
-
-    title = models.CharField(_("title"), max_length=255)
-    main_library = models.CharField(_("main library"), max_length=255)
-    libraries = models.JSONField(_("libraries"), default=list)
-    language = models.CharField(_("language"), max_length=16, blank=True)
-    checksum = models.CharField(_("checksum (SHA-256)"), max_length=64, unique=True)
-    folder = models.CharField(_("folder"), max_length=255, unique=True)
-    file_count = models.PositiveIntegerField(_("files"), default=0)
-    total_bytes = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uploaded by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("H5P package")
-        verbose_name_plural = _("H5P packages")
-
-    def __str__(self) -> str:
-        return self.title
-
-    @property
-    def library_list(self) -> str:
-        return ", ".join(self.libraries)

@@ -1,9 +1,12 @@
 """Which back-office groups may edit course topics and H5P packages (pages use
-Wagtail's own page permissions: Editors add and edit, Moderators also publish)."""
+Wagtail's own page permissions: Editors add and edit, Moderators also publish), and
+who may be served an H5P package's files."""
 
 from django.contrib.auth.models import Group, Permission
 
 from assessments.services.permissions import EDITOR_GROUPS
+
+from .selectors import used_package_ids
 
 
 def topic_permissions_ensure() -> None:
@@ -18,3 +21,13 @@ def topic_permissions_ensure() -> None:
     )
     for group in Group.objects.filter(name__in=EDITOR_GROUPS):
         group.permissions.add(*permissions)
+
+
+def h5p_files_may_read(user, package_id: int) -> bool:
+    """A package's files are served to signed-in, active people when a published
+    lesson uses it, and to back-office users, who preview drafts."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if package_id in used_package_ids():
+        return True
+    return user.has_perm("wagtailadmin.access_admin")

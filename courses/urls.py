@@ -1,9 +1,9 @@
 from django.urls import path
 
-from .h5p import serving
+from . import views
 
 app_name = "courses"
 
 urlpatterns = [
-    path("h5p/<int:package_id>/<path:path>", serving.h5p_file, name="h5p_file"),
+    path("h5p/<int:package_id>/<path:path>", views.h5p_file, name="h5p_file"),
 ]

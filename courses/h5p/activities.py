@@ -4,13 +4,19 @@ activity, named by an IRI the player puts in its xAPI statements:
     <site>/xapi/activities/h5p/<lesson translation_key>/<block id>
 
 The IRI stays the same across the lesson's language versions (same translation key,
-same block id), so a result counts whichever version was played."""
+same block id), so a result counts whichever version was played.
+
+The lesson pages sit above this package: the lookup receives the live lessons from
+its caller (courses.selectors.activities_for_iris) instead of importing them."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from dataclasses import dataclass
+
+from django.apps import apps
+from django.db.models import QuerySet
 
 from assessments.models import Competency
 
@@ -51,13 +57,12 @@ def parse_activity_iri(iri: str) -> tuple[uuid.UUID, str] | None:
         return None
 
 
-def activities_for_iris(iris) -> dict[str, ActivityInfo]:
-    """The activities these IRIs name, for live lessons only (one query, two when
-    activities are aligned to competencies). IRIs that name nothing (unknown lesson
-    or block, unpublished lesson, another shape) are absent from the answer: the
-    caller refuses statements about them."""
-    from courses.models import LessonPage  # noqa: PLC0415 (models import blocks)
-
+def activities_in_lessons(iris, *, lessons: QuerySet) -> dict[str, ActivityInfo]:
+    """The activities these IRIs name among `lessons` (the live lesson pages, any
+    language version), in one query, two when activities are aligned to
+    competencies. IRIs that name nothing (unknown lesson or block, a lesson not in
+    `lessons`, another shape) are absent from the answer: the caller refuses
+    statements about them."""
     wanted: dict[tuple[uuid.UUID, str], list[str]] = {}
     for iri in set(iris):
         parsed = parse_activity_iri(iri)
@@ -65,9 +70,7 @@ def activities_for_iris(iris) -> dict[str, ActivityInfo]:
             wanted.setdefault(parsed, []).append(iri)
     if not wanted:
         return {}
-    lessons = LessonPage.objects.live().filter(
-        translation_key__in={key for key, _block in wanted}
-    )
+    lessons = lessons.filter(translation_key__in={key for key, _block in wanted})
     matches = []
     for lesson in lessons.only("id", "translation_key", "body"):
         for block in lesson.body.raw_data:
@@ -99,3 +102,11 @@ def activities_for_iris(iris) -> dict[str, ActivityInfo]:
                 ),
             )
     return found
+
+
+def activities_for_iris(iris) -> dict[str, ActivityInfo]:
+    """courses.selectors.activities_for_iris, kept under its old name for
+    learning.xapi until it imports the selector; names the lesson model by string,
+    as this package never imports the pages."""
+    lessons = apps.get_model("courses", "LessonPage").objects.live()
+    return activities_in_lessons(iris, lessons=lessons)

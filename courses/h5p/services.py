@@ -4,7 +4,7 @@ The same file uploaded again is the same package; a refused upload leaves nothin
 from django.core.files.storage import storages
 from django.db import transaction
 
-from ..models import H5PPackage
+from .models import H5PPackage
 from .package import h5p_checksum, h5p_extract
 
 

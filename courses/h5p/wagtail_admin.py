@@ -8,8 +8,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from ..models import H5PPackage
 from .admin import h5p_upload
+from .models import H5PPackage
 
 
 class H5PPackageViewSet(SnippetViewSet):

@@ -12,10 +12,11 @@ from django.urls import reverse
 
 from assessments.models import Evidence
 from courses.h5p import package as h5p_package_module
-from courses.h5p.activities import activities_for_iris, activity_iri
+from courses.h5p.activities import activity_iri
 from courses.h5p.civiccheck import civiccheck_package
 from courses.h5p.services import h5p_package_store
 from courses.models import H5PPackage, LessonPage
+from courses.selectors import activities_for_iris
 from learning.journey.services import course_enroll, lesson_complete, lesson_open
 from learning.models import H5PActivityState, H5PResult, LessonProgress
 from tests.factories import UserFactory

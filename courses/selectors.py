@@ -1,0 +1,42 @@
+"""Reads over the course pages for the units below them: the H5P activities a
+statement names, and the packages that published lessons use."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+
+from .h5p.activities import ActivityInfo, activities_in_lessons
+from .models import LessonPage
+
+USED_PACKAGES_CACHE_KEY = "courses:h5p:used-packages"
+
+
+def activities_for_iris(iris) -> dict[str, ActivityInfo]:
+    """The H5P activities these IRIs name in live lessons (one query, two when
+    activities are aligned to competencies); IRIs that name nothing are absent."""
+    return activities_in_lessons(iris, lessons=LessonPage.objects.live())
+
+
+def used_package_ids() -> set[int]:
+    """Packages in published lessons (cached until a page is published or
+    unpublished: see CoursesConfig.ready)."""
+    ids = cache.get(USED_PACKAGES_CACHE_KEY)
+    if ids is None:
+        ids = set()
+        for body in LessonPage.objects.live().values_list("body", flat=True):
+            for block in _raw_blocks(body):
+                value = block.get("value") or {}
+                if block.get("type") == "h5p" and value.get("package"):
+                    ids.add(int(value["package"]))
+        cache.set(USED_PACKAGES_CACHE_KEY, ids, None)
+    return ids
+
+
+def used_package_ids_forget(**kwargs) -> None:
+    cache.delete(USED_PACKAGES_CACHE_KEY)
+
+
+def _raw_blocks(body) -> list:
+    if hasattr(body, "raw_data"):
+        return list(body.raw_data)
+    return body or []
