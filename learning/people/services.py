@@ -65,8 +65,16 @@ def department_update(
 ) -> Department:
     """Change a department's fields and, when `parent` differs, move it (with its
     subtree) under the new parent. A department cannot move into its own subtree.
-    The actor must manage the department and, for a move, the new parent."""
+    The actor must manage the department and, for a move, the new parent. Closing
+    it (is_active False) is department_deactivate, with its rule; reopening needs an
+    open parent."""
     policy.require_department_manager(actor, department)
+    # As stored: a form may already have written the new value on `department`.
+    was_active = Department.objects.values_list("is_active", flat=True).get(
+        pk=department.pk
+    )
+    active = bool(fields.pop("is_active", was_active))
+    department.is_active = was_active
     current_parent = department.get_parent()
     moving = parent is not None and (
         current_parent is None or parent.pk != current_parent.pk
@@ -89,6 +97,17 @@ def department_update(
     if moving:
         department.move(parent, pos="sorted-child")
         department.refresh_from_db()
+    if was_active and not active:
+        department_deactivate(actor=actor, department=department)
+        department.refresh_from_db()
+    elif active and not was_active:
+        above = department.get_parent()
+        if above is not None and not above.is_active:
+            raise ValidationError(
+                {"is_active": _("Reopen the parent department first.")}
+            )
+        department.is_active = True
+        department.save(update_fields=["is_active"])
     return department
 
 

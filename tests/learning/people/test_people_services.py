@@ -227,3 +227,44 @@ def test_the_system_actor_and_hr_in_scope_may(county):
         actor=None, code="ROOT2", name="另一个县", kind="county"
     )
     assert root.depth == 1
+
+
+def edit_department(client, department, **changes):
+    data = {
+        "code": department.code,
+        "name": department.name,
+        "name_en": department.name_en,
+        "kind": department.kind,
+        "is_active": "on" if department.is_active else "",
+        "parent": department.get_parent().pk,
+    }
+    data.update(changes)
+    return client.post(reverse("departments:edit", args=[department.pk]), data)
+
+
+def test_closing_a_department_by_its_checkbox_follows_the_deactivation_rule(
+    county, client, county_hr
+):
+    person_in(county.section_a1)
+    response = edit_department(client, county.bureau_a, is_active="")
+    assert response.status_code == 200  # refused: people still work there
+    assert Department.objects.get(pk=county.bureau_a.pk).is_active
+
+    response = edit_department(client, county.bureau_b, is_active="")
+    assert response.status_code == 302
+    # The whole subtree closes, as "delete" does.
+    assert not Department.objects.subtree(county.bureau_b).filter(is_active=True)
+
+
+def test_a_section_reopens_only_under_an_open_parent(county, client, county_hr):
+    services.department_deactivate(actor=None, department=county.bureau_b)
+    section = Department.objects.get(pk=county.section_b1.pk)
+    response = edit_department(client, section, is_active="on")
+    assert response.status_code == 200
+    assert "is_active" in response.context["form"].errors
+    assert not Department.objects.get(pk=section.pk).is_active
+
+    bureau = Department.objects.get(pk=county.bureau_b.pk)
+    assert edit_department(client, bureau, is_active="on").status_code == 302
+    assert edit_department(client, section, is_active="on").status_code == 302
+    assert Department.objects.get(pk=section.pk).is_active
