@@ -3,9 +3,11 @@ Wagtail's own page permissions: Editors add and edit, Moderators also publish), 
 who may be served an H5P package's files."""
 
 from django.contrib.auth.models import Group, Permission
+from wagtail.permissions import policy_registry
 
 from assessments.services.permissions import EDITOR_GROUPS
 
+from .h5p.models import H5PPackage
 from .selectors import used_package_ids
 
 
@@ -25,9 +27,13 @@ def topic_permissions_ensure() -> None:
 
 def h5p_files_may_read(user, package_id: int) -> bool:
     """A package's files are served to signed-in, active people when a published
-    lesson uses it, and to back-office users, who preview drafts."""
+    lesson uses it; a draft's files only to those who may add or change H5P packages
+    (editors previewing; site admins), by the same Wagtail permission policy as the
+    package admin. Access to the admin alone (HR, for one) is not enough."""
     if not (user.is_authenticated and user.is_active):
         return False
     if package_id in used_package_ids():
         return True
-    return user.has_perm("wagtailadmin.access_admin")
+    return policy_registry.get_by_type(H5PPackage).user_has_any_permission(
+        user, {"add", "change"}
+    )
