@@ -130,6 +130,25 @@ def managed_departments(user: Any) -> QuerySet:
     return visible_departments(user, MANAGE_ROLES)
 
 
+def curriculum_owner_departments(user: Any, *, managed: bool = False) -> QuerySet:
+    """Departments whose mandatory curricula concern the user. With `managed`: those
+    whose curricula the user (HR) may change, the HR scope. Otherwise: those whose
+    curricula can reach people the user may see, the scope and every department
+    above a scope root (a county curriculum reaches a bureau's staff)."""
+    if managed:
+        return managed_departments(user)
+    inside = visible_departments(user)
+    if not is_active_person(user) or user.is_superuser:
+        return inside
+    step = Department.steplen
+    above = {
+        path[:end]
+        for path in _paths(user, VIEW_ROLES)
+        for end in range(step, len(path), step)
+    }
+    return inside | Department.objects.filter(path__in=sorted(above))
+
+
 def _covers(user: Any, department: Department | None, roles: Iterable[str]) -> bool:
     if department is None or not is_active_person(user):
         return False

@@ -66,27 +66,15 @@ def _scope_roots(departments: list[Department]) -> list[Department]:
     return roots
 
 
-def compliance_curricula(
-    *, user, departments: list[Department] | None = None
-) -> list[Curriculum]:
-    """Non-draft curricula that can reach people in the user's scope: owned by a
-    department in it or above it. One query (plus one for `departments`)."""
+def compliance_curricula(*, user) -> list[Curriculum]:
+    """Non-draft curricula that can reach people in the user's scope (learning.policy
+    decides which owners those are). One query."""
     if not policy.can_use_dashboard(user):
         return []
-    rows = Curriculum.objects.exclude(status=Curriculum.Status.DRAFT)
-    if not policy.is_site_admin(user):
-        if departments is None:
-            departments = compliance_departments(user=user)
-        roots = _scope_roots(departments)
-        ancestors = {
-            root.path[:end]
-            for root in roots
-            for end in range(root.steplen, len(root.path) + 1, root.steplen)
-        }
-        inside = Q(pk__in=[])
-        for root in roots:
-            inside |= Q(owner_department__path__startswith=root.path)
-        rows = rows.filter(Q(owner_department__path__in=sorted(ancestors)) | inside)
+    owners = policy.curriculum_owner_departments(user)
+    rows = Curriculum.objects.exclude(status=Curriculum.Status.DRAFT).filter(
+        owner_department__in=owners
+    )
     return list(rows.order_by("status", "name", "pk"))
 
 
@@ -196,7 +184,7 @@ def compliance_summary(
     if departments is None:
         departments = compliance_departments(user=user)
     if curricula is None:
-        curricula = compliance_curricula(user=user, departments=departments)
+        curricula = compliance_curricula(user=user)
     rows = _filtered(
         current_assignments(user=user, today=today),
         curriculum=curriculum,

@@ -146,7 +146,7 @@ def _filters(request, data) -> Filters:
     _require_viewer(request)
     user = request.user
     departments = compliance_departments(user=user)
-    curricula = compliance_curricula(user=user, departments=departments)
+    curricula = compliance_curricula(user=user)
     form = ComplianceFilterForm(data, curricula=curricula, departments=departments)
     form.is_valid()
     if "department" in form.errors or "curriculum" in form.errors:
