@@ -1,8 +1,9 @@
 """Back office for mandatory curricula: HR officers build them for audiences inside
-their scope; saving an active curriculum re-syncs its assignments."""
+their scope. Every save and delete runs a curricula service (its rules, its policy
+checks, its sync); these screens only show the form and the service's messages."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
@@ -28,16 +29,24 @@ from learning.admin_base import (
 )
 from learning.curricula.forms import CurriculumForm
 from learning.curricula.models import Assignment, Curriculum
-from learning.curricula.services import curriculum_changed
+from learning.curricula.services import (
+    curriculum_check_deletable,
+    curriculum_create,
+    curriculum_delete,
+    curriculum_update,
+)
 
 
 class CurriculumPermissionPolicy(ScopedPermissionPolicy):
     """HR manages curricula owned by a department in its scope; one that has
-    assignments is archived, never deleted (its history stays)."""
+    assignments is archived, never deleted (curriculum_check_deletable)."""
 
     def user_has_permission_for_instance(self, user, action, instance):
-        if action == "delete" and instance.assignments.exists():
-            return False
+        if action == "delete":
+            try:
+                curriculum_check_deletable(instance)
+            except ValidationError:
+                return False
         return super().user_has_permission_for_instance(user, action, instance)
 
 
@@ -45,7 +54,7 @@ curriculum_policy = CurriculumPermissionPolicy(
     Curriculum,
     lambda c: c.owner_department,
     lambda user: Curriculum.objects.filter(
-        owner_department__in=policy.managed_departments(user)
+        owner_department__in=policy.curriculum_owner_departments(user, managed=True)
     ),
 )
 
@@ -70,11 +79,25 @@ class CurriculumIndexView(ScopedIndexMixin, generic.IndexView):
         )
 
 
-class SyncAfterSaveMixin:
+class CurriculumServiceMixin:
+    """Create and edit save through the curricula services, never the form: their
+    rules and policy checks apply, and their messages show on the form."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as error:
+            form.add_error(None, error)
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
+
     def save_instance(self):
-        instance = super().save_instance()
-        curriculum_changed(curriculum=instance)
-        return instance
+        return self.service(
+            actor=self.request.user,
+            curriculum=self.form.instance,
+            courses=self.form.submitted_courses(),
+            audience=self.form.submitted_audience(),
+        )
 
     def active_message(self, instance):
         if instance.status != Curriculum.Status.ACTIVE:
@@ -85,39 +108,37 @@ class SyncAfterSaveMixin:
         ) % {"name": instance.display_name}
 
 
-class CurriculumCreateView(SyncAfterSaveMixin, generic.CreateView):
+class CurriculumCreateView(CurriculumServiceMixin, generic.CreateView):
+    service = staticmethod(curriculum_create)
+
     def get_success_message(self, instance):
         return self.active_message(instance) or super().get_success_message(instance)
 
-    def save_instance(self):
-        owner = self.form.cleaned_data.get("owner_department")
-        if not policy.can_manage_department(self.request.user, owner):
-            raise PermissionDenied
-        self.form.instance.created_by = self.request.user
-        return super().save_instance()
 
+class CurriculumEditView(CurriculumServiceMixin, ScopedObjectMixin, generic.EditView):
+    service = staticmethod(curriculum_update)
 
-class CurriculumEditView(SyncAfterSaveMixin, ScopedObjectMixin, generic.EditView):
     def get_success_message(self):
         return self.active_message(self.object) or super().get_success_message()
 
 
 class CurriculumDeleteView(ScopedObjectMixin, generic.DeleteView):
-    def get_object(self, *args, **kwargs):
-        instance = super().get_object(*args, **kwargs)
-        if instance.assignments.exists():
-            raise PermissionDenied
-        return instance
+    """Deletes through curriculum_delete; one with assignments is refused with the
+    service's message (archive it instead)."""
+
+    def get(self, request, *args, **kwargs):
+        curriculum_check_deletable(self.object)
+        return super().get(request, *args, **kwargs)
+
+    def delete_action(self):
+        curriculum_delete(actor=self.request.user, curriculum=self.object)
 
     def dispatch(self, request, *args, **kwargs):
         try:
             return super().dispatch(request, *args, **kwargs)
-        except PermissionDenied:
-            messages.error(
-                request,
-                _("A curriculum with assignments cannot be deleted: archive it."),
-            )
-            return redirect("curricula:index")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("curricula:edit", self.object.pk)
 
 
 class CurriculumViewSet(ScopedViewSetMixin, ModelViewSet):

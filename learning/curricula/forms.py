@@ -1,18 +1,16 @@
-"""HR's curriculum form: fields and widgets; the rules are checked by the curricula
-services on the submitted values."""
+"""HR's curriculum form: fields and widgets, choices inside the officer's scope;
+the rules are the curricula services', which the admin views call with the
+submitted values and whose messages the form shows."""
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from courses.models import CoursePage
 from learning import policy
 from learning.curricula.models import Curriculum
-from learning.curricula.services import (
-    audience_outside,
-    audience_outside_error,
-    curriculum_validate,
-)
+from learning.curricula.services import CurriculumAudience, curriculum_rules_check
 from learning.organisation.forms import DepartmentChoiceField
 from learning.organisation.models import LearnerProfile
 
@@ -34,7 +32,7 @@ class EmployeeNumbersField(forms.CharField):
 class CurriculumForm(WagtailAdminModelForm):
     """Curriculum editing for HR: the owning department and every department in the
     audience must be inside the officer's scope; named people are given by employee
-    number. The sync runs after a save (learning.services.curricula)."""
+    number. Saved by curriculum_create / curriculum_update, never by the form."""
 
     individual_numbers = EmployeeNumbersField(
         label=_("Named individuals (employee numbers)"), required=False
@@ -121,40 +119,15 @@ class CurriculumForm(WagtailAdminModelForm):
         data = super().clean()
         self.individual_people = self._people("individual_numbers")
         self.excluded_people = self._people("excluded_numbers")
-        owner = data.get("owner_department")
-        if owner is not None:
-            outside = audience_outside(
-                owner,
-                departments=[
-                    d
-                    for name in (
-                        "departments",
-                        "departments_exact",
-                        "excluded_departments",
-                    )
-                    for d in data.get(name) or []
-                ],
-                people=self.individual_people + self.excluded_people,
-            )
-            if outside:
-                raise audience_outside_error(outside)
-        formset = self.formsets["items"]
-        formset.is_valid()  # the course rows are checked after the form otherwise
-        courses = [
-            form.cleaned_data.get("course")
-            for form in formset.forms
-            if getattr(form, "cleaned_data", None)
-            and not form.cleaned_data.get("DELETE")
-            and form.cleaned_data.get("course")
-        ]
-        keys = [c.translation_key for c in courses]
-        if len(keys) != len(set(keys)):
-            raise forms.ValidationError(_("Each course can be listed only once."))
-        # The service holds the rules; checked here on the values as submitted.
+        self.formsets["items"].is_valid()  # the course rows are read below
+        # The service's rules on the values as submitted, so that every message
+        # shows at once; curriculum_create/curriculum_update check them again.
         candidate = Curriculum(
+            pk=self.instance.pk,
             **{
                 name: data.get(name)
                 for name in (
+                    "owner_department",
                     "status",
                     "required_count",
                     "due_kind",
@@ -163,26 +136,41 @@ class CurriculumForm(WagtailAdminModelForm):
                     "recurrence_months",
                     "renewal_window_days",
                 )
-            }
+            },
         )
         try:
-            curriculum_validate(candidate, course_count=len(courses))
+            curriculum_rules_check(
+                curriculum=candidate,
+                courses=self.submitted_courses(),
+                audience=self.submitted_audience(),
+            )
         except ValidationError as error:
             self.add_error(None, error)
-        if (
-            data.get("status") == Curriculum.Status.DRAFT
-            and self.instance.pk
-            and self.instance.assignments.exists()
-        ):
-            self.add_error(
-                "status",
-                _("People are already assigned: archive the curriculum instead."),
-            )
         return data
 
-    def save(self, commit=True):
-        curriculum = super().save(commit=commit)
-        if commit:
-            curriculum.individuals.set(self.individual_people)
-            curriculum.excluded_people.set(self.excluded_people)
-        return curriculum
+    def submitted_courses(self) -> list[CoursePage]:
+        """The course rows as submitted, in their order, without deleted or empty
+        ones (the service checks them)."""
+        formset = self.formsets["items"]
+        rows = [
+            form
+            for form in formset.forms
+            if getattr(form, "cleaned_data", None)
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("course")
+        ]
+        if formset.can_order:
+            rows.sort(key=lambda form: form.cleaned_data.get("ORDER") or 0)
+        return [form.cleaned_data["course"] for form in rows]
+
+    def submitted_audience(self) -> CurriculumAudience:
+        data = self.cleaned_data
+        return CurriculumAudience(
+            departments=list(data.get("departments") or []),
+            departments_exact=list(data.get("departments_exact") or []),
+            positions=list(data.get("positions") or []),
+            ranks=list(data.get("ranks") or []),
+            individuals=self.individual_people,
+            excluded_departments=list(data.get("excluded_departments") or []),
+            excluded_people=self.excluded_people,
+        )

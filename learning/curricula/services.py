@@ -1,9 +1,12 @@
-"""Changes to curricula and their assignments that HR asks for: validate, activate,
-archive, set courses, exempt; each runs the sync (now or on commit) afterwards."""
+"""Changes to curricula and their assignments that HR asks for: create, update,
+activate, archive, set courses, delete, exempt. The curriculum rules live here
+(the admin screens call these services and show their messages); each change asks
+learning.policy and runs the sync (now or on commit) afterwards."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,7 +21,7 @@ from learning.curricula.sync import (
     curriculum_lock,
 )
 from learning.curricula.tasks import assignments_sync_task
-from learning.organisation.models import Department, LearnerProfile
+from learning.organisation.models import Department, LearnerProfile, Position, Rank
 
 # Above this many people changed at once, the sync runs for everyone instead.
 FULL_SYNC_ABOVE = 5000
@@ -37,57 +40,116 @@ def assignments_sync_after_roster(*, profile_ids: Iterable[int]) -> None:
     transaction.on_commit(lambda: assignments_sync_task.delay(profile_ids=ids))
 
 
-def _audience_departments(curriculum: Curriculum) -> list[Department]:
-    return (
-        list(curriculum.departments.all())
-        + list(curriculum.departments_exact.all())
-        + list(curriculum.excluded_departments.all())
-    )
+@dataclass
+class CurriculumAudience:
+    """Who a curriculum selects (see Curriculum): the values of its audience lists."""
+
+    departments: list[Department] = field(default_factory=list)
+    departments_exact: list[Department] = field(default_factory=list)
+    positions: list[Position] = field(default_factory=list)
+    ranks: list[Rank] = field(default_factory=list)
+    individuals: list[LearnerProfile] = field(default_factory=list)
+    excluded_departments: list[Department] = field(default_factory=list)
+    excluded_people: list[LearnerProfile] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, curriculum: Curriculum) -> CurriculumAudience:
+        """The audience a saved curriculum has now."""
+        people = LearnerProfile.objects.select_related("department")
+        return cls(
+            departments=list(curriculum.departments.all()),
+            departments_exact=list(curriculum.departments_exact.all()),
+            positions=list(curriculum.positions.all()),
+            ranks=list(curriculum.ranks.all()),
+            individuals=list(people.filter(pk__in=curriculum.individuals.all())),
+            excluded_departments=list(curriculum.excluded_departments.all()),
+            excluded_people=list(
+                people.filter(pk__in=curriculum.excluded_people.all())
+            ),
+        )
 
 
-def audience_outside(
-    owner: Department,
-    *,
-    departments: Iterable[Department],
-    people: Iterable[LearnerProfile],
-) -> list[str]:
+def audience_outside(owner: Department, audience: CurriculumAudience) -> list[str]:
     """Names of audience departments and people outside the owning department's
     subtree (a curriculum's audience must lie inside it)."""
+    departments = [
+        *audience.departments,
+        *audience.departments_exact,
+        *audience.excluded_departments,
+    ]
+    people = audience.individuals + audience.excluded_people
     return [
         d.display_name for d in departments if not d.path.startswith(owner.path)
     ] + [p.full_name for p in people if not p.department.path.startswith(owner.path)]
 
 
-def audience_outside_error(names: list[str]) -> ValidationError:
-    return ValidationError(
-        _(
-            "The audience must lie inside the owning department; these are outside "
-            "it: %(names)s"
+def _audience_check(curriculum: Curriculum, audience: CurriculumAudience) -> None:
+    outside = audience_outside(curriculum.owner_department, audience)
+    if outside:
+        raise ValidationError(
+            _(
+                "The audience must lie inside the owning department; these are "
+                "outside it: %(names)s"
+            )
+            % {"names": ", ".join(outside[:20])}
         )
-        % {"names": ", ".join(names[:20])}
-    )
 
 
-def curriculum_check_scope(*, actor, curriculum: Curriculum) -> None:
-    """HR may build curricula only for audiences inside its own scope."""
-    if not policy.can_manage_department(actor, curriculum.owner_department):
+def curriculum_check_scope(
+    *,
+    actor,
+    curriculum: Curriculum,
+    audience: CurriculumAudience | None = None,
+) -> None:
+    """HR may build curricula only for audiences inside its own scope: the owning
+    department (before and after an edit) is one the actor manages, and the
+    audience lies inside the owning department."""
+    owners = [curriculum.owner_department]
+    if curriculum.pk:
+        owners.append(Curriculum.objects.get(pk=curriculum.pk).owner_department)
+    if not all(policy.can_manage_department(actor, owner) for owner in owners):
         raise PermissionDenied(
             _("You may manage curricula only for departments you manage.")
         )
-    outside = audience_outside(
-        curriculum.owner_department,
-        departments=_audience_departments(curriculum),
-        people=list(curriculum.individuals.select_related("department"))
-        + list(curriculum.excluded_people.select_related("department")),
+    _audience_check(
+        curriculum,
+        CurriculumAudience.of(curriculum) if audience is None else audience,
     )
-    if outside:
-        raise audience_outside_error(outside)
+
+
+def curriculum_rules_check(
+    *,
+    curriculum: Curriculum,
+    courses: list[CoursePage],
+    audience: CurriculumAudience | None,
+) -> None:
+    """Every rule a curriculum with these courses and this audience must keep, as
+    one ValidationError keyed by field (the admin form shows it as submitted;
+    create and update check it again when they save)."""
+    errors: list[ValidationError] = []
+    checks = [
+        lambda: _courses_check(courses),
+        lambda: curriculum_validate(curriculum, course_count=len(courses)),
+    ]
+    if audience is not None and curriculum.owner_department_id:
+        checks.append(lambda: _audience_check(curriculum, audience))
+    for check in checks:
+        try:
+            check()
+        except ValidationError as error:
+            errors.append(error)
+    if errors:
+        merged: dict = {}
+        for error in errors:
+            error.update_error_dict(merged)
+        raise ValidationError(merged)
 
 
 def curriculum_validate(curriculum: Curriculum, *, course_count: int) -> None:
     """Rules a curriculum keeps whenever it is saved: due rules that give a date,
-    a renewal window shorter than a cycle, enough courses for "k of n", and at
-    least one course once active. Raises ValidationError keyed by field."""
+    a renewal window shorter than a cycle, enough courses for "k of n", at least
+    one course once active, and no return to draft once people are assigned.
+    Raises ValidationError keyed by field."""
     errors: dict[str, list[str]] = {}
 
     def error(field: str, message: str) -> None:
@@ -114,8 +176,117 @@ def curriculum_validate(curriculum: Curriculum, *, course_count: int) -> None:
             _("The curriculum requires %(k)s courses but lists only %(n)s.")
             % {"k": curriculum.required_count, "n": course_count},
         )
+    if (
+        curriculum.status == Curriculum.Status.DRAFT
+        and curriculum.pk
+        and curriculum.assignments.exists()
+    ):
+        error(
+            "status",
+            _("People are already assigned: archive the curriculum instead."),
+        )
     if errors:
         raise ValidationError(errors)
+
+
+def _courses_check(courses: list[CoursePage]) -> None:
+    keys = [course.translation_key for course in courses]
+    if len(keys) != len(set(keys)):
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: _(
+                    "Each course can be listed only once: remove the repeated one."
+                )
+            }
+        )
+
+
+def _courses_write(curriculum: Curriculum, courses: list[CoursePage]) -> None:
+    curriculum.items.all().delete()
+    for order, course in enumerate(courses):
+        item = CurriculumCourse(
+            curriculum=curriculum,
+            course=course,
+            course_key=course.translation_key,
+            sort_order=order,
+        )
+        item.full_clean()
+        item.save()
+
+
+def _audience_write(curriculum: Curriculum, audience: CurriculumAudience) -> None:
+    for name in (
+        "departments",
+        "departments_exact",
+        "positions",
+        "ranks",
+        "individuals",
+        "excluded_departments",
+        "excluded_people",
+    ):
+        getattr(curriculum, name).set(getattr(audience, name))
+
+
+def curriculum_changed(*, curriculum: Curriculum) -> None:
+    """After an edit of a curriculum that is not a draft: re-sync it once the edit
+    commits (in a task: a province-wide audience takes a while)."""
+    if curriculum.status == Curriculum.Status.DRAFT:
+        return
+
+    pk = curriculum.pk
+    transaction.on_commit(lambda: assignments_sync_task.delay(curriculum_ids=[pk]))
+
+
+def _curriculum_save(
+    *,
+    actor,
+    curriculum: Curriculum,
+    courses: list[CoursePage],
+    audience: CurriculumAudience,
+) -> Curriculum:
+    curriculum_check_scope(actor=actor, curriculum=curriculum, audience=audience)
+    curriculum_rules_check(curriculum=curriculum, courses=courses, audience=audience)
+    curriculum.full_clean()
+    curriculum.save()
+    _audience_write(curriculum, audience)
+    _courses_write(curriculum, courses)
+    curriculum_changed(curriculum=curriculum)
+    return curriculum
+
+
+@transaction.atomic
+def curriculum_create(
+    *,
+    actor,
+    curriculum: Curriculum,
+    courses: list[CoursePage],
+    audience: CurriculumAudience,
+) -> Curriculum:
+    """HR's new curriculum (the unsaved `curriculum` holds its fields) with its
+    ordered courses and audience; assigned once committed unless a draft."""
+    if curriculum.pk:
+        raise ValueError("curriculum_create takes an unsaved curriculum")
+    curriculum.created_by = actor
+    return _curriculum_save(
+        actor=actor, curriculum=curriculum, courses=courses, audience=audience
+    )
+
+
+@transaction.atomic
+def curriculum_update(
+    *,
+    actor,
+    curriculum: Curriculum,
+    courses: list[CoursePage],
+    audience: CurriculumAudience,
+) -> Curriculum:
+    """An edit of a curriculum (its new field values set on `curriculum`), its
+    ordered courses and audience, under the same rules as a new one; open cycles
+    follow once committed."""
+    curriculum_lock(curriculum.pk)
+    return _curriculum_save(
+        actor=actor, curriculum=curriculum, courses=courses, audience=audience
+    )
 
 
 def curriculum_activate(*, actor, curriculum: Curriculum) -> SyncResult:
@@ -141,32 +312,36 @@ def curriculum_archive(*, actor, curriculum: Curriculum) -> SyncResult:
         return assignments_sync(curriculum_ids=[curriculum.pk])
 
 
-def curriculum_changed(*, curriculum: Curriculum) -> None:
-    """After an edit of an active curriculum: re-sync it once the edit commits."""
-    if curriculum.status == Curriculum.Status.DRAFT:
-        return
-
-    pk = curriculum.pk
-    transaction.on_commit(lambda: assignments_sync_task.delay(curriculum_ids=[pk]))
-
-
+@transaction.atomic
 def curriculum_courses_set(
-    *, curriculum: Curriculum, courses: list[CoursePage]
-) -> None:
-    """Replace the curriculum's ordered course list (each course once)."""
-    keys_seen = set()
-    with transaction.atomic():
-        curriculum.items.all().delete()
-        for order, course in enumerate(courses):
-            if course.translation_key in keys_seen:
-                continue
-            keys_seen.add(course.translation_key)
-            CurriculumCourse.objects.create(
-                curriculum=curriculum,
-                course=course,
-                course_key=course.translation_key,
-                sort_order=order,
-            )
+    *, actor, curriculum: Curriculum, courses: list[CoursePage]
+) -> Curriculum:
+    """Replace the curriculum's ordered course list. Each course may be listed once:
+    a repeat is refused with a message, not dropped."""
+    curriculum_check_scope(actor=actor, curriculum=curriculum)
+    _courses_check(courses)
+    curriculum_validate(curriculum, course_count=len(courses))
+    _courses_write(curriculum, courses)
+    curriculum_changed(curriculum=curriculum)
+    return curriculum
+
+
+def curriculum_check_deletable(curriculum: Curriculum) -> None:
+    """A curriculum that has assignments is archived, never deleted: its history
+    stays. Raises ValidationError saying so."""
+    if curriculum.pk and curriculum.assignments.exists():
+        raise ValidationError(
+            _("A curriculum with assignments cannot be deleted: archive it.")
+        )
+
+
+@transaction.atomic
+def curriculum_delete(*, actor, curriculum: Curriculum) -> None:
+    """Delete a curriculum nobody was ever assigned (a draft built by mistake)."""
+    curriculum_check_scope(actor=actor, curriculum=curriculum)
+    curriculum_lock(curriculum.pk)
+    curriculum_check_deletable(curriculum)
+    curriculum.delete()
 
 
 @transaction.atomic

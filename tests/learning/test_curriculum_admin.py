@@ -4,6 +4,7 @@ bad input, and saving an active curriculum assigns it at once."""
 import datetime
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.users.models import UserProfile
@@ -185,3 +186,128 @@ def test_plain_learners_have_no_curriculum_screens(client, county):
     learner = factories.person_in(county.section_a1)
     client.force_login(learner.user)
     assert client.get(reverse("curricula:index")).status_code in (302, 403)
+
+
+def messages_on(response) -> str:
+    return " ".join(str(m) for m in get_messages(response.wsgi_request))
+
+
+def created(client, county, tree, capture, **overrides) -> Curriculum:
+    with capture(execute=True):
+        response = client.post(
+            reverse("curricula:add"), form_data(county, tree.course, **overrides)
+        )
+    assert response.status_code == 302, response.context["form"].errors
+    return Curriculum.objects.get()
+
+
+def edit_data(county, curriculum, tree, **overrides):
+    data = form_data(county, tree.course, **overrides)
+    data.update({"items-INITIAL_FORMS": 1, "items-0-id": curriculum.items.get().pk})
+    return data
+
+
+def with_second_row(data, course):
+    data.update(
+        {
+            "items-TOTAL_FORMS": 2,
+            "items-1-course": course.pk,
+            "items-1-id": "",
+            "items-1-ORDER": 2,
+            "items-1-DELETE": "",
+        }
+    )
+    return data
+
+
+def test_a_course_listed_twice_is_refused_with_a_message(
+    client, county, hr, tree, django_capture_on_commit_callbacks
+):
+    client.force_login(hr.user)
+    data = with_second_row(form_data(county, tree.course), tree.course)
+    response = client.post(reverse("curricula:add"), data)
+    assert response.status_code == 200
+    assert "Each course can be listed only once" in response.content.decode()
+    assert not Curriculum.objects.exists()
+
+    curriculum = created(client, county, tree, django_capture_on_commit_callbacks)
+    data = with_second_row(edit_data(county, curriculum, tree), tree.course)
+    response = client.post(reverse("curricula:edit", args=[curriculum.pk]), data)
+    assert response.status_code == 200
+    assert "Each course can be listed only once" in response.content.decode()
+    assert curriculum.items.count() == 1
+
+
+def test_an_assigned_curriculum_cannot_go_back_to_draft(
+    client, county, hr, tree, django_capture_on_commit_callbacks
+):
+    factories.person_in(county.section_a1)
+    client.force_login(hr.user)
+    curriculum = created(client, county, tree, django_capture_on_commit_callbacks)
+    assert curriculum.assignments.exists()
+    response = client.post(
+        reverse("curricula:edit", args=[curriculum.pk]),
+        edit_data(county, curriculum, tree, status="draft"),
+    )
+    assert response.status_code == 200
+    assert "People are already assigned: archive the curriculum instead." in (
+        response.content.decode()
+    )
+    curriculum.refresh_from_db()
+    assert curriculum.status == Curriculum.Status.ACTIVE
+
+
+def test_an_edit_in_the_back_office_saves_through_the_service(
+    client, county, hr, tree, django_capture_on_commit_callbacks
+):
+    person = factories.person_in(county.section_a1)
+    client.force_login(hr.user)
+    curriculum = created(client, county, tree, django_capture_on_commit_callbacks)
+    response = client.post(
+        reverse("curricula:edit", args=[curriculum.pk]),
+        edit_data(county, curriculum, tree, required_count=2),
+    )
+    assert "The curriculum requires 2 courses but lists only 1." in (
+        response.content.decode()
+    )
+    # A valid edit: the service saves the audience and re-syncs on commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("curricula:edit", args=[curriculum.pk]),
+            edit_data(
+                county,
+                curriculum,
+                tree,
+                departments=[county.bureau_b.pk],
+                individual_numbers=person.employee_number,
+                due_days=45,
+            ),
+        )
+    assert response.status_code == 302, response.context["form"].errors
+    curriculum.refresh_from_db()
+    assert list(curriculum.individuals.all()) == [person]
+    assert curriculum.due_days == 45
+    row = Assignment.objects.get(curriculum=curriculum, profile=person)
+    assert row.state == Assignment.State.OPEN
+    assert (row.due_on - row.starts_on).days == 45
+    assert not Assignment.objects.filter(
+        curriculum=curriculum, profile=hr, state=Assignment.State.OPEN
+    ).exists()
+
+
+def test_delete_is_refused_with_assignments_and_allowed_without(
+    client, county, hr, tree, django_capture_on_commit_callbacks
+):
+    client.force_login(hr.user)
+    curriculum = created(client, county, tree, django_capture_on_commit_callbacks)
+    response = client.post(reverse("curricula:delete", args=[curriculum.pk]))
+    assert Curriculum.objects.filter(pk=curriculum.pk).exists()
+    assert "A curriculum with assignments cannot be deleted: archive it." in (
+        messages_on(response)
+    )
+    draft = Curriculum.objects.create(
+        name="草稿", owner_department=county.county, due_days=30
+    )
+    response = client.post(reverse("curricula:delete", args=[draft.pk]))
+    assert response.status_code == 302
+    assert not Curriculum.objects.filter(pk=draft.pk).exists()
