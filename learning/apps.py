@@ -19,7 +19,7 @@ def _attempt_graded(sender, attempt, **kwargs):
     if not attempt.passed:
         return
     # The attempt is saved; a failure here must not turn its result page into an
-    # error. The learner's next visit to the lesson or course completes it.
+    # error. The lesson and course pages then offer the POST that completes it.
     try:
         course_progress_on_quiz(learner=attempt.learner, quiz_id=attempt.quiz_id)
     except Exception:

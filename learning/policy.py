@@ -310,3 +310,22 @@ def visible_roster_imports(user: Any, imports: QuerySet) -> QuerySet:
     if user.is_superuser:
         return imports
     return imports.filter(uploaded_by_id=user.pk)
+
+
+def can_view_certificate(user: Any, certificate: Any) -> bool:
+    """A certificate's PDF and its satisfaction survey are for its holder only, and
+    only while it stands; anyone else (and a withdrawn certificate) has just the
+    public verification page."""
+    return (
+        certificate is not None
+        and is_active_person(user)
+        and certificate.learner_id == user.pk
+        and certificate.revoked_at is None
+    )
+
+
+def can_withdraw_certificate(user: Any) -> bool:
+    """Site admins (and whoever they let change certificates) withdraw one."""
+    return is_active_person(user) and (
+        user.is_superuser or user.has_perm("learning.change_certificate")
+    )

@@ -36,6 +36,11 @@ urlpatterns = [
         name="course_retake",
     ),
     path(
+        "learn/courses/<int:page_id>/finish/",
+        journey.course_finish,
+        name="course_finish",
+    ),
+    path(
         "learn/lessons/<int:page_id>/heartbeat/",
         journey.lesson_heartbeat,
         name="lesson_heartbeat",

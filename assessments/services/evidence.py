@@ -80,11 +80,24 @@ def evidence_record(
 
 
 @transaction.atomic
-def evidence_revoke(*, evidence: Evidence) -> Evidence:
-    """Withdraw evidence (e.g. a rating given in error) and recompute the level."""
+def evidence_revoke(
+    *,
+    evidence: Evidence,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> Evidence:
+    """Withdraw evidence (e.g. a rating given in error, a certificate withdrawn) and
+    recompute the level in the same transaction; the reason joins the note.
+    Withdrawing twice changes nothing more."""
     if evidence.revoked_at is None:
-        evidence.revoked_at = timezone.now()
-        evidence.save(update_fields=["revoked_at"])
+        evidence.revoked_at = now or timezone.now()
+        fields = ["revoked_at"]
+        if reason.strip():
+            evidence.note = "\n".join(
+                part for part in (evidence.note, reason.strip()) if part
+            )
+            fields.append("note")
+        evidence.save(update_fields=fields)
         competency_level_recompute(
             learner_id=evidence.learner_id, competency=evidence.competency
         )

@@ -674,3 +674,47 @@ def assignments_on_course_event(*, learner, course_key) -> int:
     if changed:
         Assignment.objects.bulk_update(changed, _UPDATE_FIELDS)
     return len(changed)
+
+
+def assignments_on_completion_withdrawn(*, learner, course_key) -> int:
+    """A completion of this course by the learner was withdrawn (its certificate
+    revoked): each cycle it completed counts again only with another valid
+    completion, otherwise it opens again (inside the caller's transaction). Returns
+    rows changed."""
+    rows = list(
+        Assignment.objects.filter(
+            learner=learner,
+            state=Assignment.State.COMPLETED,
+            curriculum__items__course_key=course_key,
+        )
+        .select_related("curriculum")
+        .distinct()
+        .order_by("curriculum_id", "cycle")
+    )
+    changed = []
+    previous_done: dict[int, datetime.datetime | None] = {}
+    for assignment in rows:
+        course_keys = list(
+            assignment.curriculum.items.values_list("course_key", flat=True)
+        )
+        before = (assignment.courses_done, assignment.completed_at)
+        assignment.state, assignment.completed_at = Assignment.State.OPEN, None
+        assignment.courses_done = 0
+        _evaluate(
+            assignment,
+            course_keys=course_keys,
+            required=_required_count(assignment.curriculum, course_keys),
+            completions=_completion_index(course_keys, [learner.pk]),
+            started=_started_index(course_keys, [learner.pk]),
+            after=previous_done.get(assignment.curriculum_id),
+        )
+        if assignment.state == Assignment.State.COMPLETED:
+            previous_done[assignment.curriculum_id] = assignment.completed_at
+        if assignment.state != Assignment.State.COMPLETED or before != (
+            assignment.courses_done,
+            assignment.completed_at,
+        ):
+            changed.append(assignment)
+    if changed:
+        Assignment.objects.bulk_update(changed, _UPDATE_FIELDS)
+    return len(changed)

@@ -45,10 +45,10 @@ def study_hours_summary(*, user, year: int, site=None) -> StudyHourSummary:
     adjusted = (rows.get(StudyHourEntry.Kind.ADJUSTED) or Decimal(0)) + (
         rows.get(StudyHourEntry.Kind.REVOKED) or Decimal(0)
     )
+    # Read the site's row without creating it (for_site would, on a page view).
+    rows = StudyHourSettings.objects.all()
     settings_row = (
-        StudyHourSettings.for_site(site)
-        if site is not None
-        else StudyHourSettings.objects.first()
+        rows.filter(site=site).first() if site is not None else rows.first()
     )
     required = settings_row.annual_requirement if settings_row else Decimal(50)
     return StudyHourSummary(year, earned, adjusted, Decimal(required))

@@ -91,3 +91,55 @@ def study_hours_adjust(
         recorded_by=actor,
         earned_at=timezone.now(),
     )
+
+
+@transaction.atomic
+def study_hours_revoke(
+    *,
+    actor,
+    learner,
+    source_type: str,
+    source_id: str,
+    cycle: str,
+    reason: str,
+    now: datetime.datetime | None = None,
+) -> StudyHourEntry | None:
+    """Take back the hours a source earned in a cycle (e.g. a withdrawn certificate):
+    a revoking line of the same hours, negative, in the year they were earned, so
+    the year's total drops and the ledger keeps both lines. None when the source
+    earned nothing; revoking twice writes nothing more."""
+    source_id = str(source_id)
+    earned = StudyHourEntry.objects.filter(
+        learner=learner,
+        source_type=source_type,
+        source_id=source_id,
+        cycle=cycle,
+        kind=StudyHourEntry.Kind.EARNED,
+    ).first()
+    if earned is None:
+        return None
+    revoked = StudyHourEntry.objects.filter(
+        learner=learner,
+        source_type=source_type,
+        source_id=source_id,
+        cycle=cycle,
+        kind=StudyHourEntry.Kind.REVOKED,
+    ).first()
+    if revoked is not None:
+        return revoked
+    entry = StudyHourEntry(
+        learner=learner,
+        year=earned.year,
+        hours=-earned.hours,
+        kind=StudyHourEntry.Kind.REVOKED,
+        source_type=source_type,
+        source_id=source_id,
+        source_label=earned.source_label,
+        cycle=cycle,
+        note=reason.strip(),
+        recorded_by=actor,
+        earned_at=now or timezone.now(),
+    )
+    entry.full_clean()
+    entry.save()
+    return entry

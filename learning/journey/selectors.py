@@ -1,5 +1,7 @@
 """Reads of the learner's journey for course pages, the catalog and /me/. Each
-function runs a fixed number of queries whatever the number of courses or lessons."""
+function runs a fixed number of queries whatever the number of courses or lessons,
+and none of them writes: completion, certificates and the reading clock happen on
+the POST or the event that causes them (journey/services.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ from django.utils.translation import gettext as _
 from assessments.models import Attempt, CompetencyLevel
 from courses.models import CourseCompetency, CoursePage, LessonPage
 from learning import policy
-from learning.journey.forms import CourseFeedbackForm
 from learning.journey.models import (
     Certificate,
     CourseFeedback,
@@ -24,15 +25,102 @@ from learning.journey.models import (
     H5PResult,
     LessonProgress,
 )
-from learning.journey.services import (
-    HEARTBEAT_SECONDS,
-    course_blockers,
-    course_completion_refresh,
-    course_retake_due,
-    lesson_open,
-    missing_prerequisites,
-)
 from learning.targets.selectors import targets_for_profile
+
+# The page sends a beat about every HEARTBEAT_SECONDS of active time.
+HEARTBEAT_SECONDS = 30
+
+
+def enrollment_for(*, learner, course_key) -> Enrollment | None:
+    return Enrollment.objects.filter(learner=learner, course_key=course_key).first()
+
+
+def completed_course_keys(*, learner) -> set:
+    """Courses the learner has completed at some time: a completed enrollment or a
+    valid certificate (a course being taken again for a new cycle still counts)."""
+    done = set(
+        Enrollment.objects.filter(
+            learner=learner, status=Enrollment.Status.COMPLETED
+        ).values_list("course_key", flat=True)
+    )
+    return done | set(
+        Certificate.objects.filter(
+            learner=learner, revoked_at__isnull=True
+        ).values_list("course_key", flat=True)
+    )
+
+
+def missing_prerequisites(*, learner, course: CoursePage) -> list[CoursePage]:
+    prerequisites = [p for p in course.prerequisites.all() if p.live]
+    if not prerequisites:
+        return []
+    done = completed_course_keys(learner=learner)
+    return [p for p in prerequisites if p.translation_key not in done]
+
+
+def passed_quiz_ids(*, learner, quiz_ids, since=None) -> set[int]:
+    """Quizzes the learner has passed (since a moment, when given)."""
+    if not quiz_ids:
+        return set()
+    attempts = Attempt.objects.filter(
+        learner=learner,
+        quiz_id__in=quiz_ids,
+        status=Attempt.Status.SUBMITTED,
+        passed=True,
+    )
+    if since is not None:
+        attempts = attempts.filter(submitted_at__gte=since)
+    return set(attempts.values_list("quiz_id", flat=True))
+
+
+def completed_activity_ids(*, learner, lesson: LessonPage) -> set[str]:
+    """The lesson's required H5P activities (block ids) the learner has done: passed,
+    for an activity with a pass mark; finished, for one without."""
+    pass_marks = {
+        str(block.get("id")): int((block.get("value") or {}).get("pass_percent") or 0)
+        for block in lesson.body.raw_data
+        if block.get("type") == "h5p"
+    }
+    required = [b for b in lesson.required_h5p_block_ids if b in pass_marks]
+    if not required:
+        return set()
+    rows = H5PResult.objects.filter(
+        learner=learner, lesson_key=lesson.translation_key, block_id__in=required
+    ).values_list("block_id", "completed_at", "passed_at")
+    return {
+        block_id
+        for block_id, completed_at, passed_at in rows
+        if (passed_at if pass_marks[block_id] else completed_at) is not None
+    }
+
+
+def course_blockers(*, enrollment: Enrollment, course: CoursePage) -> list[str]:
+    """What still stands between the learner and completing the course."""
+    lesson_rows = list(
+        course.lessons().filter(required=True).values_list("translation_key", "title")
+    )
+    done = set(
+        enrollment.lessons.filter(completed_at__isnull=False).values_list(
+            "lesson_key", flat=True
+        )
+    )
+    blockers = [
+        _("Complete the lesson “%(title)s”.") % {"title": title}
+        for key, title in lesson_rows
+        if key not in done
+    ]
+    if course.graded_quiz_id and not passed_quiz_ids(
+        learner=enrollment.learner,
+        quiz_ids=[course.graded_quiz_id],
+        since=enrollment.retaken_at,
+    ):
+        blockers.append(
+            _("Pass the final quiz “%(title)s”.")
+            % {"title": course.graded_quiz.display_title}
+        )
+    if not lesson_rows and not course.graded_quiz_id:
+        blockers.append(_("This course has no required lessons or quiz yet."))
+    return blockers
 
 
 def required_course_keys(user) -> set:
@@ -98,9 +186,7 @@ def course_page_state(request, course: CoursePage, *, lessons) -> dict:
     state: dict = {"enrollment": None, "completed_lessons": set()}
     if not user.is_authenticated:
         return state
-    enrollment = Enrollment.objects.filter(
-        learner=user, course_key=course.translation_key
-    ).first()
+    enrollment = enrollment_for(learner=user, course_key=course.translation_key)
     state["enrollment"] = enrollment
     if enrollment is None:
         state["missing_prerequisites"] = missing_prerequisites(
@@ -146,12 +232,10 @@ def course_page_state(request, course: CoursePage, *, lessons) -> dict:
     if enrollment.status == Enrollment.Status.COMPLETED:
         certificate = enrollment.certificates.first()
         state["certificate"] = certificate
-        if course_retake_due(learner=user, course_key=course.translation_key):
-            state["retake_url"] = reverse("learning:course_retake", args=[course.pk])
         if certificate is not None:
-            feedback = CourseFeedback.objects.filter(certificate=certificate).first()
-            state["feedback"] = feedback
-            state["feedback_form"] = CourseFeedbackForm(instance=feedback)
+            state["feedback"] = CourseFeedback.objects.filter(
+                certificate=certificate
+            ).first()
             state["feedback_url"] = reverse(
                 "learning:course_feedback", args=[certificate.code]
             )
@@ -161,20 +245,23 @@ def course_page_state(request, course: CoursePage, *, lessons) -> dict:
             state["certificate_verify_url"] = reverse(
                 "learning:certificate_verify", args=[certificate.code]
             )
-    elif state["next_lesson"] is None:
-        # Every lesson is done: complete now if nothing else blocks (e.g. a lesson
-        # was unpublished after the learner finished the rest).
-        if course_completion_refresh(enrollment=enrollment, course=course):
-            enrollment.refresh_from_db()
-            return course_page_state(request, course, lessons=lessons)
+    elif required_done == len(required):
+        # Every required lesson is done but the course is open: something else
+        # blocks it, or a blocker went away without the learner acting (a lesson
+        # withdrawn or made optional). The page offers a "finish the course" POST;
+        # it never completes the course itself.
         blockers = course_blockers(enrollment=enrollment, course=course)
-        state["completion_blocker"] = " ".join(blockers)
+        if blockers:
+            state["completion_blocker"] = " ".join(blockers)
+        elif course.live:
+            state["finish_url"] = reverse("learning:course_finish", args=[course.pk])
     return state
 
 
 def lesson_page_state(request, lesson, *, course, lessons) -> dict:
-    """The learner's state on a lesson; opening it starts the active-time clock.
-    Two queries once the learner has opened the lesson before."""
+    """The learner's state on a lesson, read only: the page's script starts the
+    active-time clock with its first POST. Two queries once the learner has opened
+    the lesson before."""
     user = request.user
     if not user.is_authenticated:
         return {}
@@ -188,14 +275,11 @@ def lesson_page_state(request, lesson, *, course, lessons) -> dict:
         .first()
     )
     if row is None:
-        enrollment = Enrollment.objects.filter(
-            learner=user, course_key=course.translation_key
-        ).first()
+        enrollment = enrollment_for(learner=user, course_key=course.translation_key)
         if enrollment is None:
             return {"not_enrolled": True}
     else:
         enrollment = row.enrollment
-    row = lesson_open(enrollment=enrollment, lesson=lesson, row=row)
     states = {}
     if any(block.get("type") == "h5p" for block in lesson.body.raw_data):
         states = dict(
@@ -206,8 +290,8 @@ def lesson_page_state(request, lesson, *, course, lessons) -> dict:
     return {
         "h5p_states": states,
         "enrollment": enrollment,
-        "lesson_done": row.completed_at is not None,
-        "active_minutes": row.active_seconds // 60,
+        "lesson_done": row is not None and row.completed_at is not None,
+        "active_minutes": row.active_seconds // 60 if row is not None else 0,
         "required_quizzes": lesson.required_quiz_ids,
         "required_activities": lesson.required_h5p_block_ids,
         "heartbeat_url": reverse("learning:lesson_heartbeat", args=[lesson.pk]),

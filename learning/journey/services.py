@@ -16,12 +16,16 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.models import Attempt, Evidence
-from assessments.services.evidence import evidence_record
+from assessments.models import Evidence
+from assessments.services.evidence import evidence_record, evidence_revoke
 from courses.models import CoursePage, LessonPage
+from learning import policy
 from learning.curricula.models import Assignment
-from learning.curricula.sync import assignments_on_course_event
-from learning.hours.services import study_hours_earn
+from learning.curricula.sync import (
+    assignments_on_completion_withdrawn,
+    assignments_on_course_event,
+)
+from learning.hours.services import study_hours_earn, study_hours_revoke
 from learning.journey.models import (
     Certificate,
     CourseFeedback,
@@ -30,13 +34,28 @@ from learning.journey.models import (
     H5PResult,
     LessonProgress,
 )
+from learning.journey.selectors import (
+    HEARTBEAT_SECONDS,
+    completed_activity_ids,
+    completed_course_keys,
+    course_blockers,
+    enrollment_for,
+    missing_prerequisites,
+    passed_quiz_ids,
+)
 
-# The page sends a beat about every HEARTBEAT_SECONDS of active time; one beat never
-# credits more than HEARTBEAT_MAX_SECONDS, nor more than the time since the learner
-# last opened the lesson or sent a beat.
-HEARTBEAT_SECONDS = 30
+__all__ = [  # reads kept importable from here for the journey's callers
+    "HEARTBEAT_SECONDS",
+    "completed_activity_ids",
+    "completed_course_keys",
+    "course_blockers",
+    "enrollment_for",
+    "missing_prerequisites",
+    "passed_quiz_ids",
+]
 
-
+# One beat never credits more than HEARTBEAT_MAX_SECONDS, nor more than the time
+# since the learner last opened the lesson or sent a beat.
 HEARTBEAT_MAX_SECONDS = 90
 
 
@@ -47,38 +66,11 @@ def _local_date(moment: datetime.datetime) -> datetime.date:
     return timezone.localtime(moment).date()
 
 
-def enrollment_for(*, learner, course_key) -> Enrollment | None:
-    return Enrollment.objects.filter(learner=learner, course_key=course_key).first()
-
-
 def _require_enrollment(learner, course: CoursePage) -> Enrollment:
     enrollment = enrollment_for(learner=learner, course_key=course.translation_key)
     if enrollment is None:
         raise PermissionDenied(_("You are not enrolled in this course."))
     return enrollment
-
-
-def completed_course_keys(*, learner) -> set:
-    """Courses the learner has completed at some time: a completed enrollment or a
-    valid certificate (a course being taken again for a new cycle still counts)."""
-    done = set(
-        Enrollment.objects.filter(
-            learner=learner, status=Enrollment.Status.COMPLETED
-        ).values_list("course_key", flat=True)
-    )
-    return done | set(
-        Certificate.objects.filter(
-            learner=learner, revoked_at__isnull=True
-        ).values_list("course_key", flat=True)
-    )
-
-
-def missing_prerequisites(*, learner, course: CoursePage) -> list[CoursePage]:
-    prerequisites = [p for p in course.prerequisites.all() if p.live]
-    if not prerequisites:
-        return []
-    done = completed_course_keys(learner=learner)
-    return [p for p in prerequisites if p.translation_key not in done]
 
 
 def course_enroll(
@@ -165,7 +157,7 @@ def lesson_heartbeat(
     most HEARTBEAT_MAX_SECONDS, and never more than the time since the learner last
     opened this lesson or sent any beat for this course: forged, replayed or
     parallel beats (several lessons at once) add nothing real time did not allow.
-    A beat for a lesson the learner has not opened is refused."""
+    The first beat for a lesson opens it and credits nothing."""
     try:
         claimed = int(str(seconds))
     except (TypeError, ValueError):
@@ -185,7 +177,8 @@ def lesson_heartbeat(
             .first()
         )
         if row is None or row.last_seen_at is None:
-            raise ValidationError(_("Open the lesson before reporting reading time."))
+            # The first beat opens the lesson: it starts the clock, credits nothing.
+            return lesson_open(enrollment=enrollment, lesson=lesson, row=row, now=now)
         locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
         elapsed = now - row.last_seen_at
         if locked.last_activity_at is not None and locked.last_activity_at <= now:
@@ -207,45 +200,21 @@ def lesson_heartbeat(
     return row
 
 
+def lesson_start(
+    *, learner, lesson: LessonPage, now: datetime.datetime | None = None
+) -> LessonProgress:
+    """The lesson page's script reports that the learner opened it (a POST when the
+    page loads): the active-time clock starts now, so the first beat credits no
+    more than the time since."""
+    course = lesson.get_parent().specific
+    enrollment = _require_enrollment(learner, course)
+    _require_live(course)
+    return lesson_open(enrollment=enrollment, lesson=lesson, now=now)
+
+
 def _require_live(course: CoursePage) -> None:
     if not course.live:
         raise ValidationError(_("This course is not published."))
-
-
-def passed_quiz_ids(*, learner, quiz_ids, since=None) -> set[int]:
-    """Quizzes the learner has passed (since a moment, when given)."""
-    if not quiz_ids:
-        return set()
-    attempts = Attempt.objects.filter(
-        learner=learner,
-        quiz_id__in=quiz_ids,
-        status=Attempt.Status.SUBMITTED,
-        passed=True,
-    )
-    if since is not None:
-        attempts = attempts.filter(submitted_at__gte=since)
-    return set(attempts.values_list("quiz_id", flat=True))
-
-
-def completed_activity_ids(*, learner, lesson: LessonPage) -> set[str]:
-    """The lesson's required H5P activities (block ids) the learner has done: passed,
-    for an activity with a pass mark; finished, for one without."""
-    pass_marks = {
-        str(block.get("id")): int((block.get("value") or {}).get("pass_percent") or 0)
-        for block in lesson.body.raw_data
-        if block.get("type") == "h5p"
-    }
-    required = [b for b in lesson.required_h5p_block_ids if b in pass_marks]
-    if not required:
-        return set()
-    rows = H5PResult.objects.filter(
-        learner=learner, lesson_key=lesson.translation_key, block_id__in=required
-    ).values_list("block_id", "completed_at", "passed_at")
-    return {
-        block_id
-        for block_id, completed_at, passed_at in rows
-        if (passed_at if pass_marks[block_id] else completed_at) is not None
-    }
 
 
 def lesson_activity_done(*, learner, lesson_id: int) -> LessonProgress | None:
@@ -313,35 +282,6 @@ def lesson_complete(
     return row
 
 
-def course_blockers(*, enrollment: Enrollment, course: CoursePage) -> list[str]:
-    """What still stands between the learner and completing the course."""
-    lesson_rows = list(
-        course.lessons().filter(required=True).values_list("translation_key", "title")
-    )
-    done = set(
-        enrollment.lessons.filter(completed_at__isnull=False).values_list(
-            "lesson_key", flat=True
-        )
-    )
-    blockers = [
-        _("Complete the lesson “%(title)s”.") % {"title": title}
-        for key, title in lesson_rows
-        if key not in done
-    ]
-    if course.graded_quiz_id and not passed_quiz_ids(
-        learner=enrollment.learner,
-        quiz_ids=[course.graded_quiz_id],
-        since=enrollment.retaken_at,
-    ):
-        blockers.append(
-            _("Pass the final quiz “%(title)s”.")
-            % {"title": course.graded_quiz.display_title}
-        )
-    if not lesson_rows and not course.graded_quiz_id:
-        blockers.append(_("This course has no required lessons or quiz yet."))
-    return blockers
-
-
 def course_retake_due(*, learner, course_key) -> bool:
     """True when an open mandatory cycle needs a completion of this course that the
     learner's past completion does not give (it came before the cycle)."""
@@ -377,7 +317,17 @@ def course_retake(
         raise ValidationError(
             _("Your completion of this course still counts; there is nothing to redo.")
         )
-    now = now or timezone.now()
+    lesson_keys = list(course.lessons().values_list("translation_key", flat=True))
+    return _enrollment_restart(
+        enrollment, lesson_keys=lesson_keys, now=now or timezone.now()
+    )
+
+
+def _enrollment_restart(
+    enrollment: Enrollment, *, lesson_keys: list, now: datetime.datetime
+) -> Enrollment:
+    """Open a completed enrollment again: lessons, quizzes passed before `now` and
+    the lessons' activities must be done again."""
     Enrollment.objects.filter(pk=enrollment.pk).update(
         status=Enrollment.Status.ACTIVE,
         completed_at=None,
@@ -385,12 +335,89 @@ def course_retake(
         last_activity_at=now,
     )
     enrollment.lessons.update(completed_at=None, completed_via="", active_seconds=0)
-    lesson_keys = list(course.lessons().values_list("translation_key", flat=True))
-    H5PResult.objects.filter(learner=learner, lesson_key__in=lesson_keys).update(
-        completed_at=None, passed_at=None
-    )
+    H5PResult.objects.filter(
+        learner_id=enrollment.learner_id, lesson_key__in=lesson_keys
+    ).update(completed_at=None, passed_at=None)
     enrollment.refresh_from_db()
     return enrollment
+
+
+@transaction.atomic
+def certificate_revoke(
+    *,
+    actor,
+    certificate: Certificate,
+    reason: str,
+    now: datetime.datetime | None = None,
+) -> Certificate:
+    """Withdraw a certificate and what its completion earned, in one transaction:
+    its course evidence (levels recomputed), its study hours (a revoking line in the
+    ledger), and the mandatory cycles it completed (open again unless another valid
+    completion counts). The learner's enrollment opens again, so the course must be
+    done again to earn it. The certificate stays, marked withdrawn, so that its
+    verification page keeps answering. Withdrawing twice changes nothing more."""
+    if not policy.can_withdraw_certificate(actor):
+        raise PermissionDenied(_("Only site admins may withdraw a certificate."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the certificate is withdrawn.")})
+    if len(reason) > 1000:
+        raise ValidationError({"reason": _("Keep the reason under 1,000 characters.")})
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.revoked_at is not None:
+        return certificate
+    now = now or timezone.now()
+    certificate.revoked_at = now
+    certificate.full_clean()
+    certificate.save(update_fields=["revoked_at"])
+    note = _("Certificate %(code)s withdrawn: %(reason)s") % {
+        "code": certificate.code,
+        "reason": reason,
+    }
+    # Completion writes the evidence and the certificate with the same moment.
+    for evidence in Evidence.objects.filter(
+        learner_id=certificate.learner_id,
+        kind=Evidence.Kind.COURSE,
+        source_type="course",
+        source_id=str(certificate.course_key),
+        observed_at=certificate.issued_at,
+        revoked_at__isnull=True,
+    ).select_related("competency"):
+        evidence_revoke(evidence=evidence, reason=note, now=now)
+    study_hours_revoke(
+        actor=actor,
+        learner=certificate.learner,
+        source_type="course",
+        source_id=str(certificate.course_key),
+        cycle=str(_local_date(certificate.issued_at).year),
+        reason=note,
+        now=now,
+    )
+    enrollment = certificate.enrollment
+    if enrollment.status == Enrollment.Status.COMPLETED and not (
+        Certificate.objects.filter(
+            enrollment=enrollment,
+            revoked_at__isnull=True,
+            issued_at__gt=certificate.issued_at,
+        ).exists()
+    ):
+        course = enrollment.course or (
+            CoursePage.objects.filter(translation_key=certificate.course_key).first()
+        )
+        lesson_keys = (
+            list(
+                LessonPage.objects.child_of(course).values_list(
+                    "translation_key", flat=True
+                )
+            )
+            if course is not None
+            else []
+        )
+        _enrollment_restart(enrollment, lesson_keys=lesson_keys, now=now)
+    assignments_on_completion_withdrawn(
+        learner=certificate.learner, course_key=certificate.course_key
+    )
+    return certificate
 
 
 def course_completion_check(
@@ -437,6 +464,28 @@ def course_completion_check(
         assignments_on_course_event(
             learner=enrollment.learner, course_key=enrollment.course_key
         )
+    return certificate
+
+
+def course_finish(
+    *, learner, course: CoursePage, now: datetime.datetime | None = None
+) -> Certificate | None:
+    """The learner's "finish the course" POST, for an open course whose last blocker
+    went away without the learner acting (a lesson withdrawn or made optional after
+    they finished the others, a quiz passed before enrolling). Completion otherwise
+    happens on the event that causes it: the last lesson completed, the final quiz
+    or an activity passed. Raises ValidationError saying what is still open."""
+    enrollment = _require_enrollment(learner, course)
+    _require_live(course)
+    if enrollment.status == Enrollment.Status.COMPLETED:
+        return enrollment.certificates.first()
+    certificate = course_completion_check(enrollment=enrollment, course=course, now=now)
+    if certificate is None:
+        enrollment.refresh_from_db()
+        if enrollment.status != Enrollment.Status.COMPLETED:
+            raise ValidationError(
+                " ".join(course_blockers(enrollment=enrollment, course=course))
+            )
     return certificate
 
 
@@ -528,7 +577,7 @@ def feedback_record(
     comment: str = "",
 ) -> CourseFeedback:
     """The learner's satisfaction with a completed course; a new answer replaces it."""
-    if certificate.learner_id != learner.pk:
+    if not policy.can_view_certificate(learner, certificate):
         raise PermissionDenied(_("This is not your certificate."))
     try:
         rating = int(str(rating))

@@ -15,9 +15,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from courses.models import CoursePage, LessonPage
+from learning import policy
 from learning.journey import services as journey
 from learning.journey.certificate_pdf import certificate_pdf as render_certificate_pdf
-from learning.journey.selectors import certificate_for_code
+from learning.journey.selectors import certificate_for_code, enrollment_for
 
 
 def _errors(error: ValidationError) -> str:
@@ -68,13 +69,38 @@ def course_retake(request, page_id: int):
 
 @login_required
 @require_POST
+def course_finish(request, page_id: int):
+    """Finish a course whose last blocker went away (e.g. a lesson withdrawn)."""
+    course = _live(CoursePage, page_id)
+    try:
+        journey.course_finish(learner=request.user, course=course)
+    except PermissionDenied as error:
+        raise PermissionDenied(str(error)) from error
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.success(
+            request,
+            _("Course completed. Your certificate and study hours are recorded."),
+        )
+    return redirect(course.url)
+
+
+@login_required
+@require_POST
 @never_cache
 def lesson_heartbeat(request, page_id: int):
+    """Active reading time; the page's first POST ("open") starts the clock."""
     lesson = _live(LessonPage, page_id)
     try:
-        row = journey.lesson_heartbeat(
-            learner=request.user, lesson=lesson, seconds=request.POST.get("seconds")
-        )
+        if request.POST.get("open"):
+            row = journey.lesson_start(learner=request.user, lesson=lesson)
+        else:
+            row = journey.lesson_heartbeat(
+                learner=request.user,
+                lesson=lesson,
+                seconds=request.POST.get("seconds"),
+            )
     except PermissionDenied as error:
         return JsonResponse({"error": str(error)}, status=403)
     except ValidationError as error:
@@ -101,9 +127,7 @@ def lesson_complete(request, page_id: int):
         messages.error(request, _errors(error))
         return redirect(lesson.url)
     course = lesson.get_parent().specific
-    enrollment = journey.enrollment_for(
-        learner=request.user, course_key=course.translation_key
-    )
+    enrollment = enrollment_for(learner=request.user, course_key=course.translation_key)
     if enrollment and enrollment.status == enrollment.Status.COMPLETED:
         messages.success(
             request,
@@ -122,7 +146,7 @@ def lesson_complete(request, page_id: int):
 @require_POST
 def course_feedback(request, code: str):
     certificate = certificate_for_code(code)
-    if certificate is None or certificate.learner_id != request.user.pk:
+    if not policy.can_view_certificate(request.user, certificate):
         raise Http404
     try:
         journey.feedback_record(
@@ -170,11 +194,7 @@ def certificate_verify(request, code: str):
 @require_GET
 def certificate_pdf(request, code: str):
     certificate = certificate_for_code(code)
-    if (
-        certificate is None
-        or certificate.learner_id != request.user.pk
-        or certificate.revoked_at is not None
-    ):
+    if not policy.can_view_certificate(request.user, certificate):
         raise Http404
     verify_url = request.build_absolute_uri(
         reverse("learning:certificate_verify", args=[certificate.code])

@@ -143,11 +143,18 @@ def test_beats_for_several_lessons_at_once_share_real_time(tree, learner):
     assert total <= 120  # two minutes passed, whatever the number of tabs
 
 
-def test_a_beat_for_a_lesson_never_opened_is_refused(tree, learner):
+def test_the_first_beat_opens_the_lesson_and_credits_nothing(tree, learner):
     course_enroll(learner=learner, course=tree.course)
-    with pytest.raises(ValidationError):
-        lesson_heartbeat(learner=learner, lesson=tree.reading, seconds=30)
-    assert not LessonProgress.objects.filter(active_seconds__gt=0).exists()
+    row = lesson_heartbeat(learner=learner, lesson=tree.reading, seconds=30, now=NOON)
+    assert row.active_seconds == 0
+    assert row.last_seen_at == NOON
+    row = lesson_heartbeat(
+        learner=learner,
+        lesson=tree.reading,
+        seconds=30,
+        now=NOON + datetime.timedelta(seconds=20),
+    )
+    assert row.active_seconds == 20
 
 
 def test_an_unpublished_course_records_no_progress(tree, learner):
@@ -164,7 +171,7 @@ def test_an_unpublished_course_records_no_progress(tree, learner):
         )
 
 
-def test_a_course_whose_last_open_lesson_is_withdrawn_completes_on_the_next_visit(
+def test_a_course_whose_last_open_lesson_is_withdrawn_is_finished_by_a_post(
     tree, learner, client, django_capture_on_commit_callbacks
 ):
     course_enroll(learner=learner, course=tree.course)
@@ -172,9 +179,31 @@ def test_a_course_whose_last_open_lesson_is_withdrawn_completes_on_the_next_visi
         pass_quiz(tree.quiz, learner)
     tree.reading.unpublish()  # the editor withdraws the one lesson still open
     client.force_login(learner)
+    # Viewing the course offers the finish button and completes nothing.
     response = client.get(tree.course.url)
-    assert response.context["certificate"] is not None
+    finish_url = reverse("learning:course_finish", args=[tree.course.pk])
+    assert response.context["finish_url"] == finish_url
+    assert finish_url in response.content.decode()
+    assert not Certificate.objects.exists()
+    assert Enrollment.objects.get(learner=learner).status == Enrollment.Status.ACTIVE
+    assert client.get(finish_url).status_code == 405
+    response = client.post(finish_url)
+    assert response.status_code == 302
     assert Enrollment.objects.get(learner=learner).status == Enrollment.Status.COMPLETED
+    assert Certificate.objects.filter(learner=learner).count() == 1
+    assert client.get(tree.course.url).context["certificate"] is not None
+
+
+def test_finishing_a_course_with_an_open_lesson_is_refused(tree, learner, client):
+    course_enroll(learner=learner, course=tree.course)
+    client.force_login(learner)
+    finish_url = reverse("learning:course_finish", args=[tree.course.pk])
+    response = client.post(finish_url, follow=True, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "材料审核" in response.content.decode()  # the lesson still to do
+    assert Enrollment.objects.get(learner=learner).status == Enrollment.Status.ACTIVE
+    assert not Certificate.objects.exists()
+    client.force_login(UserFactory())  # not enrolled
+    assert client.post(finish_url).status_code == 403
 
 
 @pytest.mark.parametrize("seconds", [-5, "abc", None, "1e9x"])
@@ -205,12 +234,36 @@ def test_heartbeat_view_answers_json(tree, learner, client):
     with time_machine.travel(NOON, tick=False) as traveller:
         client.force_login(learner)
         client.get(tree.reading.url)
+        opened = client.post(url, {"open": "1"})  # the page's script, on load
         traveller.shift(datetime.timedelta(seconds=40))
         response = client.post(url, {"seconds": "30"})
         refused = client.post(url, {"seconds": "-1"})
+    assert opened.status_code == 200
+    assert opened.json()["active_seconds"] == 0
     assert response.status_code == 200
     assert response.json()["active_seconds"] == 30
     assert refused.status_code == 400
+
+
+def test_viewing_a_lesson_writes_nothing_and_reopening_restarts_the_clock(
+    tree, learner, client
+):
+    course_enroll(learner=learner, course=tree.course)
+    url = reverse("learning:lesson_heartbeat", args=[tree.reading.pk])
+    with time_machine.travel(NOON, tick=False) as traveller:
+        client.force_login(learner)
+        response = client.get(tree.reading.url)
+        assert response.context["heartbeat_url"] == url
+        assert not LessonProgress.objects.exists()
+        client.post(url, {"open": "1"})
+        traveller.shift(datetime.timedelta(minutes=20))
+        client.get(tree.reading.url)
+        assert LessonProgress.objects.get().last_seen_at == NOON
+        client.post(url, {"open": "1"})  # back twenty minutes later
+        traveller.shift(datetime.timedelta(seconds=5))
+        beat = client.post(url, {"seconds": "30"})
+    # Only the five seconds since the page was opened again count.
+    assert beat.json()["active_seconds"] == 5
 
 
 # Lesson completion -------------------------------------------------------------------

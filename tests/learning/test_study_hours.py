@@ -7,7 +7,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from learning.hours.selectors import study_hours_summary
-from learning.hours.services import study_hours_adjust, study_hours_earn
+from learning.hours.services import (
+    study_hours_adjust,
+    study_hours_earn,
+    study_hours_revoke,
+)
 from learning.models import RoleScope, StudyHourEntry
 from tests.factories import person_in, scoped_user
 
@@ -96,3 +100,52 @@ def test_me_shows_hours_against_the_requirement(county, client):
     assert response.context["hours"].total == Decimal("12.5")
     assert "12.5" in body and "37.5 hours still to earn" in body
     assert "数据素养" in body
+
+
+def test_revoking_takes_back_what_a_source_earned_once(county):
+    person = person_in(county.section_a1)
+    admin = None  # the system; the certificate service passes the site admin
+    study_hours_earn(
+        learner=person.user,
+        hours=Decimal("2.5"),
+        source_type="course",
+        source_id="12",
+        earned_at=NOW,
+    )
+    assert study_hours_summary(user=person.user, year=2026).total == Decimal("2.5")
+    # Withdrawn in the next January: the hours leave the year they were earned in.
+    later = NOW + datetime.timedelta(days=230)
+    entry = study_hours_revoke(
+        actor=admin,
+        learner=person.user,
+        source_type="course",
+        source_id="12",
+        cycle="2026",
+        reason="证书撤销",
+        now=later,
+    )
+    assert entry.kind == StudyHourEntry.Kind.REVOKED
+    assert entry.hours == Decimal("-2.5") and entry.year == 2026
+    assert entry.note == "证书撤销"
+    assert study_hours_summary(user=person.user, year=2026).total == Decimal(0)
+    again = study_hours_revoke(
+        actor=admin,
+        learner=person.user,
+        source_type="course",
+        source_id="12",
+        cycle="2026",
+        reason="again",
+    )
+    assert again.pk == entry.pk
+    assert StudyHourEntry.objects.count() == 2
+    assert (
+        study_hours_revoke(
+            actor=admin,
+            learner=person.user,
+            source_type="course",
+            source_id="99",
+            cycle="2026",
+            reason="nothing earned",
+        )
+        is None
+    )

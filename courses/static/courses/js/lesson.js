@@ -52,6 +52,14 @@
     }).catch(function () { pending += seconds; });
   }
 
+  // Opening the page starts the server's clock (the page view itself writes nothing).
+  fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "X-CSRFToken": csrfToken(), "X-Requested-With": "fetch" },
+    body: new URLSearchParams({ open: "1" })
+  }).catch(function () {});
+
   setInterval(function () { send(false); }, interval * 1000);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") send(true);
