@@ -134,12 +134,6 @@ def statements_store(*, learner, payload, base_url: str) -> list[str]:
     return [str(s.statement_id) for s in checked]
 
 
-def notify_lesson_activity(*, learner, lesson_id: int) -> None:
-    """Tell the learner's journey that a required activity in the lesson changed (it
-    may complete the lesson)."""
-    lesson_activity_done(learner=learner, lesson_id=lesson_id)
-
-
 def _passes(statement: CheckedStatement, activity: ActivityInfo) -> bool:
     if statement.scaled is not None:
         return statement.scaled * 100 >= activity.pass_percent
@@ -253,6 +247,7 @@ def results_apply(
             _evidence_write(
                 learner=learner, activity=activity, competency=competency, now=now
             )
+    # A required activity changed: the lesson (and so the course) may complete now.
     for lesson_id in lessons_to_notify:
-        notify_lesson_activity(learner=learner, lesson_id=lesson_id)
+        lesson_activity_done(learner=learner, lesson_id=lesson_id)
     return list(results.values())
