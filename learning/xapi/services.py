@@ -83,14 +83,24 @@ def _new_statements(
     return [s for s in unique.values() if s.statement_id not in known]
 
 
+def _activity_of(iri: str) -> str:
+    # The player names a question inside an activity "<activity>?subContentId=…".
+    return iri.split("?", 1)[0]
+
+
 def _activities(checked: list[CheckedStatement]) -> dict[str, ActivityInfo]:
-    activities = activities_for_iris({s.activity_iri for s in checked})
+    """The activity each statement is about (a question inside an activity counts
+    as that activity); ActivityForbidden for any the learner may not record."""
+    found = activities_for_iris({_activity_of(s.activity_iri) for s in checked})
+    activities = {}
     for index, statement in enumerate(checked):
-        if statement.activity_iri not in activities:
+        activity = found.get(_activity_of(statement.activity_iri))
+        if activity is None:
             raise ActivityForbidden(
                 _("Statement %(index)s, object.id: you may not record %(iri)s.")
                 % {"index": index, "iri": statement.activity_iri}
             )
+        activities[statement.activity_iri] = activity
     return activities
 
 
@@ -103,6 +113,12 @@ def statements_store(*, learner, payload, base_url: str) -> list[str]:
     checked = statements_check(payload=payload, now=now)
     activities = _activities(checked)
     new = _new_statements(learner=learner, checked=checked)
+    # Only a statement about the activity itself (not a question inside it) is final.
+    final = {
+        s.statement_id
+        for s in new
+        if s.is_final and activities[s.activity_iri].iri == s.activity_iri
+    }
     if new:
         actor = learner_actor(learner=learner, base_url=base_url)
         rows = []
@@ -120,14 +136,14 @@ def statements_store(*, learner, payload, base_url: str) -> list[str]:
                     score_scaled=statement.scaled,
                     success=statement.success,
                     completion=statement.completion,
-                    is_final=statement.is_final,
+                    is_final=statement.statement_id in final,
                     body=body,
                 )
             )
         XAPIStatement.objects.bulk_create(rows)
         results_apply(
             learner=learner,
-            statements=[s for s in new if s.is_final],
+            statements=[s for s in new if s.statement_id in final],
             activities=activities,
             now=now,
         )

@@ -522,6 +522,33 @@ def test_only_top_level_final_statements_count(client, learner, activities):
     assert XAPIStatement.objects.filter(is_final=True).count() == 1
 
 
+def test_questions_inside_an_activity_are_stored_but_are_not_its_result(
+    client, learner, activities
+):
+    # What the H5P player sends for a question inside the activity.
+    question = QUIZ + "?subContentId=5f1c2a9e-0c1d-4e2f-9a3b-4c5d6e7f8091"
+    parent = {"contextActivities": {"parent": [{"id": QUIZ}]}}
+    response = post(
+        client,
+        [
+            statement("answered", activity=question, result={"score": {"scaled": 1}}),
+            statement(
+                "answered",
+                activity=question,
+                result={"score": {"scaled": 1}},
+                context=parent,
+            ),
+        ],
+    )
+
+    assert response.status_code == 200
+    assert XAPIStatement.objects.filter(activity_iri=question).count() == 2
+    assert not H5PResult.objects.exists()
+    assert XAPIStatement.objects.filter(is_final=True).count() == 0
+    unknown = statement(activity=UNKNOWN + "?subContentId=x")
+    assert post(client, unknown).status_code == 403
+
+
 def test_statements_about_a_withdrawn_lesson_are_refused(client, learner, activities):
     activities.reading.unpublish()
     activities.reading_en.unpublish()
