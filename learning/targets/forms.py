@@ -34,12 +34,9 @@ class CompetencyTargetForm(WagtailAdminModelForm):
         competency = cleaned.get("competency")
         level = cleaned.get("required_level")
         if competency and level is not None:
-            top = competency.framework.scale.max_level
-            if not 1 <= level <= top:
-                self.add_error(
-                    "required_level",
-                    _("Choose a level from 1 to %(max)s.") % {"max": top},
-                )
+            message = competency.framework.scale.level_error(level)
+            if message:
+                self.add_error("required_level", message)
         if not policy.can_set_targets(self.for_user, cleaned.get("department")):
             self.add_error(
                 "department",

@@ -17,17 +17,6 @@ from learning.organisation.models import (
 from learning.targets.models import CompetencyTarget
 
 
-def _check_level(competency: Competency, level: int) -> None:
-    max_level = competency.framework.scale.max_level
-    if not 1 <= level <= max_level:
-        raise ValidationError(
-            {
-                "level": _("Choose a level from 1 to %(max)s for %(code)s.")
-                % {"max": max_level, "code": competency.code}
-            }
-        )
-
-
 @transaction.atomic
 def target_set(
     *,
@@ -43,7 +32,7 @@ def target_set(
         raise PermissionDenied(
             _("You may set targets only for departments you manage.")
         )
-    _check_level(competency, required_level)
+    competency.framework.scale.level_validate(required_level, field="required_level")
     target, _created = CompetencyTarget.objects.update_or_create(
         position=position,
         competency=competency,
@@ -103,7 +92,7 @@ def manager_rating_record(
         raise ValidationError(
             {"comment": _("Say briefly what the rating is based on.")}
         )
-    _check_level(competency, level)
+    competency.framework.scale.level_validate(level)
     return evidence_record(
         learner=profile.user,
         competency=competency,
@@ -120,7 +109,7 @@ def manager_rating_record(
 def self_assessment_record(*, learner, competency: Competency, level: int) -> Evidence:
     """A learner's own rating: kept and shown beside the official level, never
     counted towards it."""
-    _check_level(competency, level)
+    competency.framework.scale.level_validate(level)
     return evidence_record(
         learner=learner,
         competency=competency,

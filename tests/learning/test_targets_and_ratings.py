@@ -181,3 +181,16 @@ def test_moving_a_target_to_another_department_replaces_it_in_scope_only(
         )
     moved.refresh_from_db()
     assert moved.department == county.section_a2
+
+
+def test_a_target_off_the_scale_gets_the_scale_rule_message(county, frameworks):
+    hr = scoped_user(RoleScope.Role.HR, county.county).user
+    with pytest.raises(ValidationError) as refused:
+        target_set(
+            actor=hr,
+            position=PositionFactory(),
+            competency=frameworks["EG-1.1"],  # a 4-level scale
+            required_level=5,
+        )
+    assert "choose a level from 1 to 4" in str(refused.value.message_dict)
+    assert not CompetencyTarget.objects.exists()
