@@ -8,6 +8,9 @@ Rules:
 - Everyone else sees only themself.
 
 Views, admin viewsets and later analytics call these functions; none decides ad hoc.
+Services that change the organisation call the `require_*` functions themselves
+(PermissionDenied), so a screen that forgets to ask cannot leak; their `actor` None
+is the system (a management command, the demo seeding).
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -132,6 +133,31 @@ def hire_date_check(value: datetime.date | None) -> datetime.date | None:
             code=INVALID,
         )
     return value
+
+
+_FIELD_RULES: dict[str, Callable[[Any], Any]] = {
+    "employee_number": employee_number_clean,
+    "full_name": full_name_clean,
+    "email": email_clean,
+    "phone": phone_clean,
+    "hire_date": hire_date_check,
+}
+
+
+def person_values_clean(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` with each person field that has a rule checked and normalised;
+    ValidationError naming every field that breaks its rule."""
+    cleaned = dict(values)
+    errors: dict[str, list[ValidationError]] = {}
+    for name, check in _FIELD_RULES.items():
+        if name in cleaned:
+            try:
+                cleaned[name] = check(cleaned[name])
+            except ValidationError as error:
+                errors[name] = [error]
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
 
 
 def account_clash_error(number: str) -> ValidationError:

@@ -9,7 +9,6 @@ assignments on commit."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -134,30 +133,6 @@ def department_deactivate(*, actor: Any | None, department: Department) -> int:
 
 # People -------------------------------------------------------------------------
 
-_FIELD_RULES: dict[str, Callable[[Any], Any]] = {
-    "employee_number": rules.employee_number_clean,
-    "full_name": rules.full_name_clean,
-    "email": rules.email_clean,
-    "phone": rules.phone_clean,
-    "hire_date": rules.hire_date_check,
-}
-
-
-def person_values_clean(values: dict[str, Any]) -> dict[str, Any]:
-    """`values` with each person field that has a rule checked and normalised;
-    ValidationError naming every field that breaks its rule."""
-    cleaned = dict(values)
-    errors: dict[str, list[ValidationError]] = {}
-    for name, check in _FIELD_RULES.items():
-        if name in cleaned:
-            try:
-                cleaned[name] = check(cleaned[name])
-            except ValidationError as error:
-                errors[name] = [error]
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
-
 
 def _employee_number_free(number: str, *, profile: LearnerProfile | None) -> None:
     """Refuse a number that is someone else's, or another account's sign-in name."""
@@ -195,7 +170,7 @@ def person_create(
     named by the employee number (no usable password until one is set or single
     sign-on links it) and the learner profile."""
     policy.require_department_manager(actor, department)
-    values = person_values_clean(
+    values = rules.person_values_clean(
         {
             "employee_number": employee_number,
             "full_name": full_name,
@@ -247,7 +222,7 @@ def person_update(
         raise ValueError("use person_deactivate or person_reactivate")
     if "department" in fields:
         policy.require_department_manager(actor, fields["department"])
-    values = person_values_clean(fields)
+    values = rules.person_values_clean(fields)
     email = values.pop("email", None)
     old_number = stored.employee_number
     number = values.get("employee_number", old_number)
