@@ -24,7 +24,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from assessments.models import Competency, Quiz, localised
+from assessments.i18n import localised
+from assessments.models import Competency, Quiz
 
 from .blocks import LessonStreamBlock
 from .catalog import catalog_context
