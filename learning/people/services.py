@@ -9,6 +9,7 @@ assignments on commit."""
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -295,7 +296,7 @@ def _scopes_changed(*users: Any) -> None:
     request in between keeps the old ones for the cache's lifetime."""
     for user in users:
         policy.clear_cache(user)
-        transaction.on_commit(lambda user=user: policy.clear_cache(user))
+        transaction.on_commit(functools.partial(policy.clear_cache, user))
 
 
 @transaction.atomic
