@@ -38,7 +38,9 @@ _LEFT_WORDS = {"left", "inactive", "leaver", "离职", "已离职", "退休", "�
 
 
 _DATE_RE = re.compile(
-    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]00:00(?::00)?)?$"
+    # A time of day after the date (a date-time cell, "2021-09-01 08:30") is ignored.
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 )
 
 
@@ -120,7 +122,7 @@ def _parse_date(text: str) -> datetime.date | None:
             return datetime.date(*(int(part) for part in match.groups()))
         if re.fullmatch(r"\d{8}", text):
             return datetime.date(int(text[:4]), int(text[4:6]), int(text[6:]))
-        if re.fullmatch(r"\d{4,5}(\.0+)?", text):
+        if re.fullmatch(r"\d{4,5}(\.\d+)?", text):  # a fraction is the time of day
             serial = int(float(text))
             if 18264 <= serial <= 73050:  # 1950 to 2100
                 return _EXCEL_EPOCH + datetime.timedelta(days=serial)

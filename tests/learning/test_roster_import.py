@@ -164,6 +164,18 @@ def test_xlsx_numbers_dates_and_formulas_are_read_as_text(org, admin_user):
                 "在职",
             ],
             [1002, "李四", "CTY-A-2", "", "", 45352, "", "", "active"],
+            [
+                1003,
+                "王五",
+                "CTY-A-2",
+                "",
+                "",
+                datetime.datetime(2021, 9, 1, 8, 30),
+                "",
+                "",
+                "",
+            ],
+            [1004, "赵六", "CTY-A-2", "", "", 45352.75, "", "", ""],
         ]
     )
     check_and_apply(admin_user, content, "roster.xlsx")
@@ -175,6 +187,13 @@ def test_xlsx_numbers_dates_and_formulas_are_read_as_text(org, admin_user):
     assert not first.user.has_usable_password()
     second = LearnerProfile.objects.get(employee_number="1002")
     assert second.hire_date == datetime.date(2024, 3, 1)  # an Excel serial date
+    # A date-time cell is the date it names, whatever the time of day.
+    assert LearnerProfile.objects.get(
+        employee_number="1003"
+    ).hire_date == datetime.date(2021, 9, 1)
+    assert LearnerProfile.objects.get(
+        employee_number="1004"
+    ).hire_date == datetime.date(2024, 3, 1)
 
 
 def test_english_headers_and_names_are_accepted(org, admin_user):
