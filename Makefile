@@ -59,8 +59,12 @@ lint: $(VENV)/.installed ## ruff, import layers, migrations in step with models
 	$(VENV)/bin/lint-imports --no-cache
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py makemigrations --check --dry-run --noinput > /dev/null
 
+# Tests run in parallel (pytest-xdist, one PostgreSQL test database per worker) and keep
+# their databases between runs (--reuse-db); CI passes --create-db. PYTEST_WORKERS=0
+# runs them in one process.
+PYTEST_WORKERS ?= auto
 test: setup lint ## the whole suite (honours DATABASE_URL, REDIS_URL, CELERY_BROKER_URL)
-	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: setup ## benchmarks, results in benchmarks/results/
 	DJANGO_SETTINGS_MODULE=cms.settings.base $(PY) benchmarks/run.py

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -16,6 +17,49 @@ from django.conf import settings
 from tests import factories
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") in {"1", "true", "yes"}
+REDIS_DATABASES = 16  # Redis's default `databases`
+
+
+def _redis_db(url: str) -> int:
+    path = urlsplit(url).path.strip("/")
+    return int(path) if path.isdigit() else 0
+
+
+def _with_redis_db(url: str, db: int) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+def _worker_cache_url(worker: int) -> str:
+    """This xdist worker's own Redis database for the cache: tests clear the cache,
+    and one worker's FLUSHDB must not empty another's lock-outs and sessions. The
+    broker's database and the shared cache database are never handed out."""
+    cache_db = _redis_db(settings.REDIS_URL)
+    taken = {cache_db}
+    if settings.CELERY_BROKER_URL.startswith("redis"):
+        taken.add(_redis_db(settings.CELERY_BROKER_URL))
+    free = [db for db in range(REDIS_DATABASES) if db not in taken]
+    free.sort(key=lambda db: (db < cache_db, db))  # the ones after the cache's first
+    if worker >= len(free):
+        raise pytest.UsageError(
+            f"Redis has {REDIS_DATABASES} databases: run at most {len(free)} workers"
+        )
+    return _with_redis_db(settings.REDIS_URL, free[worker])
+
+
+def pytest_configure(config):
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw") or not settings.REDIS_URL:
+        return
+    from django.test.utils import override_settings
+
+    url = _worker_cache_url(int(worker.removeprefix("gw")))
+    caches = {**settings.CACHES}
+    caches["default"] = {**caches["default"], "LOCATION": url}
+    # Kept for the whole run; setting_changed rebuilds the cache handlers.
+    override_settings(REDIS_URL=url, CACHES=caches).enable()
+    # Celery workers that tests start inherit the environment.
+    os.environ["REDIS_URL"] = url
 
 
 def service_missing(reason: str) -> None:
@@ -51,10 +95,27 @@ def chromium_path():
     return path
 
 
+def subprocess_database_url() -> str | None:
+    """DATABASE_URL of the test database this process uses (each xdist worker has
+    its own, test_<name>_gw0 …), or None when a subprocess cannot share it."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    database = connection.settings_dict
+    return (
+        f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@"
+        f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/"
+        f"{database['NAME']}"
+    )
+
+
 @contextlib.contextmanager
 def celery_worker(log_path: Path, **env_overrides):
     """A real `celery worker` subprocess consuming its own fresh queue, stopped on
-    exit; yields (queue, process). The broker and result backend must be set."""
+    exit; yields (queue, process). The broker and result backend must be set. The
+    worker uses this process's test database and cache, never the ones that
+    DATABASE_URL names."""
     from django.conf import settings
 
     if not settings.CELERY_BROKER_URL:
@@ -63,6 +124,10 @@ def celery_worker(log_path: Path, **env_overrides):
         service_missing("no Celery result backend (use a redis:// broker URL)")
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cms.settings.test"}
+    database_url = subprocess_database_url()
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    env["REDIS_URL"] = settings.REDIS_URL
     env.update(env_overrides)
     command = [sys.executable, "-m", "celery", "-A", "cms", "worker"]
     command += ["--pool=solo", "--concurrency=1", "--without-gossip"]
@@ -102,6 +167,69 @@ def county(db):
 @pytest.fixture
 def password():
     return factories.PASSWORD
+
+
+def _reused_database_lost_its_rows() -> bool:
+    """Whether the kept PostgreSQL test database exists without the rows its
+    migrations wrote. Wagtail's migration makes the "Moderators" group and nothing
+    else ever does, so its absence means a run was killed after a transactional test
+    flushed the tables and before the rows were put back."""
+    from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        return False
+    name = connection.creation._get_test_db_name()
+    probe = type(connection)({**connection.settings_dict, "NAME": name}, "probe")
+    try:
+        with probe.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM auth_group WHERE name = 'Moderators'")
+            return cursor.fetchone() is None
+    except DatabaseError:  # no such database or tables yet: created as usual
+        return False
+    finally:
+        probe.close()
+
+
+@pytest.fixture(scope="session")
+def django_db_createdb(request, django_db_modify_db_settings, django_db_blocker):
+    """--create-db, or a --reuse-db database that must be built anew (see above)."""
+    if request.config.getvalue("create_db"):
+        return True
+    if not request.config.getvalue("reuse_db"):
+        return False
+    with django_db_blocker.unblock():
+        return _reused_database_lost_its_rows()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
+    """With --reuse-db the test database outlives the run. Transactional tests (live
+    server, real Celery worker) end by flushing every table, which takes the rows of
+    the data migrations (Wagtail's root page and site, groups, locales) with it: put
+    them back at the end, so that the next run starts as a new database would."""
+    if not django_db_keepdb:
+        yield
+        return
+    from django.apps import apps
+    from django.core.management import call_command
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        baseline = connection.creation.serialize_db_to_string()
+    yield
+    with django_db_blocker.unblock():
+        if connection.creation.serialize_db_to_string() != baseline:
+            call_command(
+                "flush", interactive=False, inhibit_post_migrate=True, verbosity=0
+            )
+            connection.creation.deserialize_db_from_string(baseline)
+            # The rows come back with their ids; move the sequences past them.
+            models = [m for app in apps.get_app_configs() for m in app.get_models()]
+            with connection.cursor() as cursor:
+                for sql in connection.ops.sequence_reset_sql(no_style(), models):
+                    cursor.execute(sql)
 
 
 @pytest.fixture(scope="session", autouse=True)
