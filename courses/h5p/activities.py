@@ -15,7 +15,6 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.db.models import QuerySet
 
 from assessments.models import Competency
@@ -102,11 +101,3 @@ def activities_in_lessons(iris, *, lessons: QuerySet) -> dict[str, ActivityInfo]
                 ),
             )
     return found
-
-
-def activities_for_iris(iris) -> dict[str, ActivityInfo]:
-    """courses.selectors.activities_for_iris, kept under its old name for
-    learning.xapi until it imports the selector; names the lesson model by string,
-    as this package never imports the pages."""
-    lessons = apps.get_model("courses", "LessonPage").objects.live()
-    return activities_in_lessons(iris, lessons=lessons)

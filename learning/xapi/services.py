@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Competency
 from assessments.services.evidence import evidence_record
-from courses.h5p.activities import ActivityInfo, activities_for_iris
+from courses.h5p.activities import ActivityInfo
+from courses.selectors import activities_for_iris
 from learning.journey.models import H5PResult
 from learning.journey.services import lesson_activity_done
 from learning.xapi.models import XAPIStatement

@@ -5,8 +5,6 @@ querysets by the catalog page, and no circle among the app's modules."""
 import grimp
 import pytest
 
-from courses.h5p import activities
-
 
 @pytest.fixture(scope="module")
 def graph():
@@ -26,9 +24,3 @@ def test_the_catalog_does_not_import_the_pages(graph):
 def test_no_import_circles_among_the_modules_of_courses(graph):
     assert not graph.nominate_cycle_breakers("courses")
     assert not graph.nominate_cycle_breakers("courses.h5p")
-
-
-def test_the_old_activity_lookup_answers_like_the_selector():
-    """learning.xapi still imports courses.h5p.activities.activities_for_iris."""
-    assert activities.activities_for_iris([]) == {}
-    assert activities.activities_for_iris(["http://x/not-an-activity"]) == {}
