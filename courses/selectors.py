@@ -4,6 +4,7 @@ statement names, and the packages that published lessons use."""
 from __future__ import annotations
 
 from django.core.cache import cache
+from django.utils.translation import get_language
 
 from .h5p.activities import ActivityInfo, activities_in_lessons
 from .models import LessonPage
@@ -15,6 +16,20 @@ def activities_for_iris(iris) -> dict[str, ActivityInfo]:
     """The H5P activities these IRIs name in live lessons (one query, two when
     activities are aligned to competencies); IRIs that name nothing are absent."""
     return activities_in_lessons(iris, lessons=LessonPage.objects.live())
+
+
+def pages_by_key(model, keys, *, queryset=None) -> dict:
+    """Live pages of `model` (CoursePage, LessonPage) with these translation keys:
+    one per key, the active language's version where one exists, else another
+    language's (one query)."""
+    language = (get_language() or "").lower()
+    chosen: dict = {}
+    pages = model.objects.live() if queryset is None else queryset
+    for page in pages.filter(translation_key__in=keys).select_related("locale"):
+        current = chosen.get(page.translation_key)
+        if current is None or page.locale.language_code.lower() == language:
+            chosen[page.translation_key] = page
+    return chosen
 
 
 def used_package_ids() -> set[int]:

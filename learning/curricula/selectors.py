@@ -7,9 +7,9 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.utils import timezone
-from django.utils.translation import get_language
 
 from courses.models import CoursePage
+from courses.selectors import pages_by_key
 from learning.curricula.models import Assignment
 from learning.curricula.status import AssignmentStatus, status_of
 from learning.journey.models import Certificate
@@ -75,16 +75,7 @@ def my_assignments(user, *, today: datetime.date | None = None) -> list[Assignme
     if not rows:
         return []
     keys = {item.course_key for a in rows for item in a.curriculum.items.all()}
-    language = (get_language() or "").lower()
-    pages: dict = {}
-    for page in (
-        CoursePage.objects.live()
-        .filter(translation_key__in=keys)
-        .select_related("locale")
-    ):
-        chosen = pages.get(page.translation_key)
-        if chosen is None or page.locale.language_code.lower() == language:
-            pages[page.translation_key] = page
+    pages = pages_by_key(CoursePage, keys)
     completions: dict = {}
     for key, issued_at in Certificate.objects.filter(
         learner=user, course_key__in=keys, revoked_at__isnull=True

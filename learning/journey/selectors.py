@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from assessments.models import Attempt, CompetencyLevel
 from courses.models import CourseCompetency, CoursePage, LessonPage
+from courses.selectors import pages_by_key
 from learning import policy
 from learning.journey.models import (
     Certificate,
@@ -323,13 +323,7 @@ def my_courses(user) -> dict:
     if not enrollments:
         return {"in_progress": [], "completed": []}
     keys = [e.course_key for e in enrollments]
-    pages = CoursePage.objects.live().filter(translation_key__in=keys)
-    language = (get_language() or "").lower()
-    chosen: dict = {}
-    for page in pages.select_related("locale"):
-        current = chosen.get(page.translation_key)
-        if current is None or page.locale.language_code.lower() == language:
-            chosen[page.translation_key] = page
+    chosen = pages_by_key(CoursePage, keys)
     totals = {}
     if chosen:
         steplen = CoursePage.steplen
@@ -416,16 +410,7 @@ def my_activity_results(user, *, limit: int = 10) -> list[ActivityRow]:
     )
     if not results:
         return []
-    language = (get_language() or "").lower()
-    lessons: dict = {}
-    for lesson in (
-        LessonPage.objects.live()
-        .filter(translation_key__in={r.lesson_key for r in results})
-        .select_related("locale")
-    ):
-        chosen = lessons.get(lesson.translation_key)
-        if chosen is None or lesson.locale.language_code.lower() == language:
-            lessons[lesson.translation_key] = lesson
+    lessons = pages_by_key(LessonPage, {r.lesson_key for r in results})
     rows = []
     for result in results:
         lesson = lessons.get(result.lesson_key)
