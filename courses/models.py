@@ -36,6 +36,7 @@ from .h5p.activities import ACTIVITY_PATH
 from .h5p.models import H5PPackage  # noqa: F401
 from .hooks import learner_context
 from .search import segment
+from .streams import stream_blocks
 
 H5P_PLAYER_STATIC = "courses/vendor/h5p-standalone/"
 
@@ -339,28 +340,26 @@ class LessonPage(Page):
     def required_quiz_ids(self) -> list[int]:
         """The quizzes the learner must pass before the lesson completes (read from
         the stored block data: no query)."""
-        ids = []
-        for block in self.body.raw_data:
-            value = block.get("value") or {}
-            if (
-                block.get("type") == "quiz"
-                and value.get("required")
-                and value.get("quiz")
-            ):
-                ids.append(int(value["quiz"]))
-        return ids
+        return [
+            int(value["quiz"])
+            for _id, value in stream_blocks(self.body, "quiz")
+            if value.get("required") and value.get("quiz")
+        ]
 
     @property
     def required_h5p_block_ids(self) -> list[str]:
         """The H5P activities (block ids) the learner must complete before the
         lesson completes (read from the stored block data: no query)."""
         return [
-            str(block.get("id"))
-            for block in self.body.raw_data
-            if block.get("type") == "h5p"
-            and (block.get("value") or {}).get("required")
-            and (block.get("value") or {}).get("package")
+            block_id
+            for block_id, value in self.h5p_blocks.items()
+            if value.get("required") and value.get("package")
         ]
+
+    @property
+    def h5p_blocks(self) -> dict[str, dict]:
+        """The lesson's H5P activity blocks: block id -> stored value (no query)."""
+        return dict(stream_blocks(self.body, "h5p"))
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -412,7 +411,7 @@ class LessonPage(Page):
         context.update(
             learner_context("lesson", request, self, course=course, lessons=siblings)
         )
-        if any(block.get("type") == "h5p" for block in self.body.raw_data):
+        if self.h5p_blocks:
             context.update(h5p_player_context(request, self, context))
         return context
 

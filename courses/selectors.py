@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 
 from .h5p.activities import ActivityInfo, activities_in_lessons
 from .models import LessonPage
+from .streams import stream_blocks
 
 USED_PACKAGES_CACHE_KEY = "courses:h5p:used-packages"
 
@@ -39,9 +40,8 @@ def used_package_ids() -> set[int]:
     if ids is None:
         ids = set()
         for body in LessonPage.objects.live().values_list("body", flat=True):
-            for block in _raw_blocks(body):
-                value = block.get("value") or {}
-                if block.get("type") == "h5p" and value.get("package"):
+            for _id, value in stream_blocks(body, "h5p"):
+                if value.get("package"):
                     ids.add(int(value["package"]))
         cache.set(USED_PACKAGES_CACHE_KEY, ids, None)
     return ids
@@ -49,9 +49,3 @@ def used_package_ids() -> set[int]:
 
 def used_package_ids_forget(**kwargs) -> None:
     cache.delete(USED_PACKAGES_CACHE_KEY)
-
-
-def _raw_blocks(body) -> list:
-    if hasattr(body, "raw_data"):
-        return list(body.raw_data)
-    return body or []

@@ -21,6 +21,3 @@ class TopicViewSet(SnippetViewSet):
 
 
 register_snippet(TopicViewSet)
-
-
-

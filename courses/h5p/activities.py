@@ -19,6 +19,8 @@ from django.db.models import QuerySet
 
 from assessments.models import Competency
 
+from ..streams import stream_blocks
+
 ACTIVITY_PATH = "/xapi/activities/h5p/"
 _IRI = re.compile(
     r"^https?://[^/]+"
@@ -72,10 +74,9 @@ def activities_in_lessons(iris, *, lessons: QuerySet) -> dict[str, ActivityInfo]
     lessons = lessons.filter(translation_key__in={key for key, _block in wanted})
     matches = []
     for lesson in lessons.only("id", "translation_key", "body"):
-        for block in lesson.body.raw_data:
-            key = (lesson.translation_key, str(block.get("id")))
-            value = block.get("value") or {}
-            if block.get("type") == "h5p" and key in wanted and value.get("package"):
+        for block_id, value in stream_blocks(lesson.body, "h5p"):
+            key = (lesson.translation_key, block_id)
+            if key in wanted and value.get("package"):
                 matches.append((lesson, key, value))
     codes = {value.get("competency") for _l, _k, value in matches} - {None, ""}
     competency_ids = (

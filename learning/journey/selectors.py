@@ -77,9 +77,8 @@ def completed_activity_ids(*, learner, lesson: LessonPage) -> set[str]:
     """The lesson's required H5P activities (block ids) the learner has done: passed,
     for an activity with a pass mark; finished, for one without."""
     pass_marks = {
-        str(block.get("id")): int((block.get("value") or {}).get("pass_percent") or 0)
-        for block in lesson.body.raw_data
-        if block.get("type") == "h5p"
+        block_id: int(value.get("pass_percent") or 0)
+        for block_id, value in lesson.h5p_blocks.items()
     }
     required = [b for b in lesson.required_h5p_block_ids if b in pass_marks]
     if not required:
@@ -281,7 +280,7 @@ def lesson_page_state(request, lesson, *, course, lessons) -> dict:
     else:
         enrollment = row.enrollment
     states = {}
-    if any(block.get("type") == "h5p" for block in lesson.body.raw_data):
+    if lesson.h5p_blocks:
         states = dict(
             H5PActivityState.objects.filter(
                 learner=user, lesson_key=lesson.translation_key

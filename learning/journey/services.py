@@ -612,10 +612,7 @@ def h5p_state_save(
     if not isinstance(state, str) or not state or len(state) > H5P_STATE_MAX_CHARS:
         raise ValidationError(_("The activity state is missing or too large."))
     lesson = LessonPage.objects.live().filter(translation_key=lesson_key).first()
-    if lesson is None or not any(
-        block.get("type") == "h5p" and str(block.get("id")) == block_id
-        for block in lesson.body.raw_data
-    ):
+    if lesson is None or block_id not in lesson.h5p_blocks:
         raise PermissionDenied(_("There is no such activity."))
     row, _created = H5PActivityState.objects.update_or_create(
         learner=learner,
