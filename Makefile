@@ -54,13 +54,11 @@ run: setup ## migrate, build the demo county and serve on 127.0.0.1:$(PORT)
 	@echo "CivicSkills on http://127.0.0.1:$(PORT)/"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-lint: $(VENV)/.installed ## ruff, import layers, migrations in step with models
+lint: $(VENV)/.installed typecheck ## ruff, import layers, types, migrations in step with models
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py makemigrations --check --dry-run --noinput > /dev/null
 
-# To join lint once learning/'s services and selectors type-check (not yet: its split
-# into units is in progress).
 typecheck: $(VENV)/.installed ## mypy (django-stubs) over services, selectors and the policy
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(VENV)/bin/mypy
 

@@ -303,7 +303,6 @@ def require_role_scope_manager(actor: Any | None, user: Any, department: Departm
         raise PermissionDenied(_("This person is outside the departments you manage."))
 
 
-
 def visible_roster_imports(user: Any, imports: QuerySet) -> QuerySet:
     """The roster imports (of `imports`) a user may look at and apply: every one for
     site admins, their own uploads for other roster importers, none for anyone else

@@ -120,5 +120,10 @@ def my_assignments(user, *, today: datetime.date | None = None) -> list[Assignme
                 courses=steps,
             )
         )
-    result.sort(key=lambda row: (_ORDER.get(row.status, 9), row.assignment.due_on))
+    result.sort(
+        key=lambda row: (
+            _ORDER.get(AssignmentStatus(row.status), 9),
+            row.assignment.due_on,
+        )
+    )
     return result

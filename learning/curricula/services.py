@@ -140,8 +140,8 @@ def curriculum_rules_check(
             errors.append(error)
     if errors:
         merged: dict = {}
-        for error in errors:
-            error.update_error_dict(merged)
+        for refusal in errors:
+            refusal.update_error_dict(merged)
         raise ValidationError(merged)
 
 

@@ -228,7 +228,9 @@ def seed_demo_accounts(password: str) -> int:
     county = departments[data.COUNTY["code"]]
     role_scope_grant(
         actor=None,
-        user=User.objects.get(username="hr"), role=RoleScope.Role.HR, department=county
+        user=User.objects.get(username="hr"),
+        role=RoleScope.Role.HR,
+        department=county,
     )
     role_scope_grant(
         actor=None,

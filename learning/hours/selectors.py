@@ -47,9 +47,7 @@ def study_hours_summary(*, user, year: int, site=None) -> StudyHourSummary:
     )
     # Read the site's row without creating it (for_site would, on a page view).
     rows = StudyHourSettings.objects.all()
-    settings_row = (
-        rows.filter(site=site).first() if site is not None else rows.first()
-    )
+    settings_row = rows.filter(site=site).first() if site is not None else rows.first()
     required = settings_row.annual_requirement if settings_row else Decimal(50)
     return StudyHourSummary(year, earned, adjusted, Decimal(required))
 

@@ -6,6 +6,7 @@ the POST or the event that causes them (journey/services.py)."""
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, Q, Subquery
@@ -108,14 +109,14 @@ def course_blockers(*, enrollment: Enrollment, course: CoursePage) -> list[str]:
         for key, title in lesson_rows
         if key not in done
     ]
-    if course.graded_quiz_id and not passed_quiz_ids(
+    quiz = course.graded_quiz
+    if quiz is not None and not passed_quiz_ids(
         learner=enrollment.learner,
-        quiz_ids=[course.graded_quiz_id],
+        quiz_ids=[quiz.pk],
         since=enrollment.retaken_at,
     ):
         blockers.append(
-            _("Pass the final quiz “%(title)s”.")
-            % {"title": course.graded_quiz.display_title}
+            _("Pass the final quiz “%(title)s”.") % {"title": quiz.display_title}
         )
     if not lesson_rows and not course.graded_quiz_id:
         blockers.append(_("This course has no required lessons or quiz yet."))
@@ -216,8 +217,8 @@ def course_page_state(request, course: CoursePage, *, lessons) -> dict:
         (course.graded_quiz, _("Final quiz"), True),
         (course.post_test, _("Post-test"), False),
     ]
-    tests = [t for t in tests if t[0] is not None]
-    standing = _quiz_standing(user, [quiz.pk for quiz, _label, _req in tests])
+    present = [(quiz, label, req) for quiz, label, req in tests if quiz is not None]
+    standing = _quiz_standing(user, [quiz.pk for quiz, _label, _req in present])
     state["tests"] = [
         {
             "quiz": quiz,
@@ -226,7 +227,7 @@ def course_page_state(request, course: CoursePage, *, lessons) -> dict:
             "url": reverse("assessments:quiz_detail", args=[quiz.code]),
             **standing[quiz.pk],
         }
-        for quiz, label, required_flag in tests
+        for quiz, label, required_flag in present
     ]
     if enrollment.status == Enrollment.Status.COMPLETED:
         certificate = enrollment.certificates.first()
@@ -323,10 +324,12 @@ def my_courses(user) -> dict:
         return {"in_progress": [], "completed": []}
     keys = [e.course_key for e in enrollments]
     chosen = pages_by_key(CoursePage, keys)
-    totals = {}
+    totals: dict[uuid.UUID, int] = {}
     if chosen:
         steplen = CoursePage.steplen
-        parents = {page.path: page.translation_key for page in chosen.values()}
+        parents: dict[str, uuid.UUID] = {
+            page.path: page.translation_key for page in chosen.values()
+        }
         condition = Q()
         for path in parents:
             condition |= Q(path__startswith=path, depth=len(path) // steplen + 1)
@@ -336,18 +339,16 @@ def my_courses(user) -> dict:
             .filter(condition)
             .values_list("path", flat=True)
         ):
-            key = parents.get(path[:-steplen])
+            key = parents[path[:-steplen]]  # each lesson is a child of one of them
             totals[key] = totals.get(key, 0) + 1
     done_counts: dict = {}
     for enrollment_id in LessonProgress.objects.filter(
         enrollment__in=enrollments, completed_at__isnull=False
     ).values_list("enrollment_id", flat=True):
         done_counts[enrollment_id] = done_counts.get(enrollment_id, 0) + 1
-    certificates = {}
-    for certificate in Certificate.objects.filter(
-        learner=user, revoked_at__isnull=True
-    ):
-        certificates.setdefault(certificate.enrollment_id, certificate)
+    certificates: dict[int, Certificate] = {}
+    for issued in Certificate.objects.filter(learner=user, revoked_at__isnull=True):
+        certificates.setdefault(issued.enrollment_id, issued)
     in_progress, completed = [], []
     for enrollment in enrollments:
         page = chosen.get(enrollment.course_key)

@@ -105,7 +105,9 @@ def course_enroll(
                 last_activity_at=now,
             )
     except IntegrityError:  # a concurrent click won the race
-        return enrollment_for(learner=learner, course_key=course.translation_key), False
+        return Enrollment.objects.get(
+            learner=learner, course_key=course.translation_key
+        ), False
     assignments_on_course_event(learner=learner, course_key=course.translation_key)
     course_completion_refresh(enrollment=enrollment, course=course)
     return enrollment, True
@@ -299,7 +301,9 @@ def course_retake_due(*, learner, course_key) -> bool:
         .values_list("issued_at", flat=True)
         .first()
     )
-    return any(latest is None or latest < since for since in cycles)
+    return any(
+        latest is None or (since is not None and latest < since) for since in cycles
+    )
 
 
 @transaction.atomic

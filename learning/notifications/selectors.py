@@ -17,11 +17,12 @@ def notification_unread_count(user) -> int:
     that pages do not pay a query for it."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return cache.get_or_set(
+    count = cache.get_or_set(
         UNREAD_CACHE_KEY.format(user_id=user.pk),
         lambda: Notification.objects.filter(user=user, read_at__isnull=True).count(),
         UNREAD_CACHE_SECONDS,
     )
+    return count or 0
 
 
 def notification_list(user):

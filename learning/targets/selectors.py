@@ -8,6 +8,7 @@ from django.db.models import F, Q, Subquery
 from django.utils import timezone
 
 from assessments.models import Competency, CompetencyLevel
+from assessments.selectors import AreaProfile, CompetenceProfile
 from learning.organisation.models import Department, LearnerProfile
 from learning.targets.models import CompetencyTarget
 
@@ -42,7 +43,7 @@ def targets_for_profile(profile: LearnerProfile) -> dict[int, int]:
 class CompetenceRow:
     """One competence on the learner's profile, with the target and gap."""
 
-    profile: object  # assessments.selectors.CompetenceProfile
+    profile: CompetenceProfile
     target: int | None
 
     @property
@@ -64,7 +65,7 @@ class CompetenceRow:
 
 @dataclass(frozen=True)
 class AreaRow:
-    area: object  # assessments.selectors.AreaProfile
+    area: AreaProfile
     competences: list[CompetenceRow]
 
     @property

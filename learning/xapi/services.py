@@ -185,7 +185,7 @@ def _evidence_write(*, learner, activity: ActivityInfo, competency, now) -> None
         evidence_record(
             learner=learner,
             competency=competency,
-            level=activity.level,
+            level=activity.level or 0,  # only activities with a level get here
             kind="h5p",
             observed_at=now,
             source_type="h5p",
