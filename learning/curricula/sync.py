@@ -638,35 +638,46 @@ def assignments_sync(
     return result
 
 
-def assignments_on_course_event(*, learner, course_key) -> int:
-    """A learner enrolled in or completed a course: bring their open assignments that
-    include it up to date at once (inside the caller's transaction), so /me/ and the
-    compliance views never wait for the nightly run. Returns rows changed."""
-    rows = list(
+def _assignments_with_course(learner, course_key, states) -> list[Assignment]:
+    """The learner's cycles in these states of curricula that include the course,
+    per curriculum in cycle order."""
+    return list(
         Assignment.objects.filter(
-            learner=learner,
-            state__in=[Assignment.State.OPEN, Assignment.State.COMPLETED],
-            curriculum__items__course_key=course_key,
+            learner=learner, state__in=states, curriculum__items__course_key=course_key
         )
         .select_related("curriculum")
         .distinct()
         .order_by("curriculum_id", "cycle")
+    )
+
+
+def _evaluate_for(learner, assignment: Assignment, *, after) -> bool:
+    """_evaluate for one learner's cycle, reading only that learner's record."""
+    course_keys = list(assignment.curriculum.items.values_list("course_key", flat=True))
+    return _evaluate(
+        assignment,
+        course_keys=course_keys,
+        required=_required_count(assignment.curriculum, course_keys),
+        completions=_completion_index(course_keys, [learner.pk]),
+        started=_started_index(course_keys, [learner.pk]),
+        after=after,
+    )
+
+
+def assignments_on_course_event(*, learner, course_key) -> int:
+    """A learner enrolled in or completed a course: bring their open assignments that
+    include it up to date at once (inside the caller's transaction), so /me/ and the
+    compliance views never wait for the nightly run. Returns rows changed."""
+    rows = _assignments_with_course(
+        learner, course_key, [Assignment.State.OPEN, Assignment.State.COMPLETED]
     )
     changed = []
     previous_done: dict[int, datetime.datetime | None] = {}
     for assignment in rows:
         curriculum_id = assignment.curriculum_id
         if assignment.state == Assignment.State.OPEN:
-            course_keys = list(
-                assignment.curriculum.items.values_list("course_key", flat=True)
-            )
-            if _evaluate(
-                assignment,
-                course_keys=course_keys,
-                required=_required_count(assignment.curriculum, course_keys),
-                completions=_completion_index(course_keys, [learner.pk]),
-                started=_started_index(course_keys, [learner.pk]),
-                after=previous_done.get(curriculum_id),
+            if _evaluate_for(
+                learner, assignment, after=previous_done.get(curriculum_id)
             ):
                 changed.append(assignment)
         if assignment.state == Assignment.State.COMPLETED:
@@ -681,32 +692,15 @@ def assignments_on_completion_withdrawn(*, learner, course_key) -> int:
     revoked): each cycle it completed counts again only with another valid
     completion, otherwise it opens again (inside the caller's transaction). Returns
     rows changed."""
-    rows = list(
-        Assignment.objects.filter(
-            learner=learner,
-            state=Assignment.State.COMPLETED,
-            curriculum__items__course_key=course_key,
-        )
-        .select_related("curriculum")
-        .distinct()
-        .order_by("curriculum_id", "cycle")
-    )
+    rows = _assignments_with_course(learner, course_key, [Assignment.State.COMPLETED])
     changed = []
     previous_done: dict[int, datetime.datetime | None] = {}
     for assignment in rows:
-        course_keys = list(
-            assignment.curriculum.items.values_list("course_key", flat=True)
-        )
         before = (assignment.courses_done, assignment.completed_at)
         assignment.state, assignment.completed_at = Assignment.State.OPEN, None
         assignment.courses_done = 0
-        _evaluate(
-            assignment,
-            course_keys=course_keys,
-            required=_required_count(assignment.curriculum, course_keys),
-            completions=_completion_index(course_keys, [learner.pk]),
-            started=_started_index(course_keys, [learner.pk]),
-            after=previous_done.get(assignment.curriculum_id),
+        _evaluate_for(
+            learner, assignment, after=previous_done.get(assignment.curriculum_id)
         )
         if assignment.state == Assignment.State.COMPLETED:
             previous_done[assignment.curriculum_id] = assignment.completed_at
