@@ -30,6 +30,19 @@ def _live(model, pk: int):
     return get_object_or_404(model.objects.live().specific(), pk=pk)
 
 
+def _course_action(request, page_id: int, action, success: str):
+    """Run a learner's action on a live course; a refusal is a message on the
+    course page (PermissionDenied stays a 403)."""
+    course = _live(CoursePage, page_id)
+    try:
+        action(learner=request.user, course=course)
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.success(request, success)
+    return redirect(course.url)
+
+
 @login_required
 @require_POST
 def course_enroll(request, page_id: int):
@@ -49,41 +62,27 @@ def course_enroll(request, page_id: int):
 @login_required
 @require_POST
 def course_retake(request, page_id: int):
-    course = _live(CoursePage, page_id)
-    try:
-        journey.course_retake(learner=request.user, course=course)
-    except PermissionDenied as error:
-        raise PermissionDenied(str(error)) from error
-    except ValidationError as error:
-        messages.error(request, _errors(error))
-    else:
-        messages.success(
-            request,
-            _(
-                "The course starts again for your new mandatory cycle. Your earlier "
-                "certificate stays valid as a record."
-            ),
-        )
-    return redirect(course.url)
+    return _course_action(
+        request,
+        page_id,
+        journey.course_retake,
+        _(
+            "The course starts again for your new mandatory cycle. Your earlier "
+            "certificate stays valid as a record."
+        ),
+    )
 
 
 @login_required
 @require_POST
 def course_finish(request, page_id: int):
     """Finish a course whose last blocker went away (e.g. a lesson withdrawn)."""
-    course = _live(CoursePage, page_id)
-    try:
-        journey.course_finish(learner=request.user, course=course)
-    except PermissionDenied as error:
-        raise PermissionDenied(str(error)) from error
-    except ValidationError as error:
-        messages.error(request, _errors(error))
-    else:
-        messages.success(
-            request,
-            _("Course completed. Your certificate and study hours are recorded."),
-        )
-    return redirect(course.url)
+    return _course_action(
+        request,
+        page_id,
+        journey.course_finish,
+        _("Course completed. Your certificate and study hours are recorded."),
+    )
 
 
 @login_required
