@@ -3,6 +3,7 @@ HR officer's department subtree by learning.policy."""
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import QuerySet
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.usage import UsageView
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -107,3 +108,16 @@ class ScopedViewSetMixin:
 
     history_view_class = ScopedHistoryView
     usage_view_class = ScopedUsageView
+
+
+class ScopedDepartmentForm(WagtailAdminModelForm):
+    """A back-office form whose `department` field offers only the departments the
+    signed-in HR officer manages, in tree order."""
+
+    department_field = "department"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[self.department_field].queryset = policy.managed_departments(
+            self.for_user
+        ).order_by("path")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from learning import policy
+from learning.admin_base import ScopedDepartmentForm
 from learning.organisation import rules
 from learning.organisation.forms import DepartmentChoiceField
 from learning.organisation.models import Department, LearnerProfile, RoleScope
@@ -31,7 +32,7 @@ class TeamFilterForm(forms.Form):
         )
 
 
-class LearnerProfileForm(WagtailAdminModelForm):
+class LearnerProfileForm(ScopedDepartmentForm):
     email = forms.CharField(label=_("E-mail"), required=False)
 
     class Meta:
@@ -50,9 +51,6 @@ class LearnerProfileForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = policy.managed_departments(
-            self.for_user
-        ).order_by("path")
         if self.instance.pk:
             self.fields["email"].initial = self.instance.user.email
         for name in ("employee_number", "full_name", "email", "phone"):
@@ -125,7 +123,7 @@ class DepartmentForm(WagtailAdminModelForm):
         return parent
 
 
-class RoleScopeForm(WagtailAdminModelForm):
+class RoleScopeForm(ScopedDepartmentForm):
     class Meta:
         model = RoleScope
         fields = ["user", "role", "department"]
@@ -133,9 +131,6 @@ class RoleScopeForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = policy.managed_departments(
-            self.for_user
-        ).order_by("path")
         people = policy.managed_profiles(self.for_user).values("user_id")
         user_model = get_user_model()
         self.fields["user"].queryset = user_model.objects.filter(

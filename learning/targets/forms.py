@@ -2,15 +2,15 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.forms import WagtailAdminModelForm
 
 from assessments.models import Competency
 from learning import policy
+from learning.admin_base import ScopedDepartmentForm
 from learning.organisation.forms import DepartmentChoiceField
 from learning.targets.models import CompetencyTarget
 
 
-class CompetencyTargetForm(WagtailAdminModelForm):
+class CompetencyTargetForm(ScopedDepartmentForm):
     class Meta:
         model = CompetencyTarget
         fields = ["position", "competency", "required_level", "department"]
@@ -18,9 +18,6 @@ class CompetencyTargetForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = policy.managed_departments(
-            self.for_user
-        ).order_by("path")
         self.fields["department"].help_text = _(
             "Empty: the target applies to this position across the county."
         )
