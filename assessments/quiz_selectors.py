@@ -447,13 +447,14 @@ class QuizStanding:
     best_percent: Decimal | None = None
     has_open: bool = False  # an attempt that may be resumed
     has_time_up: bool = False  # an attempt whose time ran out, not graded yet
+    has_passed: bool = False  # a submitted attempt passed
 
 
 def quiz_standings(
     *, learner, quiz_ids: list[int], now: datetime.datetime | None = None
 ) -> dict[int, QuizStanding]:
-    """Per quiz: attempts used, best submitted percent, whether one is open and
-    whether one's time is up without a grade yet. One query."""
+    """Per quiz: attempts used, best submitted percent, whether one passed, whether
+    one is open and whether one's time is up without a grade yet. One query."""
     in_progress = Q(status=Attempt.Status.IN_PROGRESS)
     expired = attempt_expired_q(now=now)
     rows = (
@@ -464,6 +465,7 @@ def quiz_standings(
             best=Max("percent", filter=Q(status=Attempt.Status.SUBMITTED)),
             open=Count("pk", filter=in_progress & ~expired),
             time_up=Count("pk", filter=in_progress & expired),
+            passed=Count("pk", filter=Q(status=Attempt.Status.SUBMITTED, passed=True)),
         )
         .order_by()
     )
@@ -473,6 +475,7 @@ def quiz_standings(
             best_percent=row["best"],
             has_open=bool(row["open"]),
             has_time_up=bool(row["time_up"]),
+            has_passed=bool(row["passed"]),
         )
         for row in rows
     }

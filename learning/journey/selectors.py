@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Attempt, CompetencyLevel
+from assessments.quiz_selectors import QuizStanding, quiz_standings
 from courses.models import CourseCompetency, CoursePage, LessonPage
 from courses.selectors import pages_by_key
 from learning import policy
@@ -164,23 +165,6 @@ def catalog_state(user) -> dict:
     }
 
 
-def _quiz_standing(user, quiz_ids: list[int]) -> dict[int, dict]:
-    standing: dict[int, dict] = {
-        qid: {"passed": False, "best": None} for qid in quiz_ids
-    }
-    if not quiz_ids:
-        return standing
-    rows = Attempt.objects.filter(
-        learner=user, quiz_id__in=quiz_ids, status=Attempt.Status.SUBMITTED
-    ).values_list("quiz_id", "percent", "passed")
-    for quiz_id, percent, passed in rows:
-        entry = standing[quiz_id]
-        entry["passed"] = entry["passed"] or bool(passed)
-        if percent is not None and (entry["best"] is None or percent > entry["best"]):
-            entry["best"] = percent
-    return standing
-
-
 def course_page_state(request, course: CoursePage, *, lessons) -> dict:
     user = request.user
     state: dict = {"enrollment": None, "completed_lessons": set()}
@@ -218,14 +202,16 @@ def course_page_state(request, course: CoursePage, *, lessons) -> dict:
         (course.post_test, _("Post-test"), False),
     ]
     present = [(quiz, label, req) for quiz, label, req in tests if quiz is not None]
-    standing = _quiz_standing(user, [quiz.pk for quiz, _label, _req in present])
+    standing = quiz_standings(
+        learner=user, quiz_ids=[quiz.pk for quiz, _label, _req in present]
+    )
     state["tests"] = [
         {
             "quiz": quiz,
             "label": label,
             "required": required_flag,
             "url": reverse("assessments:quiz_detail", args=[quiz.code]),
-            **standing[quiz.pk],
+            "standing": standing.get(quiz.pk, QuizStanding()),
         }
         for quiz, label, required_flag in present
     ]

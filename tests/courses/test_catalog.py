@@ -11,7 +11,7 @@ from learning.journey.services import course_enroll
 from learning.models import CompetencyTarget
 from tests.factories import PositionFactory, county_tree, person_in
 
-from .builders import course_in, course_tree
+from .builders import course_in, course_tree, pass_quiz
 
 pytestmark = pytest.mark.django_db
 
@@ -197,6 +197,19 @@ def test_course_page_shows_progress_and_the_next_lesson(tree, learner, client):
     assert response.context["required_done"] == 0
     assert response.context["next_lesson"].pk == tree.reading.pk
     assert [t["required"] for t in response.context["tests"]] == [True]
+
+
+def test_course_page_shows_the_final_quiz_standing(tree, learner, client):
+    client.force_login(learner)
+    course_enroll(learner=learner, course=tree.course)
+    pass_quiz(tree.quiz, learner, right=False)
+    response = client.get(tree.course.url)
+    (standing,) = [t["standing"] for t in response.context["tests"]]
+    assert (standing.has_passed, standing.used) == (False, 1)
+    pass_quiz(tree.quiz, learner)
+    response = client.get(tree.course.url)
+    (standing,) = [t["standing"] for t in response.context["tests"]]
+    assert (standing.has_passed, standing.used) == (True, 2)
 
 
 def test_lessons_are_for_signed_in_staff(tree, client):
