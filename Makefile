@@ -64,10 +64,12 @@ typecheck: $(VENV)/.installed ## mypy (django-stubs) over services, selectors an
 
 # Tests run in parallel (pytest-xdist, one PostgreSQL test database per worker) and keep
 # their databases between runs (--reuse-db); CI passes --create-db. PYTEST_WORKERS=0
-# runs them in one process.
+# runs them in one process. Workers take two tests at a time, so that none waits
+# behind a long test while another has run out.
 PYTEST_WORKERS ?= auto
 test: setup lint ## the whole suite (honours DATABASE_URL, REDIS_URL, CELERY_BROKER_URL)
-	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) -m pytest \
+		-n $(PYTEST_WORKERS) --maxschedchunk=2 $(PYTEST_ARGS)
 
 bench: setup ## benchmarks, results in benchmarks/results/
 	DJANGO_SETTINGS_MODULE=cms.settings.base $(PY) benchmarks/run.py

@@ -203,12 +203,14 @@ def django_db_createdb(request, django_db_modify_db_settings, django_db_blocker)
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
+def django_db_setup(request, django_db_setup, django_db_blocker, django_db_keepdb):
     """With --reuse-db the test database outlives the run. Transactional tests (live
     server, real Celery worker) end by flushing every table, which takes the rows of
     the data migrations (Wagtail's root page and site, groups, locales) with it: put
-    them back at the end, so that the next run starts as a new database would."""
-    if not django_db_keepdb:
+    them back at the end, so that the next run starts as a new database would. Not
+    after --create-db (as in CI): a run that rebuilds anyway saves the time, and the
+    next --reuse-db run rebuilds a database left without its rows (see above)."""
+    if not django_db_keepdb or request.config.getvalue("create_db"):
         yield
         return
     from django.apps import apps
