@@ -25,16 +25,7 @@ def framework_plan(data: FrameworkData) -> FrameworkPlan:
     _field_errors(
         problems,
         data.where,
-        Framework(
-            code=data.code,
-            name=data.name,
-            name_zh=data.name_zh,
-            version=data.version,
-            source=data.source,
-            licence=data.licence,
-            attribution=data.attribution,
-            attribution_zh=data.attribution_zh,
-        ),
+        _framework_of(data),
         exclude=["scale"],
     )
     if data.code and Framework.objects.filter(code=data.code).exists():
@@ -48,24 +39,14 @@ def framework_plan(data: FrameworkData) -> FrameworkPlan:
             )
             % {"code": data.code},
         )
-    scale_model = ProficiencyScale(
-        code=data.scale.code or "SCALE",
-        name=data.scale.name or data.name,
-        name_zh=data.scale.name_zh,
-        proficient_level=data.scale.proficient_level,
+    _field_errors(
+        problems, data.where, _scale_of(data, code=data.scale.code or "SCALE")
     )
-    _field_errors(problems, data.where, scale_model)
     for level in data.scale.levels:
         _field_errors(
             problems,
             data.where,
-            ScaleLevel(
-                value=level.value,
-                name=level.name,
-                name_zh=level.name_zh,
-                description=level.description,
-                description_zh=level.description_zh,
-            ),
+            _level_of(level),
             exclude=["scale"],
             prefix=_("scale level %(value)s") % {"value": level.value},
         )
@@ -148,6 +129,41 @@ def framework_plan(data: FrameworkData) -> FrameworkPlan:
     return FrameworkPlan(scale=scale, scale_code=scale_code, order=order)
 
 
+def _framework_of(data: FrameworkData, *, scale=None) -> Framework:
+    """The framework row the file describes (checked by the plan, saved by write)."""
+    return Framework(
+        code=data.code,
+        name=data.name,
+        name_zh=data.name_zh,
+        version=data.version,
+        source=data.source,
+        licence=data.licence,
+        attribution=data.attribution,
+        attribution_zh=data.attribution_zh,
+        scale=scale,
+    )
+
+
+def _scale_of(data: FrameworkData, *, code: str) -> ProficiencyScale:
+    return ProficiencyScale(
+        code=code,
+        name=data.scale.name or data.name,
+        name_zh=data.scale.name_zh,
+        proficient_level=data.scale.proficient_level,
+    )
+
+
+def _level_of(level, *, scale=None) -> ScaleLevel:
+    return ScaleLevel(
+        scale=scale,
+        value=level.value,
+        name=level.name,
+        name_zh=level.name_zh,
+        description=level.description,
+        description_zh=level.description_zh,
+    )
+
+
 def _field_errors(problems, where, instance, *, exclude=None, prefix="") -> None:
     try:
         instance.clean_fields(exclude=exclude)
@@ -222,36 +238,14 @@ def framework_write(data: FrameworkData, plan: FrameworkPlan) -> Framework:
     try:
         scale = plan.scale
         if scale is None:
-            scale = ProficiencyScale(
-                code=plan.scale_code,
-                name=data.scale.name or data.name,
-                name_zh=data.scale.name_zh,
-                proficient_level=data.scale.proficient_level,
-            )
+            scale = _scale_of(data, code=plan.scale_code)
             scale.full_clean()
             scale.save()
             for level in data.scale.levels:
-                row = ScaleLevel(
-                    scale=scale,
-                    value=level.value,
-                    name=level.name,
-                    name_zh=level.name_zh,
-                    description=level.description,
-                    description_zh=level.description_zh,
-                )
+                row = _level_of(level, scale=scale)
                 row.full_clean()
                 row.save()
-        framework = Framework(
-            code=data.code,
-            name=data.name,
-            name_zh=data.name_zh,
-            version=data.version,
-            source=data.source,
-            licence=data.licence,
-            attribution=data.attribution,
-            attribution_zh=data.attribution_zh,
-            scale=scale,
-        )
+        framework = _framework_of(data, scale=scale)
         framework.full_clean()
         framework.save()
         pks: dict[str, int] = {}
