@@ -16,6 +16,7 @@ from learning.admin_base import (
     ScopedObjectMixin,
     ScopedPermissionPolicy,
     ScopedViewSetMixin,
+    ServiceErrorsMixin,
 )
 from learning.targets.forms import CompetencyTargetForm
 from learning.targets.models import CompetencyTarget
@@ -56,7 +57,7 @@ class TargetIndexView(ScopedIndexMixin, generic.IndexView):
         )
 
 
-class TargetCreateView(generic.CreateView):
+class TargetCreateView(ServiceErrorsMixin, generic.CreateView):
     def save_instance(self):
         data = self.form.cleaned_data
         return target_set(
@@ -68,7 +69,7 @@ class TargetCreateView(generic.CreateView):
         )
 
 
-class TargetEditView(ScopedObjectMixin, generic.EditView):
+class TargetEditView(ServiceErrorsMixin, ScopedObjectMixin, generic.EditView):
     def save_instance(self):
         data = self.form.cleaned_data
         return target_update(

@@ -28,12 +28,6 @@ class CompetencyTargetForm(ScopedDepartmentForm):
 
     def clean(self):
         cleaned = super().clean()
-        competency = cleaned.get("competency")
-        level = cleaned.get("required_level")
-        if competency and level is not None:
-            message = competency.framework.scale.level_error(level)
-            if message:
-                self.add_error("required_level", message)
         if not policy.can_set_targets(self.for_user, cleaned.get("department")):
             self.add_error(
                 "department",

@@ -190,3 +190,29 @@ def test_hr_cannot_record_themself_as_a_leaver(county, client, bureau_hr):
     assert response.status_code == 302
     bureau_hr.refresh_from_db()
     assert bureau_hr.is_active and bureau_hr.user.is_active
+
+
+def test_a_target_off_the_scale_is_refused_on_the_form(county, client):
+    from assessments.models import Competency
+    from assessments.services.frameworks import framework_load_defaults
+    from learning.models import CompetencyTarget
+    from tests.factories import PositionFactory
+
+    framework_load_defaults()
+    hr = scoped_user(RoleScope.Role.HR, county.county)
+    client.force_login(hr.user)
+    response = client.post(
+        reverse("targets:add"),
+        {
+            "position": PositionFactory().pk,
+            "competency": Competency.objects.get(code="EG-1.1").pk,  # 4 levels
+            "required_level": 5,
+            "department": "",
+        },
+    )
+    assert response.status_code == 200
+    # The scale's one rule, in the officer's language (zh-Hans by default).
+    assert "请选择1至4之间的等级" in str(
+        response.context["form"].errors["required_level"]
+    )
+    assert not CompetencyTarget.objects.exists()
