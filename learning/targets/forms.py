@@ -28,6 +28,14 @@ class CompetencyTargetForm(ScopedDepartmentForm):
 
     def clean(self):
         cleaned = super().clean()
+        # Asked here as well as in the service: the uniqueness check of the model
+        # form can refuse the row first, and the officer should see both problems.
+        competency = cleaned.get("competency")
+        level = cleaned.get("required_level")
+        if competency and level is not None:
+            message = competency.framework.scale.level_error(level)
+            if message:
+                self.add_error("required_level", message)
         if not policy.can_set_targets(self.for_user, cleaned.get("department")):
             self.add_error(
                 "department",
