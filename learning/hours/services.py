@@ -68,10 +68,17 @@ def study_hours_earn(
 
 @transaction.atomic
 def study_hours_adjust(
-    *, actor, profile: LearnerProfile, hours: Decimal, note: str, year: int
+    *,
+    actor,
+    profile: LearnerProfile,
+    hours: Decimal,
+    note: str,
+    year: int,
+    now: datetime.datetime | None = None,
 ) -> StudyHourEntry:
     """An HR correction (plus or minus) with its reason, for a person in scope, e.g.
-    hours from training taken outside the platform."""
+    hours from training taken outside the platform. `now`: when it was recorded
+    (the demo's history), the present by default."""
     if not policy.can_manage_person(actor, profile):
         raise PermissionDenied(_("You may adjust hours only for people you manage."))
     if not note.strip():
@@ -89,7 +96,7 @@ def study_hours_adjust(
         source_type="hr",
         note=note.strip(),
         recorded_by=actor,
-        earned_at=timezone.now(),
+        earned_at=now or timezone.now(),
     )
 
 

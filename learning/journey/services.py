@@ -579,8 +579,10 @@ def feedback_record(
     certificate: Certificate,
     rating: object,
     comment: str = "",
+    now: datetime.datetime | None = None,
 ) -> CourseFeedback:
-    """The learner's satisfaction with a completed course; a new answer replaces it."""
+    """The learner's satisfaction with a completed course; a new answer replaces it.
+    `now`: when it was given (the demo's history), the present by default."""
     if not policy.can_view_certificate(learner, certificate):
         raise PermissionDenied(_("This is not your certificate."))
     try:
@@ -603,6 +605,11 @@ def feedback_record(
             "comment": comment,
         },
     )
+    if now is not None:  # created_at is auto_now_add: date the answer afterwards
+        CourseFeedback.objects.filter(pk=feedback.pk).update(
+            created_at=now, updated_at=now
+        )
+        feedback.created_at = feedback.updated_at = now
     return feedback
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -80,10 +82,17 @@ def target_remove(*, actor, target: CompetencyTarget) -> None:
 
 @transaction.atomic
 def manager_rating_record(
-    *, rater, profile: LearnerProfile, competency: Competency, level: int, comment: str
+    *,
+    rater,
+    profile: LearnerProfile,
+    competency: Competency,
+    level: int,
+    comment: str,
+    now: datetime.datetime | None = None,
 ) -> Evidence:
     """A leader's rating of a person in their subtree: evidence of kind manager
-    rating, with the comment, updating the person's level at once."""
+    rating, with the comment, updating the person's level at once. `now`: when the
+    rating was made (the demo's history), the present by default."""
     if not policy.can_rate_person(rater, profile):
         raise PermissionDenied(
             _("You may rate only people in the departments you lead.")
@@ -98,6 +107,7 @@ def manager_rating_record(
         competency=competency,
         level=level,
         kind=Evidence.Kind.MANAGER,
+        observed_at=now,
         recorded_by=rater,
         note=comment.strip(),
         source_type="manager",
