@@ -9,8 +9,10 @@ export DJANGO_SETTINGS_MODULE ?= cms.settings.base
 .PHONY: setup run test lint typecheck bench messages lock clean
 
 H5P_PLAYER := courses/static/courses/vendor/h5p-standalone
+REPORT_FONTS := analytics/fonts
+NOTO_SC := node_modules/@expo-google-fonts/noto-sans-sc
 
-setup: $(VENV)/.installed node_modules/.installed $(H5P_PLAYER)/.copied .env messages ## set up (idempotent)
+setup: $(VENV)/.installed node_modules/.installed $(H5P_PLAYER)/.copied $(REPORT_FONTS)/.copied .env messages ## set up (idempotent)
 
 # Development and CI get the runtime lock plus the tools' lock, both hash-checked.
 # A production server installs requirements.lock alone:
@@ -32,6 +34,14 @@ $(H5P_PLAYER)/.copied: node_modules/.installed
 		rm -rf $(H5P_PLAYER) && mkdir -p $(H5P_PLAYER) && \
 		cp -R node_modules/h5p-standalone/dist/. $(H5P_PLAYER)/ && touch $@; \
 	else echo "h5p-standalone not installed: lessons show H5P activities as unavailable"; fi
+
+# The leadership report PDF embeds this TrueType CJK font (subset), so it renders in
+# any viewer; the files are copied from npm, never committed (analytics/fonts/.gitignore).
+$(REPORT_FONTS)/.copied: node_modules/.installed
+	@if [ -d $(NOTO_SC)/400Regular ]; then \
+		cp $(NOTO_SC)/400Regular/NotoSansSC_400Regular.ttf \
+			$(NOTO_SC)/700Bold/NotoSansSC_700Bold.ttf $(REPORT_FONTS)/ && touch $@; \
+	else echo "Noto Sans SC not installed: the leadership report PDF is unavailable"; fi
 
 # A development .env: DEBUG on and a random key. Production sets its own environment.
 .env:
