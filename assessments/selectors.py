@@ -87,6 +87,15 @@ def _status(evidence: Evidence, now: datetime.datetime) -> str:
     return EvidenceStatus.COUNTS
 
 
+def level_in_force_q(now: datetime.datetime, prefix: str = "") -> Q:
+    """Current levels (CompetencyLevel rows, or a relation to them through `prefix`)
+    whose deciding evidence has not expired. A level past its date counts as 0 until
+    the hourly recompute stores the next one: never as met."""
+    return Q(**{f"{prefix}valid_until__isnull": True}) | Q(
+        **{f"{prefix}valid_until__gt": now}
+    )
+
+
 def competency_profile_for(
     *,
     learner,

@@ -331,3 +331,34 @@ def can_withdraw_certificate(user: Any) -> bool:
     return is_active_person(user) and (
         user.is_superuser or user.has_perm("learning.change_certificate")
     )
+
+
+# Leaders' dashboards -------------------------------------------------------------
+
+# A figure over fewer people than this identifies them; see `sees_small_cells`.
+SMALL_CELL = 3
+
+
+def dashboard_roots(user: Any) -> list[Department]:
+    """The tops of the user's dashboard scope, in tree order: each department they
+    lead or are HR for that is not under another one they hold (a deputy county
+    head may lead several bureaus), or the organisation's roots for a site admin."""
+    if not can_use_dashboard(user):
+        return []
+    if user.is_superuser:
+        return list(Department.objects.filter(depth=1, is_active=True).order_by("path"))
+    paths = sorted(set(_paths(user, VIEW_ROLES)))
+    tops = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+    return list(Department.objects.filter(path__in=tops).order_by("path"))
+
+
+def sees_small_cells(user: Any, department: Department | None) -> bool:
+    """May the user see a figure over fewer than SMALL_CELL people of `department`?
+    Its HR officers and its own leader (a leader's scope set on the unit itself) may;
+    a leader higher up sees "—" so that no figure identifies one person. Site admins
+    see everything."""
+    if department is None or not is_active_person(user):
+        return False
+    if user.is_superuser or _covers(user, department, MANAGE_ROLES):
+        return True
+    return department.path in _paths(user, (LEADER,))

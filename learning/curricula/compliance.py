@@ -31,6 +31,7 @@ from learning.curricula.models import Assignment, AssignmentReminder, Curriculum
 from learning.curricula.status import (
     COMPLIANCE_STATUSES,
     OPEN_STATUSES,
+    completed_late_q,
     counted,
     status_expression,
 )
@@ -86,6 +87,8 @@ class ComplianceCounts:
     not_started: int = 0
     overdue: int = 0
     exempt: int = 0
+    # Of `completed`, those finished after their due date.
+    completed_late: int = 0
 
     def add(self, other: ComplianceCounts) -> None:
         for name in _COUNT_FIELDS:
@@ -96,6 +99,10 @@ class ComplianceCounts:
         """Completed share of those who must complete (exempt people left out)."""
         required = self.assigned - self.exempt
         return None if required <= 0 else self.completed / required
+
+    @property
+    def completed_on_time(self) -> int:
+        return self.completed - self.completed_late
 
     @property
     def completion_percent(self) -> int | None:
@@ -110,6 +117,7 @@ _COUNT_FIELDS = (
     "not_started",
     "overdue",
     "exempt",
+    "completed_late",
 )
 
 
@@ -132,13 +140,19 @@ class ComplianceSummary:
     by_curriculum: list[SummaryRow] = field(default_factory=list)
     by_department: list[SummaryRow] = field(default_factory=list)
     total: ComplianceCounts = field(default_factory=ComplianceCounts)
+    # Counts per (curriculum id, department path of a by_department row).
+    cells: dict[tuple[int, str], ComplianceCounts] = field(default_factory=dict)
 
 
 def _count_aggregates() -> dict[str, Any]:
-    return {"assigned": Count("pk")} | {
-        status.value: Count("pk", filter=Q(compliance_status=status))
-        for status in COMPLIANCE_STATUSES
-    }
+    return (
+        {"assigned": Count("pk")}
+        | {
+            status.value: Count("pk", filter=Q(compliance_status=status))
+            for status in COMPLIANCE_STATUSES
+        }
+        | {"completed_late": Count("pk", filter=completed_late_q())}
+    )
 
 
 def _filtered(
@@ -231,6 +245,8 @@ def compliance_summary(
         counts = ComplianceCounts(**{name: row[name] for name in _COUNT_FIELDS})
         per_curriculum.setdefault(row["curriculum_id"], ComplianceCounts()).add(counts)
         per_bucket.setdefault(row["bucket"], ComplianceCounts()).add(counts)
+        key = (row["curriculum_id"], row["bucket"])
+        summary.cells.setdefault(key, ComplianceCounts()).add(counts)
         summary.total.add(counts)
 
     shown = [curriculum] if curriculum is not None else curricula

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
 from django.db import models
-from django.db.models import Case, CharField, Q, Value, When
+from django.db.models import Case, CharField, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -123,6 +123,12 @@ def status_expression(today: datetime.date) -> Case:
         default=Value(AssignmentStatus.NOT_STARTED.value),
         output_field=CharField(),
     )
+
+
+def completed_late_q() -> Q:
+    """Completed cycles finished after the day they were due (a completion on the due
+    day, in the site's time zone, is on time)."""
+    return Q(state=Assignment.State.COMPLETED) & Q(completed_at__date__gt=F("due_on"))
 
 
 def counted() -> Q:

@@ -45,11 +45,16 @@ def study_hours_summary(*, user, year: int, site=None) -> StudyHourSummary:
     adjusted = (rows.get(StudyHourEntry.Kind.ADJUSTED) or Decimal(0)) + (
         rows.get(StudyHourEntry.Kind.REVOKED) or Decimal(0)
     )
-    # Read the site's row without creating it (for_site would, on a page view).
+    return StudyHourSummary(year, earned, adjusted, annual_requirement(site=site))
+
+
+def annual_requirement(*, site=None) -> Decimal:
+    """Study hours each person must reach per year (the site setting, 50 until
+    one is saved). One query; never creates the setting's row (for_site would, on
+    a page view)."""
     rows = StudyHourSettings.objects.all()
     settings_row = rows.filter(site=site).first() if site is not None else rows.first()
-    required = settings_row.annual_requirement if settings_row else Decimal(50)
-    return StudyHourSummary(year, earned, adjusted, Decimal(required))
+    return Decimal(settings_row.annual_requirement if settings_row else 50)
 
 
 def study_hour_entries(*, user, year: int) -> QuerySet:

@@ -4,39 +4,66 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import F, Q, Subquery
+import pandas as pd
 from django.utils import timezone
 
 from assessments.models import Competency, CompetencyLevel
-from assessments.selectors import AreaProfile, CompetenceProfile
+from assessments.selectors import AreaProfile, CompetenceProfile, level_in_force_q
 from learning.organisation.models import Department, LearnerProfile
 from learning.targets.models import CompetencyTarget
 
 
+def targets_resolved(pairs: pd.DataFrame) -> pd.DataFrame:
+    """THE target rule, for many people at once. `pairs` has one row per distinct
+    (department `path`, `position_id`); the answer has a row per pair and
+    competency with its `required_level`: the position's county-wide target,
+    overridden by a target set for the department or one above it (the nearest
+    department wins). One query over the targets of those positions; the matching
+    is done per path length, so it stays vectorised however many pairs come."""
+    columns = ["path", "position_id", "competency_id", "required_level"]
+    positions = [int(p) for p in pairs["position_id"].dropna().unique()]
+    if not positions:
+        return pd.DataFrame(columns=columns)
+    targets = pd.DataFrame(
+        CompetencyTarget.objects.filter(position_id__in=positions).values_list(
+            "position_id", "competency_id", "required_level", "department__path"
+        ),
+        columns=["position_id", "competency_id", "required_level", "target_path"],
+    )
+    if targets.empty:
+        return pd.DataFrame(columns=columns)
+    pairs = pairs[["path", "position_id"]].dropna().drop_duplicates()
+    pairs = pairs.astype({"position_id": "int64"})
+    candidates = pairs.merge(targets, on="position_id")
+    own = candidates["target_path"].fillna("")
+    length = own.str.len()
+    applies = length == 0
+    for size in sorted(set(length) - {0}):
+        at = length == size
+        applies |= at & (candidates["path"].str.slice(0, size) == own)
+    candidates = candidates[applies].assign(rank=length[applies])
+    chosen = candidates.sort_values("rank").drop_duplicates(
+        ["path", "position_id", "competency_id"], keep="last"
+    )
+    return chosen[columns].reset_index(drop=True)
+
+
 def targets_for_profile(profile: LearnerProfile) -> dict[int, int]:
-    """Required level per competency id for this person: their position's county-wide
-    targets, overridden by targets set for a department above them (the nearest
-    department wins). One query; the profile's department is not loaded."""
+    """Required level per competency id for this person (`targets_resolved`).
+    Two queries."""
     if profile.position_id is None:
         return {}
-    learner_path = Subquery(
-        Department.objects.filter(pk=profile.department_id).values("path")[:1]
+    path = Department.objects.filter(pk=profile.department_id).values_list(
+        "path", flat=True
     )
-    rows = (
-        CompetencyTarget.objects.filter(position_id=profile.position_id)
-        .annotate(learner_path=learner_path)
-        .filter(
-            Q(department__isnull=True)
-            | Q(learner_path__startswith=F("department__path"))
+    pairs = pd.DataFrame({"path": list(path), "position_id": [profile.position_id]})
+    chosen = targets_resolved(pairs)
+    return {
+        int(cid): int(level)
+        for cid, level in zip(
+            chosen["competency_id"], chosen["required_level"], strict=True
         )
-        .values_list("competency_id", "required_level", "department__depth")
-    )
-    chosen: dict[int, tuple[int, int]] = {}
-    for competency_id, level, depth in rows:
-        rank = depth or 0
-        if competency_id not in chosen or rank > chosen[competency_id][1]:
-            chosen[competency_id] = (level, rank)
-    return {cid: level for cid, (level, _rank) in chosen.items()}
+    }
 
 
 @dataclass(frozen=True)
@@ -137,7 +164,7 @@ def target_summary(*, user, profile: LearnerProfile) -> TargetSummary:
     now = timezone.now()
     levels = dict(
         CompetencyLevel.objects.filter(learner=user, competency_id__in=list(targets))
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+        .filter(level_in_force_q(now))
         .values_list("competency_id", "level")
     )
     short = {cid: t for cid, t in targets.items() if levels.get(cid, 0) < t}
