@@ -196,6 +196,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "learning.notifications_email_sweep",
         "schedule": 10 * 60,
     },
+    # Yesterday's department snapshots (the trends), in the quiet hour after
+    # midnight; a rerun writes nothing.
+    "analytics-snapshot-daily": {
+        "task": "analytics.snapshot_daily",
+        "schedule": crontab(hour=1, minute=15),
+    },
 }
 # Days before the due date on which learners are reminded (then on the day, then
 # weekly while overdue).
