@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -93,6 +93,39 @@ def level_in_force_q(now: datetime.datetime, prefix: str = "") -> Q:
     the hourly recompute stores the next one: never as met."""
     return Q(**{f"{prefix}valid_until__isnull": True}) | Q(
         **{f"{prefix}valid_until__gt": now}
+    )
+
+
+def evidence_counts_at_q(at: datetime.datetime, prefix: str = "") -> Q:
+    """The level rule's evidence (assessments.services.evidence) as it stood at a
+    past moment `at`: of an official kind, observed by then, not yet withdrawn and
+    not yet expired. On Evidence rows, or a relation to them through `prefix`."""
+    return (
+        Q(**{f"{prefix}kind__in": Evidence.OFFICIAL_KINDS})
+        & Q(**{f"{prefix}observed_at__lte": at})
+        & (
+            Q(**{f"{prefix}revoked_at__isnull": True})
+            | Q(**{f"{prefix}revoked_at__gt": at})
+        )
+        & (
+            Q(**{f"{prefix}expires_at__isnull": True})
+            | Q(**{f"{prefix}expires_at__gt": at})
+        )
+    )
+
+
+def levels_at(at: datetime.datetime) -> QuerySet:
+    """Each learner's official level per competency at a past moment `at`, the
+    level rule applied to the evidence of then: rows `learner_id`, `competency_id`,
+    `level` (the highest level of evidence that counted; pairs without any are
+    absent, i.e. level 0). Filter it further before evaluating. A stored current
+    level whose evidence has just expired reads as 0 (`level_in_force_q`) until the
+    hourly recompute; this rule already falls back to the next evidence."""
+    return (
+        Evidence.objects.filter(evidence_counts_at_q(at))
+        .values("learner_id", "competency_id")
+        .annotate(level=Max("level"))
+        .order_by()
     )
 
 

@@ -27,7 +27,8 @@ from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
 from django.db import models
-from django.db.models import Case, CharField, F, Q, Value, When
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -138,6 +139,92 @@ def counted() -> Q:
     return (
         Q(is_current=True)
         & Q(profile__is_active=True)
+        & ~Q(curriculum__status=Curriculum.Status.DRAFT)
+    )
+
+
+def day_end(day: datetime.date) -> datetime.datetime:
+    """The first moment after `day` in the site's time zone: a timestamp before it
+    happened on or before that day."""
+    return timezone.make_aware(
+        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time())
+    )
+
+
+def status_expression_on(day: datetime.date) -> Case:
+    """`status_expression` as the cycle stood at the end of a past `day`, rebuilt
+    from its own dates (for daily snapshots and their backfill); on today it gives
+    what `status_expression(today)` gives. A completion, closing or expiry stored
+    with a later timestamp had not happened yet, so the date rules decide. What no
+    date records: an exemption counts from the assignment on (when it was granted
+    is not kept, nor an exemption later withdrawn), and a course done without a
+    start time counts as started on any day."""
+    end = day_end(day)
+    happened = Q(closed_at__isnull=True) | Q(closed_at__lt=end)
+    finals = {
+        Assignment.State.EXEMPT: Q(),
+        Assignment.State.COMPLETED: Q(completed_at__isnull=True)
+        | Q(completed_at__lt=end),
+        Assignment.State.CLOSED: happened,
+        Assignment.State.EXPIRED: happened,
+    }
+    whens = [
+        When(Q(state=state) & finals[state], then=Value(status.value))
+        for state, status in _FINAL_STATES.items()
+    ]
+    whens += [
+        When(expires_on__lte=day, then=Value(AssignmentStatus.EXPIRED.value)),
+        When(starts_on__gt=day, then=Value(AssignmentStatus.UPCOMING.value)),
+        When(overdue_on__lte=day, then=Value(AssignmentStatus.OVERDUE.value)),
+        When(
+            Q(started_at__lt=end) | Q(started_at__isnull=True, courses_done__gt=0),
+            then=Value(AssignmentStatus.IN_PROGRESS.value),
+        ),
+    ]
+    return Case(
+        *whens,
+        default=Value(AssignmentStatus.NOT_STARTED.value),
+        output_field=CharField(),
+    )
+
+
+def counted_on(day: datetime.date, *, today: datetime.date | None = None) -> Q:
+    """`counted()` as it stood at the end of a past `day`, from the cycles' dates:
+    the cycle in force (`current_cycle`: of the person's cycles of the curriculum
+    assigned by then, the latest that had started, else the first) in a curriculum
+    that is not a draft (its status now: changes are not dated). Who was on staff
+    that day is the caller's filter (`counted()` reads `profile__is_active`, which
+    has no past). A finished cycle the sync took out of the count because a person
+    still on staff left the audience (`is_current` off while no later cycle has
+    started by `today`) is left out on every day: when they left it is not
+    recorded (a leaver's cycles count until their leaving date)."""
+    today = today or timezone.localdate()
+    end = day_end(day)
+    same = {
+        "curriculum_id": OuterRef("curriculum_id"),
+        "learner_id": OuterRef("learner_id"),
+    }
+    later_started = Assignment.objects.filter(
+        **same, cycle__gt=OuterRef("cycle"), assigned_at__lt=end, starts_on__lte=day
+    )
+    earlier = Assignment.objects.filter(
+        **same, cycle__lt=OuterRef("cycle"), assigned_at__lt=end
+    )
+    superseded_now = Assignment.objects.filter(
+        **same, cycle__gt=OuterRef("cycle"), starts_on__lte=today
+    )
+    left_audience = (
+        Q(is_current=False)
+        & Q(profile__is_active=True)
+        & Q(state__in=[Assignment.State.COMPLETED, Assignment.State.EXEMPT])
+        & Q(starts_on__lte=today)
+        & ~Exists(superseded_now)
+    )
+    return (
+        Q(assigned_at__lt=end)
+        & ~Exists(later_started)
+        & (Q(starts_on__lte=day) | ~Exists(earlier))
+        & ~left_audience
         & ~Q(curriculum__status=Curriculum.Status.DRAFT)
     )
 
