@@ -49,6 +49,7 @@ from learning.organisation.models import Department
 FIRST_RECORD_CACHE_KEY = "analytics:report:first-record"
 FIRST_RECORD_CACHE_SECONDS = 3600
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9_-]+")
 GAPS_SHOWN = 3
 COURSES_PER_GAP = 2
 OVERDUE_UNITS_SHOWN = 5
@@ -197,6 +198,12 @@ class LeadershipReport:
     @property
     def month_label(self) -> str:
         return self.month.strftime("%Y-%m")
+
+
+def report_filename(department: Department, month_label: str) -> str:
+    """The PDF's file name: ASCII that no header or file system can misread."""
+    code = _UNSAFE_IN_FILENAME.sub("-", department.code).strip("-")[:40]
+    return f"leadership-report-{code or department.pk}-{month_label}.pdf"
 
 
 def _as_of(scope: DashboardScope, month: datetime.date) -> DashboardScope:

@@ -32,9 +32,9 @@ from analytics.report import (
     leadership_report,
     month_start,
     previous_month,
+    report_filename,
 )
 from analytics.report_pdf import report_pdf
-from analytics.report_views import report_filename
 from analytics.scope import dashboard_scope
 from learning import policy
 from learning.curricula.models import DigestLog

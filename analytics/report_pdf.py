@@ -398,7 +398,7 @@ def report_pdf(report: LeadershipReport) -> bytes:
         "department": report.department.display_name,
         "month": report.month_label,
     }
-    site = getattr(settings, "SITE_TITLE", "CivicSkills")
+    site = str(settings.SITE_TITLE)
     doc = SimpleDocTemplate(
         buffer,
         pagesize=A4,

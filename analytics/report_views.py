@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -12,20 +10,16 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from analytics.report import ReportUnavailable, leadership_report, report_month
+from analytics.report import (
+    ReportUnavailable,
+    leadership_report,
+    report_filename,
+    report_month,
+)
 from analytics.report_pdf import ReportFontMissing
 from analytics.report_pdf import report_pdf as report_pdf_bytes
 from analytics.scope import dashboard_scope
 from learning import policy
-from learning.organisation.models import Department
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-def report_filename(department: Department, month_label: str) -> str:
-    """An ASCII file name that no header or file system can misread."""
-    code = _UNSAFE.sub("-", department.code).strip("-")[:40] or str(department.pk)
-    return f"leadership-report-{code}-{month_label}.pdf"
 
 
 def _refused(request: HttpRequest, message: str, *, status: int) -> HttpResponse:

@@ -214,7 +214,9 @@ def test_a_repeated_month_is_refused(client, org):
 
 @pytest.mark.urls(__name__)
 def test_a_department_without_people_gets_a_clear_answer(client, org):
-    empty = DepartmentFactory(code="CTY-E", name="统计局", parent=org.county)
+    empty = DepartmentFactory(
+        code="CTY-E", name="统计局", name_en="Statistics Bureau", parent=org.county
+    )
     client.force_login(org.hr)
     response = client.get(
         URL,
@@ -223,7 +225,7 @@ def test_a_department_without_people_gets_a_clear_answer(client, org):
     )
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
-    assert "统计局 has no active staff" in response.content.decode()
+    assert "Statistics Bureau has no active staff" in response.content.decode()
 
 
 @pytest.mark.urls(__name__)
