@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -37,6 +38,7 @@ from analytics.gaps import (
 )
 from analytics.hours import hours_report
 from analytics.scope import DashboardScope, single_param
+from analytics.trends import trend_series
 from assessments.models import Competency, Evidence
 from courses.models import CourseCompetency, CoursePage
 from courses.selectors import pages_by_key
@@ -182,6 +184,17 @@ class OverdueUnit:
     completion_percent: int | None
 
 
+@dataclass(frozen=True)
+class TrendPoint:
+    """The department's month-end figures (None: no figure, or too few people)."""
+
+    month: datetime.date
+    staff: int
+    compliance_percent: float | None
+    targets_met_percent: float | None
+    hours_per_person: float | None
+
+
 @dataclass
 class LeadershipReport:
     department: Department
@@ -193,6 +206,7 @@ class LeadershipReport:
     heatmap: Heatmap
     gaps: list[GapLine]
     overdue_units: list[OverdueUnit]
+    trends: list[TrendPoint] = field(default_factory=list)
     sentences: list[str] = field(default_factory=list)
 
     @property
@@ -246,12 +260,73 @@ def recommended_courses(
     return result
 
 
+def _number(value) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def report_trends(scope: DashboardScope) -> list[TrendPoint]:
+    """The scope department's line over the twelve months up to the report's day
+    (from the daily snapshots), hidden where it is a unit of 1–2 people the viewer
+    may not see."""
+    frame = trend_series(scope.department, until=scope.today)
+    if frame.empty:
+        return []
+    own = frame[frame["is_scope"]]
+    points = []
+    for row in own.itertuples():
+        hidden = scope.suppressed(scope.department, int(row.staff))
+        points.append(
+            TrendPoint(
+                month=row.month,
+                staff=int(row.staff),
+                compliance_percent=None if hidden else _number(row.compliance_pct),
+                targets_met_percent=None if hidden else _number(row.target_pct),
+                hours_per_person=None if hidden else _number(row.hours_per_person),
+            )
+        )
+    return points
+
+
+def _change_sentence(trends: list[TrendPoint]) -> str | None:
+    """What moved since the month before, from the last two points."""
+    if len(trends) < 2:
+        return None
+    before, after = trends[-2], trends[-1]
+    parts = []
+    if before.compliance_percent is not None and after.compliance_percent is not None:
+        parts.append(
+            _("mandatory training complete %(before)s%% → %(after)s%%")
+            % {
+                "before": f"{before.compliance_percent:g}",
+                "after": f"{after.compliance_percent:g}",
+            }
+        )
+    if before.targets_met_percent is not None and after.targets_met_percent is not None:
+        parts.append(
+            _("competency targets met %(before)s%% → %(after)s%%")
+            % {
+                "before": f"{before.targets_met_percent:g}",
+                "after": f"{after.targets_met_percent:g}",
+            }
+        )
+    if not parts:
+        return None
+    return _("Since %(month)s: %(changes)s.") % {
+        "month": before.month.strftime("%Y-%m"),
+        "changes": _("; ").join(parts),
+    }
+
+
 def _sentences(
     department: Department,
     headline: Headline,
     gaps: list[GapLine],
     area_map: Heatmap,
     overdue_units: list[OverdueUnit],
+    trends: list[TrendPoint],
 ) -> list[str]:
     """A few plain sentences, each from one figure of the report."""
     name = department.display_name
@@ -317,6 +392,9 @@ def _sentences(
             _("Of the units, %(unit)s meets the fewest targets: %(percent)s%% met.")
             % {"unit": low.department.display_name, "percent": low.total.percent}
         )
+    change = _change_sentence(trends)
+    if change:
+        said.append(change)
     return said
 
 
@@ -380,6 +458,7 @@ def leadership_report(
         at_risk=hours.total.at_risk,
         targets_met_percent=_percent(met, people),
     )
+    trends = report_trends(scope)
     return LeadershipReport(
         department=scope.department,
         month=month,
@@ -390,5 +469,8 @@ def leadership_report(
         heatmap=by_area,
         gaps=gaps,
         overdue_units=overdue_units,
-        sentences=_sentences(scope.department, headline, gaps, by_area, overdue_units),
+        trends=trends,
+        sentences=_sentences(
+            scope.department, headline, gaps, by_area, overdue_units, trends
+        ),
     )

@@ -16,6 +16,9 @@ from xml.sax.saxutils import escape
 from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from reportlab.graphics.charts.lineplots import LinePlot
+from reportlab.graphics.shapes import Drawing, Line, String
+from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -387,10 +390,130 @@ def _overdue(report: LeadershipReport, styles) -> list[Flowable]:
     return [table]
 
 
+def _percent_text(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}%"
+
+
+def _trend_chart(report: LeadershipReport) -> Drawing | None:
+    """Two lines over the months, 0–100 %: training complete and targets met. The
+    table under it holds the same numbers."""
+    points = report.trends
+    series = [
+        (
+            _("Mandatory training complete"),
+            NAVY,
+            [p.compliance_percent for p in points],
+        ),
+        (
+            _("Competency targets met"),
+            TONES["q0"],
+            [p.targets_met_percent for p in points],
+        ),
+    ]
+    lines = [
+        [(i, value) for i, value in enumerate(values) if value is not None]
+        for _label, _colour, values in series
+    ]
+    if not any(len(line) > 1 for line in lines):
+        return None
+    width, height = A4[0] - 30 * mm, 52 * mm
+    drawing = Drawing(width, height)
+    plot = LinePlot()
+    plot.x, plot.y = 12 * mm, 10 * mm
+    plot.width, plot.height = width - 16 * mm, height - 20 * mm
+    plot.data = [line or [(0, 0)] for line in lines]
+    for index, (_label, colour, _values) in enumerate(series):
+        plot.lines[index].strokeColor = colour if lines[index] else colors.white
+        plot.lines[index].strokeWidth = 1.6
+        plot.lines[index].symbol = makeMarker("FilledCircle", size=3)
+        plot.lines[index].symbol.fillColor = colour
+        plot.lines[index].symbol.strokeColor = colour
+    plot.xValueAxis.valueMin = -0.3
+    plot.xValueAxis.valueMax = max(len(points) - 1, 1) + 0.3
+    plot.xValueAxis.valueSteps = list(range(len(points)))
+    plot.xValueAxis.labelTextFormat = lambda i: (
+        points[int(i)].month.strftime("%Y-%m") if 0 <= int(i) < len(points) else ""
+    )
+    plot.yValueAxis.valueMin, plot.yValueAxis.valueMax = 0, 100
+    plot.yValueAxis.valueSteps = [0, 25, 50, 75, 100]
+    plot.yValueAxis.labelTextFormat = "%d%%"
+    for axis in (plot.xValueAxis, plot.yValueAxis):
+        axis.labels.fontName = FONT
+        axis.labels.fontSize = 6.5
+        axis.labels.fillColor = MUTED
+        axis.strokeColor = RULE
+    plot.yValueAxis.visibleGrid = True
+    plot.yValueAxis.gridStrokeColor = RULE
+    drawing.add(plot)
+    x = 12 * mm
+    for label, colour, _values in series:
+        drawing.add(
+            Line(
+                x,
+                height - 4 * mm,
+                x + 6 * mm,
+                height - 4 * mm,
+                strokeColor=colour,
+                strokeWidth=1.6,
+            )
+        )
+        drawing.add(
+            String(
+                x + 8 * mm,
+                height - 5.3 * mm,
+                label,
+                fontName=FONT,
+                fontSize=7,
+                fillColor=INK,
+            )
+        )
+        x += 8 * mm + pdfmetrics.stringWidth(label, FONT, 7) + 8 * mm
+    return drawing
+
+
+def _trends(report: LeadershipReport, styles) -> list[Flowable]:
+    if not report.trends:
+        return [
+            _p(
+                _("No monthly figures yet: they start with the first daily snapshot."),
+                styles["body"],
+            )
+        ]
+    data: list[list] = [
+        [
+            _p(_("Month"), styles["head"]),
+            _p(_("Staff"), styles["head"]),
+            _p(_("Mandatory training complete"), styles["head"]),
+            _p(_("Competency targets met"), styles["head"]),
+            _p(_("Study hours per person"), styles["head"]),
+        ]
+    ]
+    for point in report.trends:
+        data.append(
+            [
+                point.month.strftime("%Y-%m"),
+                f"{point.staff:,}",
+                _percent_text(point.compliance_percent),
+                _percent_text(point.targets_met_percent),
+                _dash(
+                    None
+                    if point.hours_per_person is None
+                    else f"{point.hours_per_person:.1f}"
+                ),
+            ]
+        )
+    table = Table(
+        data, colWidths=[30 * mm, 25 * mm, 45 * mm, 40 * mm, 40 * mm], repeatRows=1
+    )
+    table.setStyle(_table_style(("ALIGN", (0, 1), (-1, -1), "CENTER")))
+    chart = _trend_chart(report)
+    return ([chart, Spacer(1, 2 * mm)] if chart else []) + [table]
+
+
 def report_pdf(report: LeadershipReport) -> bytes:
     """The report as A4 pages: headline figures, what the numbers say, the heatmap
-    (competency areas × units), the largest gaps with courses, the units most
-    overdue. Fonts embedded (subset)."""
+    (competency areas × units), twelve-month trends, the largest gaps with courses,
+    the units most overdue. Fonts embedded (subset)."""
     fonts_register()
     styles = _styles()
     buffer = BytesIO()
@@ -447,6 +570,9 @@ def report_pdf(report: LeadershipReport) -> bytes:
         ],
         _p(_("Competency targets met, by area and unit"), styles["h2"]),
         *_heatmap(report.heatmap, styles),
+        KeepTogether(
+            [_p(_("Twelve-month trends"), styles["h2"])] + _trends(report, styles)
+        ),
         KeepTogether(
             [_p(_("Largest gaps and courses that close them"), styles["h2"])]
             + _gaps(report, styles)

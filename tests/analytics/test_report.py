@@ -22,6 +22,7 @@ from analytics.report import first_record_on, month_start, previous_month
 from analytics.report_mail import REPORT_KIND, monthly_reports_send
 from analytics.report_pdf import fonts_available
 from analytics.report_views import report_pdf
+from analytics.snapshots import snapshot_day
 from assessments.models import Competency, Evidence
 from assessments.services.evidence import evidence_record
 from assessments.services.frameworks import framework_load_defaults
@@ -129,6 +130,25 @@ def test_pdf_names_units_in_chinese_and_says_the_largest_gap(client, org, tmp_pa
     sentence = f"行政审批服务局在‘{org.eg.name_zh}’上差距最大：7人中6人未达标"
     assert sentence in text
     assert "7" in text and "14%" in text  # 1 of 7 at target in the bureau
+
+
+@pytest.mark.urls(__name__)
+def test_pdf_shows_the_months_trend_from_the_daily_snapshots(client, org, tmp_path):
+    today = timezone.localdate()
+    last_month_end = month_start(today) - datetime.timedelta(days=1)
+    # The evidence is recorded today: at the end of last month nobody met a target.
+    snapshot_day(last_month_end)
+    snapshot_day(today)
+    client.force_login(org.leader_a)
+    response = client.get(
+        URL,
+        {"department": org.bureau_a.pk, "month": _this_month()},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 200
+    text = _pdf_text(response.content, tmp_path)
+    assert "近12个月趋势" in text
+    assert f"自{last_month_end:%Y-%m}以来：能力目标达标率0%→14.3%" in text
 
 
 @pytest.mark.urls(__name__)
