@@ -70,15 +70,17 @@ def first_record_on() -> datetime.date | None:
     hours or an enrolment), or None before there is any. Three queries, cached."""
     cached = cache.get(FIRST_RECORD_CACHE_KEY)
     if cached is not None:
-        return cached or None
+        return cached
     candidates = [
         Evidence.objects.aggregate(first=Min("observed_at"))["first"],
         StudyHourEntry.objects.aggregate(first=Min("earned_at"))["first"],
         Enrollment.objects.aggregate(first=Min("enrolled_at"))["first"],
     ]
     moments = [moment for moment in candidates if moment is not None]
-    first = timezone.localdate(min(moments)) if moments else None
-    cache.set(FIRST_RECORD_CACHE_KEY, first or "", FIRST_RECORD_CACHE_SECONDS)
+    if not moments:
+        return None  # not cached: the first record may come any minute
+    first = timezone.localdate(min(moments))
+    cache.set(FIRST_RECORD_CACHE_KEY, first, FIRST_RECORD_CACHE_SECONDS)
     return first
 
 
