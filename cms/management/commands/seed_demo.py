@@ -1,5 +1,10 @@
 """Build the demo county. Each app contributes its own step; later steps (courses,
-assessments, curricula, history) append to STEPS. Every step is idempotent."""
+assessments, curricula, history) build on earlier ones. Every step is idempotent.
+Each step prints one line with what it made and the seconds it took, so that a
+first `make run` (a few minutes) shows where it is."""
+
+import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -11,7 +16,7 @@ from cms.services import home_page_ensure
 from courses import demo as courses_demo
 from learning.demo import courses as course_history
 from learning.demo import curricula as curricula_demo
-from learning.demo import history, organisation
+from learning.demo import history, journeys, organisation
 
 
 class Command(BaseCommand):
@@ -24,6 +29,18 @@ class Command(BaseCommand):
             help="Create demo accounts even with DEBUG off (never on a real server).",
         )
 
+    def _say(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()
+
+    def _step(self, label: str, run: Callable, describe: Callable) -> object:
+        """Run one step and print its line: what it made, and how long it took."""
+        started = time.monotonic()
+        result = run()
+        seconds = time.monotonic() - started
+        self._say(f"{label}: {describe(result)} ({seconds:.1f} s)")
+        return result
+
     def handle(self, *args, **options):
         if not settings.DEBUG and not options["force"]:
             raise CommandError(
@@ -33,33 +50,65 @@ class Command(BaseCommand):
                 )
             )
         password = settings.DEMO_PASSWORD
-        home_page_ensure()
-        site_pages = seed_site()
-        counts = organisation.seed(password=password)
-        competence = assessments_demo.seed()
-        course_counts = courses_demo.seed()
-        past = history.seed()
-        enrollments = course_history.seed()
-        assignments = curricula_demo.seed()
+        began = time.monotonic()
+        self._step(
+            "Site",
+            lambda: (home_page_ensure(), seed_site())[1],
+            lambda pages: f"+{pages} pages",
+        )
+        self._step(
+            "County",
+            lambda: organisation.seed(password=password),
+            lambda c: (
+                f"+{c.departments} departments, +{c.people} staff, "
+                f"+{c.accounts} demo accounts"
+            ),
+        )
+        self._step(
+            "Competence",
+            assessments_demo.seed,
+            lambda c: ", ".join(f"{key} {value}" for key, value in c.items()),
+        )
+        self._step(
+            "Courses",
+            courses_demo.seed,
+            lambda c: (
+                f"+{c.topics} topics, +{c.pages} pages, +{c.activities} H5P activities"
+            ),
+        )
+        self._step(
+            "Targets and the demo learner's quizzes",
+            history.seed,
+            lambda c: (
+                f"+{c.targets} targets, +{c.attempts} quiz attempts, "
+                f"+{c.ratings} ratings"
+            ),
+        )
+        self._step(
+            "The demo learner's courses",
+            course_history.seed,
+            lambda n: f"+{n} enrollments",
+        )
+        self._say("County course history: under way (the longest step) …")
+        self._step(
+            "County course history",
+            lambda: journeys.seed(progress=lambda line: self._say(f"  … {line}")),
+            lambda c: (
+                f"{c.people} learners, +{c.enrollments} enrollments, "
+                f"+{c.completions} completions, +{c.attempts} quiz attempts, "
+                f"+{c.feedback} feedback, +{c.ratings} leader ratings, "
+                f"+{c.adjustments} hour adjustments, +{c.leaders} unit leaders"
+            ),
+        )
+        self._step(
+            "Mandatory curricula",
+            curricula_demo.seed,
+            lambda n: f"+{n} assignments",
+        )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo county ready: +{counts.departments} departments, "
-                f"+{counts.people} staff, +{counts.accounts} demo accounts, "
-                f"+{site_pages} pages."
+                f"Demo county ready in {time.monotonic() - began:.0f} s."
             )
-        )
-        self.stdout.write(
-            "Competence: "
-            + ", ".join(f"{key} {value}" for key, value in competence.items())
-        )
-        self.stdout.write(
-            f"Courses: +{course_counts.topics} topics, +{course_counts.pages} pages, "
-            f"+{course_counts.activities} H5P activities."
-        )
-        self.stdout.write(
-            f"History: +{past.targets} targets, +{past.attempts} quiz attempts, "
-            f"+{past.ratings} ratings, +{enrollments} course enrollments, "
-            f"+{assignments} curriculum assignments."
         )
         self.stdout.write("Demo accounts (password from DEMO_PASSWORD):")
         for username in ("learner", "hr", "leader", "editor", "admin"):
