@@ -163,6 +163,11 @@ class HeatRow:
     unit_only: bool
     cells: list[GapCell]
     total: GapCell
+    columns: list[Competency] = field(default_factory=list)
+
+    @property
+    def pairs(self) -> list[tuple[Competency, GapCell]]:
+        return list(zip(self.columns, self.cells, strict=True))
 
     @property
     def sort_key(self) -> tuple[float, str]:
@@ -206,13 +211,16 @@ def competency_columns(frame: pd.DataFrame, by: str) -> tuple[list[Competency], 
     return columns, {c.pk: areas[c.path[: Competency.steplen]].pk for c in competencies}
 
 
-def heatmap(scope: DashboardScope, *, by: str = BY_COMPETENCY) -> Heatmap:
+def heatmap(
+    scope: DashboardScope, *, by: str = BY_COMPETENCY, frame: pd.DataFrame | None = None
+) -> Heatmap:
     """The breakdown rows of the scope × competencies (or areas), each cell the
     share at target and the mean shortfall of those below; rows worst first
     (hidden and empty rows last). Five queries."""
     if by not in (BY_COMPETENCY, BY_AREA):
         raise Http404(_("Unknown breakdown."))
-    frame = gap_counts(scope.department, now=scope.now)
+    if frame is None:
+        frame = gap_counts(scope.department, now=scope.now)
     columns, column_of = competency_columns(frame, by)
     result = Heatmap(by=by, columns=columns)
     if frame.empty:
@@ -240,7 +248,7 @@ def heatmap(scope: DashboardScope, *, by: str = BY_COMPETENCY) -> Heatmap:
         total.hidden = scope.suppressed(department, total.people)
         if unit_only and not total.people:
             continue  # nobody directly in the chosen unit has a target
-        result.rows.append(HeatRow(department, unit_only, row_cells, total))
+        result.rows.append(HeatRow(department, unit_only, row_cells, total, columns))
     result.rows.sort(key=lambda row: row.sort_key)
     whole = frame.groupby("column")[["people", "met", "shortfall"]].sum()
     result.total = [
@@ -258,10 +266,9 @@ class LargestGap:
     cell: GapCell
 
 
-def largest_gaps(scope: DashboardScope, *, limit: int = 3) -> list[LargestGap]:
-    """The competencies where most people of the scope are below target (ties: the
-    larger mean shortfall first)."""
-    result = heatmap(scope, by=BY_COMPETENCY)
+def largest_gaps(result: Heatmap, *, limit: int = 3) -> list[LargestGap]:
+    """Of a by-competency heatmap, the competencies where most people are below
+    target (ties: the larger mean shortfall first)."""
     ranked = sorted(
         (
             LargestGap(column, cell)

@@ -54,10 +54,10 @@ def hours_frame(
             .filter(Department.subtree_q([department], f"{prefix}department__"))
             .values("learner_id")
             .annotate(
-                hours=Sum("hours"),
-                recent=Sum("hours", filter=Q(earned_at__gte=since)),
+                year_total=Sum("hours"),
+                recent_total=Sum("hours", filter=Q(earned_at__gte=since)),
             )
-            .values_list("learner_id", "hours", "recent")
+            .values_list("learner_id", "year_total", "recent_total")
             .order_by()
         ),
         columns=["user_id", "hours", "recent"],
@@ -185,8 +185,8 @@ def hour_sources(scope: DashboardScope) -> list[dict]:
         )
         .filter(Department.subtree_q([scope.department], f"{prefix}department__"))
         .values("kind", "source_type")
-        .annotate(hours=Sum("hours"), lines=Count("pk"))
-        .order_by("-hours")
+        .annotate(total=Sum("hours"), lines=Count("pk"))
+        .order_by("-total")
     )
     labels = dict(StudyHourEntry.Kind.choices)
     return [
@@ -194,7 +194,7 @@ def hour_sources(scope: DashboardScope) -> list[dict]:
             "kind": row["kind"],
             "kind_label": labels.get(row["kind"], row["kind"]),
             "source_type": row["source_type"] or "",
-            "hours": float(row["hours"] or 0),
+            "hours": float(row["total"] or 0),
             "lines": int(row["lines"] or 0),
         }
         for row in rows

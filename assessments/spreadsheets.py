@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from python_calamine import (
     CalamineError,
     CalamineWorkbook,
@@ -454,15 +455,23 @@ def csv_bytes(rows: Iterable[Iterable[Any]], *, neutralise: bool = True) -> byte
 
 
 def xlsx_bytes(
-    rows: Iterable[Iterable[Any]], *, sheet_title: str, header: Iterable[Any] = ()
+    rows: Iterable[Iterable[Any]],
+    *,
+    sheet_title: str,
+    header: Iterable[Any] = (),
+    widths: Iterable[float] = (),
 ) -> bytes:
     """A one-sheet workbook written row by row (memory stays flat): `header` in bold
-    if given, then `rows`; every cell through `spreadsheet_safe`, so no text is ever
-    stored as a formula and no character makes openpyxl refuse the row."""
+    if given (and frozen, so it stays in view when scrolling), then `rows`; every
+    cell through `spreadsheet_safe`, so no text is ever stored as a formula and no
+    character makes openpyxl refuse the row. `widths` sets column widths."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(spreadsheet_safe(sheet_title)[:31])
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     header = list(header)
     if header:
+        sheet.freeze_panes = "A2"
         bold = Font(bold=True)
         cells = []
         for title in header:

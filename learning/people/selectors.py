@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
@@ -53,44 +52,6 @@ def with_overdue_counts(people: QuerySet, *, today: date | None = None) -> Query
     return people.annotate(
         overdue_count=Coalesce(Subquery(overdue, output_field=IntegerField()), 0)
     )
-
-
-@dataclass(frozen=True)
-class DepartmentRow:
-    department: Department
-    depth: int
-    active_staff: int
-    subtree_staff: int
-
-
-def department_headcount_rows(
-    user, *, max_depth_below_root: int = 2
-) -> list[DepartmentRow]:
-    """The departments `user` covers down to a few levels below their scope roots, with
-    active staff in each department and in its whole subtree. Two queries."""
-    departments = list(
-        policy.visible_departments(user)
-        .filter(is_active=True)
-        .annotate(active_staff=Count("members", filter=Q(members__is_active=True)))
-        .order_by("path")
-    )
-    if not departments:
-        return []
-    # Subtree totals in Python over the path-ordered list: linear, no per-row query.
-    totals: dict[str, int] = {d.path: 0 for d in departments}
-    for department in departments:
-        for i in range(
-            department.steplen, len(department.path) + 1, department.steplen
-        ):
-            prefix = department.path[:i]
-            if prefix in totals:
-                totals[prefix] += department.active_staff
-    root_depth = min(d.depth for d in departments)
-    return [
-        DepartmentRow(d, d.depth - root_depth, d.active_staff, totals[d.path])
-        for d in departments
-        if d.depth - root_depth <= max_depth_below_root
-    ]
 
 
 def profile_list(user, *, department: Department | None = None) -> QuerySet:

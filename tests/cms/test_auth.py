@@ -106,9 +106,10 @@ def test_dashboard_is_scoped(county, client):
     client.force_login(leader.user)
     response = client.get(reverse("analytics:dashboard"))
     assert response.status_code == 200
-    names = [row.department.name for row in response.context["rows"]]
-    assert names == ["行政审批服务局", "窗口服务科", "审批管理科"]
-    assert response.context["total_staff"] == 2  # the leader and one person in A1
+    scope = response.context["scope"]
+    assert scope.department.name == "行政审批服务局"
+    assert [d.name for d in scope.children] == ["窗口服务科", "审批管理科"]
+    assert response.context["overview"].staff == 2  # the leader and one person in A1
 
     learner = person_in(county.section_a1)
     client.force_login(learner.user)

@@ -1,0 +1,479 @@
+"""What each dashboard page shows, with the tables its exports hold. The figures
+come from analytics.gaps / hours / effect and learning's compliance selectors;
+this module only arranges them per page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.http import Http404, QueryDict
+from django.utils.translation import gettext as _
+
+from analytics.effect import CourseEffect, course_effects
+from analytics.gaps import (
+    BY_AREA,
+    BY_COMPETENCY,
+    Heatmap,
+    LargestGap,
+    PersonGap,
+    gap_counts,
+    gap_people,
+    heatmap,
+    largest_gaps,
+)
+from analytics.hours import HoursReport, hours_report
+from analytics.scope import DashboardScope, id_param, single_param
+from analytics.tables import Table, department_paths, rounded, shown
+from assessments.models import Competency
+from learning.curricula.compliance import (
+    ComplianceCounts,
+    ComplianceSummary,
+    compliance_curricula,
+    compliance_summary,
+)
+from learning.curricula.models import Curriculum
+from learning.organisation.models import Department
+
+
+def _percent(part: int, whole: int) -> int | None:
+    return round(100 * part / whole) if whole else None
+
+
+# Overview ---------------------------------------------------------------------------
+
+
+@dataclass
+class Overview:
+    staff: int
+    hidden: bool
+    compliance: ComplianceCounts
+    hours: HoursReport
+    areas: Heatmap
+    gaps: list[LargestGap]
+    tables: list[Table] = field(default_factory=list)
+    # Change since a month ago per headline ("compliance", "hours", "targets"):
+    # (delta, direction) from the daily snapshots, absent without history.
+    changes: dict = field(default_factory=dict)
+
+    @property
+    def area_cells(self) -> list:
+        return list(zip(self.areas.columns, self.areas.total, strict=True))
+
+    @property
+    def on_pace_percent(self) -> int | None:
+        return self.hours.total.on_pace_percent
+
+
+def overview(scope: DashboardScope) -> Overview:
+    frame = gap_counts(scope.department, now=scope.now)
+    hours_result = hours_report(scope)
+    staff = hours_result.total.people
+    summary = compliance_summary(
+        user=scope.user, today=scope.today, department=scope.department
+    )
+    result = Overview(
+        staff=staff,
+        hidden=scope.suppressed(scope.department, staff),
+        compliance=summary.total,
+        hours=hours_result,
+        areas=heatmap(scope, by=BY_AREA, frame=frame),
+        gaps=largest_gaps(heatmap(scope, by=BY_COMPETENCY, frame=frame)),
+    )
+    table = Table("overview", _("Overview"), [_("Figure"), _("Value")])
+    hide = result.hidden
+    table.add(_("Staff"), staff)
+    table.add(
+        _("Mandatory curricula completed (%)"),
+        shown(summary.total.completion_percent, hide),
+    )
+    table.add(_("Overdue assignments"), shown(summary.total.overdue, hide))
+    table.add(
+        _("Median study hours this year"),
+        shown(rounded(hours_result.total.median), hide),
+    )
+    table.add(
+        _("On pace for the annual requirement (%)"), shown(result.on_pace_percent, hide)
+    )
+    table.add(
+        _("At risk of missing the requirement"), shown(hours_result.total.at_risk, hide)
+    )
+    for area, cell in zip(result.areas.columns, result.areas.total, strict=True):
+        table.add(
+            _("Targets met (%%): %(area)s") % {"area": area.display_name},
+            shown(cell.percent, hide or cell.hidden),
+        )
+    result.tables = [table, _heatmap_table(scope, result.areas, "areas")]
+    return result
+
+
+# Gaps ---------------------------------------------------------------------------------
+
+
+@dataclass
+class GapsPage:
+    heatmap: Heatmap
+    tables: list[Table]
+
+
+def _heatmap_table(scope: DashboardScope, result: Heatmap, name: str) -> Table:
+    names = department_paths([row.department for row in result.rows])
+    columns = [_("Department")]
+    for column in result.columns:
+        columns += [
+            _("%(name)s: targets met (%%)") % {"name": column.display_name},
+            _("%(name)s: mean shortfall") % {"name": column.display_name},
+            _("%(name)s: people with a target") % {"name": column.display_name},
+        ]
+    table = Table(name, _("Competency gaps"), columns)
+    for row in result.rows:
+        label = names[row.department.path]
+        if row.unit_only:
+            label = _("%(name)s (own staff)") % {"name": label}
+        values: list = [label]
+        for cell in row.cells:
+            values += [
+                shown(cell.percent, cell.hidden),
+                shown(rounded(cell.mean_shortfall, 2), cell.hidden),
+                shown(cell.people, cell.hidden),
+            ]
+        table.rows.append(values)
+    return table
+
+
+def gaps(scope: DashboardScope, *, by: str) -> GapsPage:
+    if by not in (BY_COMPETENCY, BY_AREA):
+        raise Http404(_("Unknown breakdown."))
+    result = heatmap(scope, by=by)
+    return GapsPage(result, [_heatmap_table(scope, result, "gaps")])
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A heatmap cell named in a URL: a department in the scope (its subtree, or
+    only its own staff) and a competency or area."""
+
+    department: Department
+    unit_only: bool
+    competency: Competency
+
+    def query(self, scope: DashboardScope) -> str:
+        params = QueryDict(mutable=True)
+        params["department"] = str(scope.department.pk)
+        params["cell"] = str(self.department.pk)
+        params["competency"] = str(self.competency.pk)
+        if self.unit_only:
+            params["unit"] = "1"
+        return params.urlencode()
+
+
+def cell_from(scope: DashboardScope, params: QueryDict) -> Cell:
+    """The cell a drill-down or action URL names; 404 when the competency does not
+    exist or the cell's department is not the chosen one or below it."""
+    competency_id = id_param(params, "competency")
+    competency = (
+        Competency.objects.filter(pk=competency_id).first() if competency_id else None
+    )
+    if competency is None:
+        raise Http404(_("No such competency."))
+    cell_id = id_param(params, "cell")
+    if cell_id is None or cell_id == scope.department.pk:
+        department = scope.department
+    else:
+        department = next(
+            (
+                d
+                for d in scope.departments
+                if d.pk == cell_id and d.path.startswith(scope.department.path)
+            ),
+            None,
+        )
+        if department is None:
+            raise Http404(_("No such department in your scope."))
+    unit = single_param(params, "unit")
+    if unit not in (None, "1"):
+        raise Http404(_("The address has a malformed %(name)s.") % {"name": "unit"})
+    return Cell(department, unit == "1", competency)
+
+
+@dataclass
+class CellPeople:
+    people: list[PersonGap]
+    tables: list[Table]
+
+
+def cell_people(scope: DashboardScope, cell: Cell) -> CellPeople:
+    people = gap_people(
+        scope,
+        department=cell.department,
+        unit_only=cell.unit_only,
+        competency=cell.competency,
+    )
+    names = department_paths({p.profile.department for p in people})
+    table = Table(
+        "people",
+        _("People below target"),
+        [
+            _("Employee number"),
+            _("Name"),
+            _("Department"),
+            _("Position"),
+            _("Competency"),
+            _("Level"),
+            _("Target"),
+            _("Gap"),
+            _("Evidence date"),
+        ],
+    )
+    for gap in people:
+        table.add(
+            gap.profile.employee_number,
+            gap.profile.full_name,
+            names[gap.profile.department.path],
+            str(gap.profile.position) if gap.profile.position_id else "",
+            f"{gap.competency.code} {gap.competency.display_name}",
+            gap.level,
+            gap.target,
+            gap.gap,
+            gap.evidence_at.date().isoformat() if gap.evidence_at else "",
+        )
+    return CellPeople(people, [table])
+
+
+# Compliance ---------------------------------------------------------------------------
+
+
+@dataclass
+class ComplianceRow:
+    department: Department
+    unit_only: bool
+    counts: ComplianceCounts
+    hidden: bool
+    rank: int | None = None
+
+    @property
+    def overdue_percent(self) -> int | None:
+        required = self.counts.assigned - self.counts.exempt
+        return None if self.hidden else _percent(self.counts.overdue, required)
+
+
+@dataclass
+class CompliancePage:
+    summary: ComplianceSummary
+    curriculum: Curriculum | None
+    rows: list[ComplianceRow]
+    by_curriculum: list
+    tables: list[Table]
+
+
+def compliance(scope: DashboardScope, *, curriculum_id: int | None) -> CompliancePage:
+    curriculum = None
+    if curriculum_id is not None:
+        curriculum = next(
+            (c for c in compliance_curricula(user=scope.user) if c.pk == curriculum_id),
+            None,
+        )
+        if curriculum is None:
+            raise Http404(_("No such curriculum in your scope."))
+    summary = compliance_summary(
+        user=scope.user,
+        today=scope.today,
+        department=scope.department,
+        curriculum=curriculum,
+        departments=scope.departments,
+    )
+    rows = [
+        ComplianceRow(
+            row.department,
+            row.unit_only,
+            row.counts,
+            scope.suppressed(row.department, row.counts.assigned),
+        )
+        for row in summary.by_department
+        if row.counts.assigned or not row.unit_only
+    ]
+
+    def slowest(row: ComplianceRow):
+        rate = row.counts.completion_rate
+        return (
+            row.hidden or rate is None,
+            rate if rate is not None else 2,
+            row.department.path,
+        )
+
+    rows.sort(key=slowest)
+    ranked = sorted(
+        (r for r in rows if not r.hidden and r.counts.completion_rate is not None),
+        key=lambda r: (-(r.counts.completion_rate or 0), r.counts.overdue),
+    )
+    for position, row in enumerate(ranked, start=1):
+        row.rank = position
+    names = department_paths([r.department for r in rows])
+    columns = [
+        _("Rank"),
+        _("Department"),
+        _("Assigned"),
+        _("Completed on time"),
+        _("Completed late"),
+        _("In progress"),
+        _("Not started"),
+        _("Overdue"),
+        _("Exempt"),
+        _("Completion rate (%)"),
+    ]
+    by_unit = Table("units", _("Compliance by unit"), columns)
+    for row in rows:
+        c, hide = row.counts, row.hidden
+        label = names[row.department.path]
+        if row.unit_only:
+            label = _("%(name)s (own staff)") % {"name": label}
+        by_unit.add(
+            shown(row.rank, hide),
+            label,
+            shown(c.assigned, hide),
+            shown(c.completed_on_time, hide),
+            shown(c.completed_late, hide),
+            shown(c.in_progress, hide),
+            shown(c.not_started, hide),
+            shown(c.overdue, hide),
+            shown(c.exempt, hide),
+            shown(c.completion_percent, hide),
+        )
+    by_course = Table(
+        "curricula",
+        _("Compliance by curriculum and unit"),
+        [_("Curriculum"), *columns[1:]],
+    )
+    for item in summary.by_curriculum:
+        for row in rows:
+            counts = summary.cells.get((item.curriculum.pk, row.department.path))
+            if counts is None or not counts.assigned:
+                continue
+            hide = scope.suppressed(row.department, counts.assigned)
+            label = names[row.department.path]
+            if row.unit_only:
+                label = _("%(name)s (own staff)") % {"name": label}
+            by_course.add(
+                item.curriculum.display_name,
+                label,
+                shown(counts.assigned, hide),
+                shown(counts.completed_on_time, hide),
+                shown(counts.completed_late, hide),
+                shown(counts.in_progress, hide),
+                shown(counts.not_started, hide),
+                shown(counts.overdue, hide),
+                shown(counts.exempt, hide),
+                shown(counts.completion_percent, hide),
+            )
+    return CompliancePage(
+        summary, curriculum, rows, summary.by_curriculum, [by_unit, by_course]
+    )
+
+
+# Hours --------------------------------------------------------------------------------
+
+
+@dataclass
+class HoursPage:
+    report: HoursReport
+    tables: list[Table]
+
+
+def hours(scope: DashboardScope) -> HoursPage:
+    report = hours_report(scope)
+    names = department_paths([r.department for r in report.rows])
+    table = Table(
+        "hours",
+        _("Study hours by unit"),
+        [
+            _("Department"),
+            _("People"),
+            _("Median hours"),
+            _("Mean hours"),
+            _("On pace (%)"),
+            _("Requirement met"),
+            _("At risk"),
+            _("Under 25 %"),
+            _("25–50 %"),
+            _("50–75 %"),
+            _("75–100 %"),
+            _("Met"),
+        ],
+    )
+    for row in report.rows:
+        hide = row.hidden
+        label = names[row.department.path]
+        if row.unit_only:
+            label = _("%(name)s (own staff)") % {"name": label}
+        table.add(
+            label,
+            row.people,
+            shown(rounded(row.median), hide),
+            shown(rounded(row.mean), hide),
+            shown(row.on_pace_percent, hide),
+            shown(row.met, hide),
+            shown(row.at_risk, hide),
+            *(shown(n, hide) for n in row.bands),
+        )
+    sources = Table(
+        "sources",
+        _("Sources of study hours"),
+        [_("Kind"), _("Source"), _("Hours"), _("Entries")],
+    )
+    for source in report.sources:
+        sources.add(
+            str(source["kind_label"]),
+            source["source_type"],
+            rounded(source["hours"]),
+            source["lines"],
+        )
+    return HoursPage(report, [table, sources])
+
+
+# Effect -------------------------------------------------------------------------------
+
+
+@dataclass
+class EffectPage:
+    courses: list[CourseEffect]
+    tables: list[Table]
+
+
+def effect(scope: DashboardScope) -> EffectPage:
+    courses = course_effects(scope)
+    table = Table(
+        "effect",
+        _("Training effect by course"),
+        [
+            _("Course"),
+            _("Enrolled"),
+            _("Completed"),
+            _("Completion rate (%)"),
+            _("Median days to complete"),
+            _("Satisfaction (1–5)"),
+            _("Satisfaction responses"),
+            _("Learning gain (mean)"),
+            _("Learning gain 95% CI low"),
+            _("Learning gain 95% CI high"),
+            _("Pre/post pairs"),
+            _("Leader rating change (mean)"),
+            _("Rating pairs"),
+        ],
+    )
+    for item in courses:
+        hide = item.hidden
+        table.add(
+            item.course.title,
+            shown(item.enrolled, hide),
+            shown(item.completed, hide),
+            shown(item.completion_percent, hide),
+            shown(rounded(item.median_days), hide),
+            shown(rounded(item.satisfaction, 2), hide),
+            shown(item.responses, hide),
+            shown(rounded(item.gain.mean, 3), hide),
+            shown(rounded(item.gain.low, 3), hide),
+            shown(rounded(item.gain.high, 3), hide),
+            shown(item.gain.n, hide),
+            shown(rounded(item.rating_change.mean, 2), hide),
+            shown(item.rating_change.n, hide),
+        )
+    return EffectPage(courses, [table])
