@@ -167,7 +167,6 @@ class Headline:
 class RecommendedCourse:
     title: str
     level: int
-    url: str
 
 
 @dataclass(frozen=True)
@@ -253,7 +252,7 @@ def recommended_courses(
     result: dict[int, list[RecommendedCourse]] = {}
     for competency_id, keys in best.items():
         courses = [
-            RecommendedCourse(pages[key].title, level, pages[key].url or "")
+            RecommendedCourse(pages[key].title, level)
             for key, level in keys.items()
             if key in pages
         ]

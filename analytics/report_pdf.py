@@ -418,6 +418,10 @@ def _trend_chart(report: LeadershipReport) -> Drawing | None:
         return None
     width, height = A4[0] - 30 * mm, 52 * mm
     drawing = Drawing(width, height)
+    # The renderer starts every drawing in its default font (Times-Roman, never
+    # embedded) unless the drawing names its own.
+    drawing.initialFontName = FONT
+    drawing.initialFontSize = 7
     plot = LinePlot()
     plot.x, plot.y = 12 * mm, 10 * mm
     plot.width, plot.height = width - 16 * mm, height - 20 * mm

@@ -167,6 +167,9 @@ def test_pdf_speaks_english_to_an_english_reader(client, org, tmp_path):
 
 @pytest.mark.urls(__name__)
 def test_every_font_in_the_pdf_is_embedded(client, org, tmp_path):
+    today = timezone.localdate()
+    snapshot_day(month_start(today) - datetime.timedelta(days=1))
+    snapshot_day(today)  # two points: the trend chart is drawn too
     client.force_login(org.leader_a)
     response = client.get(URL, {"month": _this_month()})
     assert response.status_code == 200
