@@ -191,25 +191,27 @@ def status_expression_on(day: datetime.date) -> Case:
 def counted_on(day: datetime.date, *, today: datetime.date | None = None) -> Q:
     """`counted()` as it stood at the end of a past `day`, from the cycles' dates:
     the cycle in force (`current_cycle`: of the person's cycles of the curriculum
-    assigned by then, the latest that had started, else the first) in a curriculum
-    that is not a draft (its status now: changes are not dated). Who was on staff
-    that day is the caller's filter (`counted()` reads `profile__is_active`, which
-    has no past). A finished cycle the sync took out of the count because a person
-    still on staff left the audience (`is_current` off while no later cycle has
-    started by `today`) is left out on every day: when they left it is not
-    recorded (a leaver's cycles count until their leaving date)."""
+    assigned or started by then, the latest that had started, else the first) in
+    a curriculum that is not a draft (its status now: changes are not dated).
+    Who was on staff that day is the caller's filter (`counted()` reads
+    `profile__is_active`, which has no past). A finished cycle the sync took out
+    of the count because a person still on staff left the audience (`is_current`
+    off while no later cycle has started by `today`) is left out on every day:
+    when they left it is not recorded (a leaver's cycles count until their
+    leaving date)."""
     today = today or timezone.localdate()
     end = day_end(day)
     same = {
         "curriculum_id": OuterRef("curriculum_id"),
         "learner_id": OuterRef("learner_id"),
     }
+    # A cycle stands from its assignment, or from its start when that is earlier
+    # (cycles assigned as on a past day, e.g. by the demo or an import).
+    existed = Q(assigned_at__lt=end) | Q(starts_on__lte=day)
     later_started = Assignment.objects.filter(
-        **same, cycle__gt=OuterRef("cycle"), assigned_at__lt=end, starts_on__lte=day
+        **same, cycle__gt=OuterRef("cycle"), starts_on__lte=day
     )
-    earlier = Assignment.objects.filter(
-        **same, cycle__lt=OuterRef("cycle"), assigned_at__lt=end
-    )
+    earlier = Assignment.objects.filter(existed, **same, cycle__lt=OuterRef("cycle"))
     superseded_now = Assignment.objects.filter(
         **same, cycle__gt=OuterRef("cycle"), starts_on__lte=today
     )
@@ -221,7 +223,7 @@ def counted_on(day: datetime.date, *, today: datetime.date | None = None) -> Q:
         & ~Exists(superseded_now)
     )
     return (
-        Q(assigned_at__lt=end)
+        existed
         & ~Exists(later_started)
         & (Q(starts_on__lte=day) | ~Exists(earlier))
         & ~left_audience

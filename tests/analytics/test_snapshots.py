@@ -14,7 +14,9 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from analytics.models import DepartmentSnapshot
@@ -393,6 +395,36 @@ def test_a_department_added_later_in_the_day_gets_its_row_on_a_rerun(year):
     assert rows_of(D1)["CTY-C"] == zeros()
 
 
+def test_a_day_costs_the_same_queries_however_many_people_and_units(year):
+    year.play()
+
+    def queries_for_d1() -> int:
+        DepartmentSnapshot.objects.filter(day=D1).delete()
+        with CaptureQueriesContext(connection) as queries:
+            snapshot_day(D1)
+        return len(queries)
+
+    with time_machine.travel(at(AFTER), tick=False):
+        few = queries_for_d1()
+        position = LearnerProfile.objects.get(department=year.tree.bureau_a).position
+        for n in range(3):
+            unit = factories.DepartmentFactory(
+                code=f"CTY-N{n}", parent=year.tree.township
+            )
+            for _ in range(4):
+                person = factories.person_in(unit, position=position)
+                study_hours_earn(
+                    learner=person.user,
+                    hours=Decimal(3),
+                    source_type="course",
+                    source_id=f"n{n}",
+                    earned_at=at(day("2026-02-01")),
+                )
+        many = queries_for_d1()
+    assert many == few
+    assert rows_of(D1)["CTY-T"]["staff"] == 13
+
+
 DAILY = (
     {D1 + datetime.timedelta(days=offset) for offset in range(-6, 26)}
     | {datetime.date(2026, 5, 28) + datetime.timedelta(days=n) for n in range(7)}
@@ -537,6 +569,29 @@ def test_a_completion_after_a_day_reads_as_open_on_that_day(county):
     assert status(day("2026-03-15")) == "not_started"
     assert status(day("2026-04-19")) == "overdue"
     assert status(day("2026-04-20")) == "completed"
+
+
+def test_a_cycle_assigned_as_on_a_past_day_counts_from_its_start(county):
+    """A cycle written later than it began (the sync run with a past `today`, as
+    the demo's history does, or an import) stands from its start date."""
+    person = factories.person_in(county.section_a1)
+    curriculum = Curriculum.objects.create(
+        name="规则", owner_department=county.county, status=Curriculum.Status.ACTIVE
+    )
+    Assignment.objects.create(
+        curriculum=curriculum,
+        learner=person.user,
+        profile=person,
+        starts_on=day("2026-01-05"),
+        due_on=day("2026-03-15"),
+        overdue_on=day("2026-03-16"),
+        assigned_at=at(day("2026-06-01")),
+    )
+    with time_machine.travel(at(AFTER), tick=False):
+        snapshot_day(day("2026-01-04"))
+        snapshot_day(D1)
+    assert rows_of(day("2026-01-04"))["CTY"]["assigned"] == 0
+    assert rows_of(D1)["CTY"] == zeros(staff=1, assigned=1, overdue=1)
 
 
 def test_the_cycles_in_force_today_are_the_live_counted_ones(year):
