@@ -188,11 +188,38 @@ def test_every_font_in_the_pdf_is_embedded(client, org, tmp_path):
 
 
 @pytest.mark.urls(__name__)
-def test_leader_of_a_gets_404_for_b(client, org):
+@pytest.mark.parametrize("department", ["bureau_b", "county", "999999", "abc", "-1"])
+def test_leader_of_a_gets_404_for_b(client, org, department):
     client.force_login(org.leader_a)
-    response = client.get(URL, {"department": org.bureau_b.pk, "month": _this_month()})
+    value = getattr(org, department).pk if hasattr(org, department) else department
+    response = client.get(URL, {"department": value, "month": _this_month()})
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.urls(__name__)
+def test_report_queries_do_not_grow_with_the_organisation(client, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(org.leader_a)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(URL, {"month": _this_month()})
+            assert response.status_code == 200
+        return len(captured)
+
+    queries()  # warm the caches (the first record, the site's root)
+    before = queries()
+    section = DepartmentFactory(code="CTY-A-3", name="政务公开科", parent=org.bureau_a)
+    window = org.section_a1.members.first().position
+    for _ in range(4):
+        person = person_in(section, position=window)
+        evidence_record(
+            learner=person.user, competency=org.eg, level=1, kind=Evidence.Kind.QUIZ
+        )
+    assert queries() == before
 
 
 @pytest.mark.urls(__name__)
