@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
 
 from analytics.scope import DashboardScope
 from learning.hours.models import StudyHourEntry
@@ -189,11 +190,17 @@ def hour_sources(scope: DashboardScope) -> list[dict]:
         .order_by("-total")
     )
     labels = dict(StudyHourEntry.Kind.choices)
+    sources = {
+        "course": _("Courses"),
+        "h5p": _("Interactive activities"),
+        "hr": _("HR adjustments"),
+    }
     return [
         {
             "kind": row["kind"],
             "kind_label": labels.get(row["kind"], row["kind"]),
             "source_type": row["source_type"] or "",
+            "source_label": str(sources.get(row["source_type"], row["source_type"])),
             "hours": float(row["total"] or 0),
             "lines": int(row["lines"] or 0),
         }

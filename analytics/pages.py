@@ -4,11 +4,15 @@ this module only arranges them per page."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.http import Http404, QueryDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext
 
+from analytics.charts import LineChart, line_chart
 from analytics.effect import CourseEffect, course_effects
 from analytics.gaps import (
     BY_AREA,
@@ -22,8 +26,10 @@ from analytics.gaps import (
     largest_gaps,
 )
 from analytics.hours import HoursReport, hours_report
+from analytics.models import DepartmentSnapshot
 from analytics.scope import DashboardScope, id_param, single_param
 from analytics.tables import Table, department_paths, rounded, shown
+from analytics.trends import first_month, trend_series
 from assessments.models import Competency
 from learning.curricula.compliance import (
     ComplianceCounts,
@@ -54,6 +60,7 @@ class Overview:
     # Change since a month ago per headline ("compliance", "hours", "targets"):
     # (delta, direction) from the daily snapshots, absent without history.
     changes: dict = field(default_factory=dict)
+    targets_percent: int | None = None
 
     @property
     def area_cells(self) -> list:
@@ -79,14 +86,27 @@ def overview(scope: DashboardScope) -> Overview:
         areas=heatmap(scope, by=BY_AREA, frame=frame),
         gaps=largest_gaps(heatmap(scope, by=BY_COMPETENCY, frame=frame)),
     )
-    table = Table("overview", _("Overview"), [_("Figure"), _("Value")])
     hide = result.hidden
+    targets = sum(cell.people for cell in result.areas.total)
+    met = sum(cell.met for cell in result.areas.total)
+    result.targets_percent = None if hide or not targets else round(100 * met / targets)
+    if not hide:
+        result.changes = _changes(
+            scope,
+            {
+                "compliance": summary.total.completion_rate,
+                "targets": met / targets if targets else None,
+                "on_pace": (hours_result.total.on_pace / staff if staff else None),
+            },
+        )
+    table = Table("overview", _("Overview"), [_("Figure"), _("Value")])
     table.add(_("Staff"), staff)
     table.add(
         _("Mandatory curricula completed (%)"),
         shown(summary.total.completion_percent, hide),
     )
     table.add(_("Overdue assignments"), shown(summary.total.overdue, hide))
+    table.add(_("Competency targets met (%)"), shown(result.targets_percent, hide))
     table.add(
         _("Median study hours this year"),
         shown(rounded(hours_result.total.median), hide),
@@ -104,6 +124,56 @@ def overview(scope: DashboardScope) -> Overview:
         )
     result.tables = [table, _heatmap_table(scope, result.areas, "areas")]
     return result
+
+
+@dataclass(frozen=True)
+class Change:
+    """A headline's change since about a month ago (percentage points)."""
+
+    delta: float
+
+    @property
+    def direction(self) -> str:
+        if abs(self.delta) < 0.5:
+            return "same"
+        return "up" if self.delta > 0 else "down"
+
+    @property
+    def delta_text(self) -> str:
+        return f"{self.delta:+.0f}"
+
+
+def month_ago_snapshot(
+    department: Department, *, today: datetime.date
+) -> DepartmentSnapshot | None:
+    """The department's last daily snapshot at least 30 days before `today`."""
+    return (
+        DepartmentSnapshot.objects.filter(
+            department=department, day__lte=today - datetime.timedelta(days=30)
+        )
+        .order_by("-day")
+        .first()
+    )
+
+
+def _changes(scope: DashboardScope, now: dict[str, float | None]) -> dict[str, Change]:
+    """Each headline's change against the department's last snapshot at least 30
+    days old (none without one)."""
+    past = month_ago_snapshot(scope.department, today=scope.today)
+    if past is None:
+        return {}
+    then = {
+        "compliance": ComplianceCounts(
+            assigned=past.assigned, completed=past.completed, exempt=past.exempt
+        ).completion_rate,
+        "targets": past.targets_met / past.targets if past.targets else None,
+        "on_pace": past.on_pace / past.staff if past.staff else None,
+    }
+    return {
+        key: Change(round(100 * (value - then[key]), 1))
+        for key, value in now.items()
+        if value is not None and then.get(key) is not None
+    }
 
 
 # Gaps ---------------------------------------------------------------------------------
@@ -309,7 +379,7 @@ def compliance(scope: DashboardScope, *, curriculum_id: int | None) -> Complianc
         row.rank = position
     names = department_paths([r.department for r in rows])
     columns = [
-        _("Rank"),
+        pgettext("position in a league table", "Rank"),
         _("Department"),
         _("Assigned"),
         _("Completed on time"),
@@ -422,7 +492,7 @@ def hours(scope: DashboardScope) -> HoursPage:
     for source in report.sources:
         sources.add(
             str(source["kind_label"]),
-            source["source_type"],
+            source["source_label"],
             rounded(source["hours"]),
             source["lines"],
         )
@@ -477,3 +547,89 @@ def effect(scope: DashboardScope) -> EffectPage:
             shown(item.rating_change.n, hide),
         )
     return EffectPage(courses, [table])
+
+
+# Trends -------------------------------------------------------------------------------
+
+MEASURES = (
+    ("compliance_pct", _lazy("Mandatory training completed (%)"), 100.0, "%"),
+    ("target_pct", _lazy("Competency targets met (%)"), 100.0, "%"),
+    ("hours_per_person", _lazy("Study hours per person this year"), None, ""),
+)
+
+
+@dataclass
+class TrendsPage:
+    charts: list[LineChart]
+    months: list[str]
+    tables: list[Table]
+
+
+def trends(scope: DashboardScope, *, months: int = 12) -> TrendsPage:
+    """Month-end lines of the scope and, in the tables, of each sub-unit (a unit
+    whose staff is too small for this viewer shows "—")."""
+    frame = trend_series(scope.department, until=scope.today, months=months)
+    first = first_month(scope.today, months)
+    month_days = [
+        datetime.date(
+            first.year + (first.month - 1 + i) // 12, (first.month - 1 + i) % 12 + 1, 1
+        )
+        for i in range(months)
+    ]
+    labels = [f"{day:%Y-%m}" for day in month_days]
+    departments = {scope.department.pk: scope.department} | {
+        child.pk: child for child in scope.children
+    }
+    names = department_paths(departments.values())
+    charts = []
+    tables = []
+    own = frame[frame["is_scope"]] if len(frame) else frame
+    for column, title, maximum, unit in MEASURES:
+        by_month = dict(zip(own["month"], own[column], strict=True)) if len(own) else {}
+        values = [_number(by_month.get(day)) for day in month_days]
+        charts.append(
+            line_chart(
+                str(title),
+                labels,
+                [(scope.department.display_name, values)],
+                maximum=maximum,
+                unit=unit,
+            )
+        )
+        table = Table(
+            column.replace("_pct", ""), str(title), [_("Department"), *labels]
+        )
+        for department_id, department in departments.items():
+            rows = (
+                frame[frame["department_id"] == department_id] if len(frame) else frame
+            )
+            if department_id != scope.department.pk and rows.empty:
+                continue
+            values = (
+                dict(zip(rows["month"], rows[column], strict=True)) if len(rows) else {}
+            )
+            staff = (
+                dict(zip(rows["month"], rows["staff"], strict=True))
+                if len(rows)
+                else {}
+            )
+            table.rows.append(
+                [names[department.path]]
+                + [
+                    shown(
+                        rounded(_number(values.get(day))),
+                        department_id != scope.department.pk
+                        and scope.suppressed(department, int(staff.get(day) or 0)),
+                    )
+                    for day in month_days
+                ]
+            )
+        tables.append(table)
+    return TrendsPage(charts, labels, tables)
+
+
+def _number(value) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if value != value else value  # NaN: no figure that month

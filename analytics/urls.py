@@ -12,4 +12,5 @@ urlpatterns = [
     path("dashboard/compliance/", views.compliance, name="compliance"),
     path("dashboard/hours/", views.hours, name="hours"),
     path("dashboard/effect/", views.effect, name="effect"),
+    path("dashboard/trends/", views.trends, name="trends"),
 ]

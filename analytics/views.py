@@ -169,3 +169,17 @@ def effect(request):
         {"result": result, "section": "effect"},
         result.tables,
     )
+
+
+@login_required
+def trends(request):
+    """Twelve-month lines from the daily snapshots."""
+    scope = _scope(request)
+    result = pages.trends(scope)
+    return _page(
+        request,
+        "analytics/trends.html",
+        scope,
+        {"result": result, "section": "trends"},
+        result.tables,
+    )

@@ -234,7 +234,7 @@ def test_a_department_name_that_looks_like_a_formula_is_neutralised(
 
 # Scope and bad input ----------------------------------------------------------------
 
-PAGES = ["dashboard", "gaps", "compliance", "hours", "effect"]
+PAGES = ["dashboard", "gaps", "compliance", "hours", "effect", "trends"]
 
 
 @pytest.mark.parametrize("name", PAGES)
