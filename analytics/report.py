@@ -336,7 +336,7 @@ def _sentences(
         top = gaps[0]
         said.append(
             _(
-                "%(department)s has its largest gap in ‘%(competency)s’: "
+                '%(department)s has its largest gap in "%(competency)s": '
                 "%(below)s of %(people)s people are below target."
             )
             % {
