@@ -8,14 +8,18 @@ their state now, so a day rebuilt later gives the row the daily task wrote on it
 - staff: people on staff that day — hired by then (no hire date: always) and not
   yet gone (active with no leaving date, or a leaving date after the day);
 - mandatory curricula: the cycles in force that day
-  (learning.curricula.status.counted_on) of people on staff, with their status
-  that day (status_expression_on): `assigned` (every such cycle, as compliance
-  counts), `completed`, `completed_late` (of those, after the due day), `overdue`,
-  `exempt`; compliance = completed / (assigned − exempt);
+  (learning.curricula.status.counted_on: assigned, or started, by then) of people
+  on staff, with their status that day (status_expression_on): `assigned` (every
+  such cycle but closed and expired ones, as compliance counts), `completed`,
+  `completed_late` (of those, after the due day), `overdue`, `exempt`;
+  compliance = completed / (assigned − exempt);
 - competency targets: for each person on staff with a position, one per
   competency their position targets (learning.targets.selectors.targets_resolved);
-  `targets_met` where the level that day (assessments.selectors: the evidence
-  observed by then, not yet withdrawn or expired) reaches the target;
+  `targets_met` where the level that day (assessments.selectors.levels_at's
+  rule: the highest evidence observed by then, not yet withdrawn or expired)
+  reaches the target. The live dashboard reads the stored current level, which
+  counts 0 from the moment its evidence expires until the hourly recompute; the
+  snapshot falls back to the next evidence at once;
 - study hours: the ledger lines of the day's calendar year earned by the end of
   the day (`hours`, summed over people on staff) and the people `on_pace`
   (analytics.hours.pace_columns: hours ≥ the requirement × the share of the year
