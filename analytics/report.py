@@ -42,6 +42,7 @@ from analytics.trends import trend_series
 from assessments.models import Competency, Evidence
 from courses.models import CourseCompetency, CoursePage
 from courses.selectors import pages_by_key
+from learning import policy
 from learning.curricula.compliance import compliance_summary
 from learning.hours.models import StudyHourEntry
 from learning.journey.models import Enrollment
@@ -403,7 +404,8 @@ def leadership_report(
     scope: DashboardScope, *, month: datetime.date
 ) -> LeadershipReport:
     """The report on `scope.department` for `month` (checked by the caller with
-    report_month). ReportUnavailable when the department has no active people."""
+    report_month). ReportUnavailable when the department has no active people, or
+    so few that the viewer may not see their figures."""
     scope = _as_of(scope, month)
     hours = hours_report(scope)
     if not hours.total.people:
@@ -413,6 +415,18 @@ def leadership_report(
                 "Choose a department with people in it."
             )
             % {"department": scope.department.display_name}
+        )
+    if scope.suppressed(scope.department, hours.total.people):
+        raise ReportUnavailable(
+            _(
+                "%(department)s has fewer than %(minimum)s people: its figures would "
+                "identify them, so only its own leader and HR see them. Choose the "
+                "unit above it."
+            )
+            % {
+                "department": scope.department.display_name,
+                "minimum": policy.SMALL_CELL,
+            }
         )
     frame = gap_counts(scope.department, now=scope.now)
     by_competency = heatmap(scope, by=BY_COMPETENCY, frame=frame)

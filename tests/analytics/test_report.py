@@ -279,6 +279,21 @@ def test_a_department_without_people_gets_a_clear_answer(client, org):
 
 
 @pytest.mark.urls(__name__)
+def test_a_unit_of_two_is_not_reported_to_a_leader_above_it(client, org):
+    person_in(org.township_office)
+    person_in(org.township_office)
+    county_leader = scoped_user(RoleScope.Role.LEADER, org.county).user
+    client.force_login(county_leader)
+    params = {"department": org.township_office.pk, "month": _this_month()}
+    response = client.get(URL, params, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 404
+    assert "便民服务中心人数不足 3 人" in response.content.decode()
+    # Its own leader sees it.
+    client.force_login(scoped_user(RoleScope.Role.LEADER, org.township_office).user)
+    assert client.get(URL, params).status_code == 200
+
+
+@pytest.mark.urls(__name__)
 def test_monthly_report_goes_once_per_leader_and_month(org, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     first = first_record_on()
