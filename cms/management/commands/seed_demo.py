@@ -89,7 +89,7 @@ class Command(BaseCommand):
             course_history.seed,
             lambda n: f"+{n} enrollments",
         )
-        self._say("County course history: under way (the longest step) …")
+        self._say("County course history (the longest step) is under way …")
         self._step(
             "County course history",
             lambda: journeys.seed(progress=lambda line: self._say(f"  … {line}")),
