@@ -322,6 +322,9 @@ def test_monthly_report_goes_once_per_leader_and_month(org, settings):
         message.body
     )
     assert "行政审批服务局在‘" in message.body  # the leader reads Chinese (default)
+    ((html, html_type),) = message.alternatives
+    assert html_type == "text/html"
+    assert "打开报告（PDF）" in html and f"month={label}" in html
     assert (
         DigestLog.objects.filter(
             user=org.leader_a, kind=REPORT_KIND, period=label
