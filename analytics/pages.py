@@ -61,6 +61,8 @@ class Overview:
     # (delta, direction) from the daily snapshots, absent without history.
     changes: dict = field(default_factory=dict)
     targets_percent: int | None = None
+    # The months a leadership report can be asked for (latest first).
+    report_months: list[datetime.date] = field(default_factory=list)
 
     @property
     def area_cells(self) -> list:
@@ -86,6 +88,7 @@ def overview(scope: DashboardScope) -> Overview:
         areas=heatmap(scope, by=BY_AREA, frame=frame),
         gaps=largest_gaps(heatmap(scope, by=BY_COMPETENCY, frame=frame)),
     )
+    result.report_months = [first_month(scope.today, n) for n in range(1, 13)]
     hide = result.hidden
     targets = sum(cell.people for cell in result.areas.total)
     met = sum(cell.met for cell in result.areas.total)

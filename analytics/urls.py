@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import report_views, views
 
 app_name = "analytics"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("dashboard/hours/", views.hours, name="hours"),
     path("dashboard/effect/", views.effect, name="effect"),
     path("dashboard/trends/", views.trends, name="trends"),
+    path("dashboard/report.pdf", report_views.report_pdf, name="report_pdf"),
 ]
