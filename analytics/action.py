@@ -78,7 +78,7 @@ def gap_plan(scope: DashboardScope, cell: Cell) -> GapPlan:
         competency=cell.competency,
     )
     short = {p.competency.pk: p.competency for p in people}
-    need = {}
+    need: dict[int, int] = {}
     for person in people:
         cid = person.competency.pk
         need[cid] = min(need.get(cid, person.target), person.target)

@@ -136,14 +136,15 @@ def course_effects(scope: DashboardScope) -> list[CourseEffect]:
         for key, median in days.groupby(done["course_key"]).median().items():
             effects[key].median_days = float(median)
 
-    for row in (
+    for key, rating, count in (
         CourseFeedback.objects.filter(in_scope, course_key__in=list(effects))
         .values("course_key", "rating")
         .annotate(n=Count("pk"))
+        .values_list("course_key", "rating", "n")
         .order_by()
     ):
-        if 1 <= row["rating"] <= 5:
-            effects[row["course_key"]].ratings[row["rating"] - 1] = row["n"]
+        if 1 <= rating <= 5:
+            effects[key].ratings[rating - 1] = count
 
     people = set(
         LearnerProfile.objects.filter(_scope_q(scope, "")).values_list(
@@ -182,7 +183,7 @@ def _evidence_counts(scope, effects: dict, in_scope: Q) -> None:
         .annotate(key=Cast("pk", CharField()))
         .values("key")
     )
-    rows = (
+    rows = list(
         Evidence.objects.filter(in_scope, revoked_at__isnull=True)
         .filter(
             Q(source_type="course", source_id__in=[str(k) for k in effects])
@@ -192,7 +193,6 @@ def _evidence_counts(scope, effects: dict, in_scope: Q) -> None:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    rows = list(rows)
     attempt_quiz = dict(
         Attempt.objects.filter(
             pk__in=[int(r["source_id"]) for r in rows if r["source_type"] == "quiz"]

@@ -252,7 +252,11 @@ def heatmap(
     result.rows.sort(key=lambda row: row.sort_key)
     whole = frame.groupby("column")[["people", "met", "shortfall"]].sum()
     result.total = [
-        GapCell(*(int(v) for v in whole.loc[column.pk]))
+        GapCell(
+            int(whole.at[column.pk, "people"]),
+            int(whole.at[column.pk, "met"]),
+            int(whole.at[column.pk, "shortfall"]),
+        )
         if column.pk in whole.index
         else GapCell()
         for column in columns
@@ -329,21 +333,20 @@ def gap_people(
         wanted.setdefault((row.path, int(row.position_id)), []).append(
             (int(row.competency_id), int(row.required_level))
         )
-    levels = {
-        (row["learner_id"], row["competency_id"]): row
-        for row in CompetencyLevel.objects.filter(
+    levels: dict[tuple[int, int], tuple[int, datetime.datetime | None]] = {
+        (learner_id, cid): (level, observed_at)
+        for learner_id, cid, level, observed_at in CompetencyLevel.objects.filter(
             level_in_force_q(scope.now),
             competency_id__in=list(competencies),
             learner_id__in=[p.user_id for p in profiles],
-        ).values("learner_id", "competency_id", "level", "evidence__observed_at")
+        ).values_list("learner_id", "competency_id", "level", "evidence__observed_at")
     }
     result = []
     for profile in profiles:
-        for cid, target in wanted.get(
-            (profile.department.path, profile.position_id), []
-        ):
+        position = profile.position_id or 0
+        for cid, target in wanted.get((profile.department.path, position), []):
             held = levels.get((profile.user_id, cid))
-            level = held["level"] if held else 0
+            level = held[0] if held else 0
             if level < target:
                 result.append(
                     PersonGap(
@@ -351,7 +354,7 @@ def gap_people(
                         competencies[cid],
                         level,
                         target,
-                        held["evidence__observed_at"] if held else None,
+                        held[1] if held else None,
                     )
                 )
     result.sort(

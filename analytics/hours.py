@@ -50,7 +50,9 @@ def hours_frame(
     sums = pd.DataFrame(
         list(
             StudyHourEntry.objects.filter(
-                year=today.year, **{f"{prefix}is_active": True}
+                year=today.year,
+                earned_at__lte=now,
+                **{f"{prefix}is_active": True},
             )
             .filter(Department.subtree_q([department], f"{prefix}department__"))
             .values("learner_id")

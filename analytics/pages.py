@@ -172,11 +172,12 @@ def _changes(scope: DashboardScope, now: dict[str, float | None]) -> dict[str, C
         "targets": past.targets_met / past.targets if past.targets else None,
         "on_pace": past.on_pace / past.staff if past.staff else None,
     }
-    return {
-        key: Change(round(100 * (value - then[key]), 1))
-        for key, value in now.items()
-        if value is not None and then.get(key) is not None
-    }
+    changes = {}
+    for key, value in now.items():
+        before = then.get(key)
+        if value is not None and before is not None:
+            changes[key] = Change(round(100 * (value - before), 1))
+    return changes
 
 
 # Gaps ---------------------------------------------------------------------------------
@@ -249,9 +250,8 @@ def cell_from(scope: DashboardScope, params: QueryDict) -> Cell:
     if competency is None:
         raise Http404(_("No such competency."))
     cell_id = id_param(params, "cell")
-    if cell_id is None or cell_id == scope.department.pk:
-        department = scope.department
-    else:
+    department: Department | None = scope.department
+    if cell_id is not None and cell_id != scope.department.pk:
         department = next(
             (
                 d
@@ -260,8 +260,8 @@ def cell_from(scope: DashboardScope, params: QueryDict) -> Cell:
             ),
             None,
         )
-        if department is None:
-            raise Http404(_("No such department in your scope."))
+    if department is None:
+        raise Http404(_("No such department in your scope."))
     unit = single_param(params, "unit")
     if unit not in (None, "1"):
         raise Http404(_("The address has a malformed %(name)s.") % {"name": "unit"})
@@ -362,7 +362,7 @@ def compliance(scope: DashboardScope, *, curriculum_id: int | None) -> Complianc
             scope.suppressed(row.department, row.counts.assigned),
         )
         for row in summary.by_department
-        if row.counts.assigned or not row.unit_only
+        if row.department is not None and (row.counts.assigned or not row.unit_only)
     ]
 
     def slowest(row: ComplianceRow):
@@ -417,6 +417,8 @@ def compliance(scope: DashboardScope, *, curriculum_id: int | None) -> Complianc
         [_("Curriculum"), *columns[1:]],
     )
     for item in summary.by_curriculum:
+        if item.curriculum is None:
+            continue
         for row in rows:
             counts = summary.cells.get((item.curriculum.pk, row.department.path))
             if counts is None or not counts.assigned:
@@ -608,7 +610,7 @@ def trends(scope: DashboardScope, *, months: int = 12) -> TrendsPage:
             )
             if department_id != scope.department.pk and rows.empty:
                 continue
-            values = (
+            by_day = (
                 dict(zip(rows["month"], rows[column], strict=True)) if len(rows) else {}
             )
             staff = (
@@ -620,7 +622,7 @@ def trends(scope: DashboardScope, *, months: int = 12) -> TrendsPage:
                 [names[department.path]]
                 + [
                     shown(
-                        rounded(_number(values.get(day))),
+                        rounded(_number(by_day.get(day))),
                         department_id != scope.department.pk
                         and scope.suppressed(department, int(staff.get(day) or 0)),
                     )

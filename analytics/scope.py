@@ -94,9 +94,10 @@ def dashboard_scope(user, params: QueryDict) -> DashboardScope:
     if department_id is None:
         department = roots[0]
     else:
-        department = next((d for d in picker if d.pk == department_id), None)
-        if department is None or not policy.can_view_department(user, department):
+        chosen = next((d for d in picker if d.pk == department_id), None)
+        if chosen is None or not policy.can_view_department(user, chosen):
             raise Http404(_("No such department in your scope."))
+        department = chosen
     children = [
         d
         for d in picker
