@@ -6,6 +6,7 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
+from analytics.report_mail import monthly_reports_send
 from analytics.snapshots import snapshot_day
 
 
@@ -19,3 +20,10 @@ def snapshot_daily_task(day: str | None = None) -> int:
     else:
         on = datetime.date.fromisoformat(day)
     return snapshot_day(on)
+
+
+@shared_task(name="analytics.monthly_reports_send")
+def monthly_reports_send_task() -> int:
+    """Send last month's leadership report to each leader who has not had it (the
+    engine keeps it to once per leader and month); returns how many went out."""
+    return monthly_reports_send()

@@ -202,6 +202,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.snapshot_daily",
         "schedule": crontab(hour=1, minute=15),
     },
+    # Leaders' monthly report for last month: tried every morning, sent once per
+    # leader and month (so a day the worker was down only delays it).
+    "analytics-monthly-reports": {
+        "task": "analytics.monthly_reports_send",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
 # Days before the due date on which learners are reminded (then on the day, then
 # weekly while overdue).

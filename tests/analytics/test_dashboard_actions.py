@@ -242,3 +242,13 @@ def test_effect_counts_enrolments_completions_and_feedback(dashboard_county, on_
     assert (effect.enrolled, effect.completed) == (2, 2)  # B's person is not in scope
     assert effect.ratings == [0, 0, 0, 1, 1] and effect.satisfaction == 4.5
     assert effect.median_days == pytest.approx(1.0)
+
+
+def test_the_monthly_report_task_is_scheduled_and_runs_the_engine(dashboard_county):
+    from django.conf import settings
+
+    from analytics.tasks import monthly_reports_send_task
+
+    names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"analytics.monthly_reports_send", "analytics.snapshot_daily"} <= names
+    assert monthly_reports_send_task.apply().get() >= 0
