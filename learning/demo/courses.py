@@ -4,6 +4,7 @@ past dates — service-oriented administration completed about two months ago
 its first lesson read. Idempotent: does nothing once the learner has enrollments."""
 
 import datetime
+import math
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -35,16 +36,20 @@ def _course(slug: str) -> CoursePage | None:
     )
 
 
-def _read(learner, enrollment, lesson, start: datetime.datetime) -> None:
-    """Open the lesson and read it actively for its minimum time plus a little."""
+# One credited heartbeat: HEARTBEAT_MAX_SECONDS in learning.journey.services.
+BEAT_SECONDS = 90
+
+
+def read_lesson(learner, enrollment, lesson, start: datetime.datetime) -> None:
+    """Open the lesson and read it actively for its minimum time."""
     lesson_open(enrollment=enrollment, lesson=lesson, now=start)
-    beats = lesson.minimum_active_minutes * 2 + 2
+    beats = math.ceil(lesson.minimum_active_minutes * 60 / BEAT_SECONDS)
     for beat in range(1, beats + 1):
         lesson_heartbeat(
             learner=learner,
             lesson=lesson,
-            seconds=30,
-            now=start + datetime.timedelta(seconds=30 * beat),
+            seconds=BEAT_SECONDS,
+            now=start + datetime.timedelta(seconds=BEAT_SECONDS * beat),
         )
 
 
@@ -73,7 +78,7 @@ def _pass(quiz, learner, when: datetime.datetime) -> Attempt:
 DEMO_SITE = "http://127.0.0.1:8000"
 
 
-def _play(learner, lesson) -> None:
+def play_activities(learner, lesson, when: datetime.datetime) -> None:
     """Answer the lesson's required H5P activities right, as the player would."""
     statements = [
         {
@@ -95,7 +100,9 @@ def _play(learner, lesson) -> None:
         for block_id in lesson.required_h5p_block_ids
     ]
     if statements:
-        statements_store(learner=learner, payload=statements, base_url=DEMO_SITE)
+        statements_store(
+            learner=learner, payload=statements, base_url=DEMO_SITE, now=when
+        )
 
 
 @transaction.atomic
@@ -115,12 +122,18 @@ def seed(*, now: datetime.datetime | None = None) -> int:
         ):
             # Passed before enrolling here, so that every date stays in the past.
             _pass(quiz, learner, start - datetime.timedelta(days=1))
+        lessons = list(done.lessons())
+        for day, lesson in enumerate(lessons):
+            # Played before enrolling (dated), or the activity's hook would complete
+            # the lesson today.
+            play_activities(
+                learner, lesson, start + datetime.timedelta(days=day, hours=2)
+            )
         enrollment, _new = course_enroll(learner=learner, course=done, now=start)
         created += 1
-        for day, lesson in enumerate(done.lessons()):
+        for day, lesson in enumerate(lessons):
             when = start + datetime.timedelta(days=day, hours=2)
-            _read(learner, enrollment, lesson, when)
-            _play(learner, lesson)
+            read_lesson(learner, enrollment, lesson, when)
             lesson_complete(
                 learner=learner,
                 lesson=lesson,
@@ -129,12 +142,15 @@ def seed(*, now: datetime.datetime | None = None) -> int:
     started = _course(IN_PROGRESS)
     if started is not None:
         start = now - datetime.timedelta(days=6)
-        enrollment, _new = course_enroll(learner=learner, course=started, now=start)
-        created += 1
         first = started.lessons().first()
         if first is not None:
-            _read(learner, enrollment, first, start + datetime.timedelta(hours=1))
-            _play(learner, first)
+            play_activities(
+                learner, first, start + datetime.timedelta(hours=1, minutes=20)
+            )
+        enrollment, _new = course_enroll(learner=learner, course=started, now=start)
+        created += 1
+        if first is not None:
+            read_lesson(learner, enrollment, first, start + datetime.timedelta(hours=1))
             lesson_complete(
                 learner=learner, lesson=first, now=start + datetime.timedelta(hours=2)
             )

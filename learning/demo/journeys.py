@@ -29,7 +29,6 @@ It runs once: when anyone outside the demo accounts is enrolled, it does nothing
 from __future__ import annotations
 
 import datetime
-import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,30 +39,24 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import Competency
-from courses.h5p.activities import activity_iri
 from courses.models import CoursePage, LessonPage
 from learning.demo import history
+from learning.demo.courses import play_activities, read_lesson
 from learning.hours.services import study_hours_adjust
 from learning.journey.models import Certificate, Enrollment
 from learning.journey.services import (
     course_enroll,
     feedback_record,
     lesson_complete,
-    lesson_heartbeat,
-    lesson_open,
 )
 from learning.organisation.models import Department, LearnerProfile, RoleScope
 from learning.people.services import role_scope_grant
 from learning.targets.services import manager_rating_record
-from learning.xapi.services import statements_store
 
 User = get_user_model()
 SEED = 20261207
 DEMO_USERS = ("learner", "hr", "leader", "editor", "admin")
-DEMO_SITE = "http://127.0.0.1:8000"
 LEADER_BUREAU = "QX-XZSP"
-# One credited heartbeat: HEARTBEAT_MAX_SECONDS in learning.journey.services.
-BEAT_SECONDS = 90
 
 
 @dataclass(frozen=True)
@@ -299,46 +292,6 @@ def _later(after: datetime.datetime, days: int, rng: random.Random):
     return max(when, after + datetime.timedelta(minutes=30))
 
 
-def _play(learner, lesson: LessonPage, when: datetime.datetime) -> None:
-    """Answer the lesson's required H5P activities right, as the player would."""
-    statements = [
-        {
-            "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
-            "object": {
-                "id": activity_iri(
-                    base_url=DEMO_SITE,
-                    lesson_key=lesson.translation_key,
-                    block_id=block_id,
-                ),
-                "objectType": "Activity",
-            },
-            "result": {
-                "score": {"scaled": 1, "raw": 1, "min": 0, "max": 1},
-                "completion": True,
-                "success": True,
-            },
-        }
-        for block_id in lesson.required_h5p_block_ids
-    ]
-    if statements:
-        statements_store(
-            learner=learner, payload=statements, base_url=DEMO_SITE, now=when
-        )
-
-
-def _read(learner, enrollment, lesson: LessonPage, start: datetime.datetime) -> None:
-    """Open the lesson and read it actively for its minimum time."""
-    lesson_open(enrollment=enrollment, lesson=lesson, now=start)
-    beats = math.ceil(lesson.minimum_active_minutes * 60 / BEAT_SECONDS)
-    for beat in range(1, beats + 1):
-        lesson_heartbeat(
-            learner=learner,
-            lesson=lesson,
-            seconds=BEAT_SECONDS,
-            now=start + datetime.timedelta(seconds=BEAT_SECONDS * beat),
-        )
-
-
 @dataclass
 class _Plan:
     """One person's way through one course, dated; None where it stops."""
@@ -420,7 +373,7 @@ class _Journeys:
         lesson_times = [t for t in plan.lesson_at if t < self.cutoff]
         for lesson, when in zip(course.lessons, lesson_times, strict=False):
             if lesson.required_h5p_block_ids:
-                _play(learner, lesson, when)
+                play_activities(learner, lesson, when)
         passed_at = None
         for number, when in enumerate(plan.quiz_at):
             attempt = self.quiz(
@@ -444,7 +397,7 @@ class _Journeys:
                 if when >= self.cutoff:
                     break
             elif not lesson.required_h5p_block_ids:
-                _read(learner, enrollment, lesson, when)
+                read_lesson(learner, enrollment, lesson, when)
                 when += datetime.timedelta(minutes=lesson.minimum_active_minutes + 1)
             lesson_complete(learner=learner, lesson=lesson, now=when)
             completed_at = when
