@@ -63,14 +63,15 @@ LEADER_BUREAU = "QX-XZSP"
 class Tier:
     """How a unit takes part: the share of its staff who study (relative to
     history.SAMPLE_SHARE's default), their mean ability, how many courses each
-    takes, how many finish, how satisfied they are and whether the head rates."""
+    takes, how many finish, how satisfied they are and the share whose hours HR
+    adjusts for training outside the platform."""
 
     participation: float
     ability: float
     courses: tuple[int, ...]
     finish: float
     satisfaction: float
-    adjusted: float  # share of learners with HR-adjusted hours
+    adjusted: float
 
 
 TIERS = {
@@ -388,7 +389,6 @@ class _Journeys:
             learner=learner, course=page, now=plan.enrolled_at
         )
         self.counts.enrollments += 1
-        completed_at = None
         for lesson, when in zip(course.lessons, lesson_times, strict=False):
             if lesson.required_quiz_ids:
                 if passed_at is None:
@@ -400,7 +400,6 @@ class _Journeys:
                 read_lesson(learner, enrollment, lesson, when)
                 when += datetime.timedelta(minutes=lesson.minimum_active_minutes + 1)
             lesson_complete(learner=learner, lesson=lesson, now=when)
-            completed_at = when
         enrollment.refresh_from_db(fields=["status", "completed_at"])
         if enrollment.status != Enrollment.Status.COMPLETED:
             return
