@@ -439,8 +439,30 @@ def compliance(scope: DashboardScope, *, curriculum_id: int | None) -> Complianc
                 shown(counts.exempt, hide),
                 shown(counts.completion_percent, hide),
             )
+    per_curriculum = Table(
+        "by_curriculum", _("Compliance by curriculum"), [_("Curriculum"), *columns[2:]]
+    )
+    for item in summary.by_curriculum:
+        if item.curriculum is None:
+            continue
+        c = item.counts
+        per_curriculum.add(
+            item.curriculum.display_name,
+            c.assigned,
+            c.completed_on_time,
+            c.completed_late,
+            c.in_progress,
+            c.not_started,
+            c.overdue,
+            c.exempt,
+            c.completion_percent,
+        )
     return CompliancePage(
-        summary, curriculum, rows, summary.by_curriculum, [by_unit, by_course]
+        summary,
+        curriculum,
+        rows,
+        summary.by_curriculum,
+        [by_unit, per_curriculum, by_course],
     )
 
 
