@@ -14,13 +14,13 @@ import datetime
 from dataclasses import dataclass, field
 
 import pandas as pd
-from django.db.models import Count, F
+from django.db.models import Count, F, Max
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from analytics.scope import DashboardScope
-from assessments.models import Competency, CompetencyLevel
-from assessments.selectors import level_in_force_q
+from assessments.models import Competency, CompetencyLevel, Evidence
+from assessments.selectors import evidence_counts_at_q, level_in_force_q
 from learning.organisation.models import Department, LearnerProfile
 from learning.targets.selectors import targets_resolved
 
@@ -52,10 +52,88 @@ def _people_pairs(department: Department) -> pd.DataFrame:
     )
 
 
-def gap_counts(department: Department, *, now: datetime.datetime) -> pd.DataFrame:
+def _levels_held(
+    department: Department,
+    competency_ids: list[int],
+    *,
+    now: datetime.datetime,
+    past: bool,
+) -> pd.DataFrame:
+    """People per (unit, position, competency, level ≥ 1) in the subtree: the
+    stored current levels in force, or for a `past` moment the level rule applied
+    to the evidence that counted then (assessments.selectors.evidence_counts_at_q).
+    One query."""
+    prefix = "learner__learner_profile__"
+    columns = ["department_id", "position_id", "competency_id", "level", "n"]
+    people = {f"{prefix}is_active": True, f"{prefix}position__isnull": False}
+    in_subtree = Department.subtree_q([department], f"{prefix}department__")
+    if not past:
+        return pd.DataFrame(
+            list(
+                CompetencyLevel.objects.filter(
+                    level_in_force_q(now),
+                    in_subtree,
+                    level__gt=0,
+                    competency_id__in=competency_ids,
+                    **people,
+                )
+                .values(
+                    f"{prefix}department_id",
+                    f"{prefix}position_id",
+                    "competency_id",
+                    "level",
+                )
+                .annotate(n=Count("pk"))
+                .values_list(
+                    f"{prefix}department_id",
+                    f"{prefix}position_id",
+                    "competency_id",
+                    "level",
+                    "n",
+                )
+                .order_by()
+            ),
+            columns=columns,
+        )
+    held = pd.DataFrame(
+        list(
+            Evidence.objects.filter(
+                evidence_counts_at_q(now),
+                in_subtree,
+                level__gt=0,
+                competency_id__in=competency_ids,
+                **people,
+            )
+            .values(
+                f"{prefix}department_id",
+                f"{prefix}position_id",
+                "learner_id",
+                "competency_id",
+            )
+            .annotate(top=Max("level"))
+            .values_list(
+                f"{prefix}department_id",
+                f"{prefix}position_id",
+                "competency_id",
+                "top",
+            )
+            .order_by()
+        ),
+        columns=columns[:4],
+    )
+    if held.empty:
+        return pd.DataFrame(columns=columns)
+    return held.groupby(columns[:4]).size().rename("n").reset_index()
+
+
+def gap_counts(
+    department: Department, *, now: datetime.datetime, past: bool = False
+) -> pd.DataFrame:
     """Per (unit, competency) in the subtree of `department`: `people` with a
-    target, how many `met` it, and the summed `shortfall` of those below. Three
-    queries (people, targets, levels) whatever the size of the organisation."""
+    target, how many `met` it, and the summed `shortfall` of those below — now,
+    or with `past`, as the evidence stood at the moment `now` (for a report on an
+    earlier month; people and targets are today's). Three queries (people,
+    targets, levels) whatever the size of the organisation."""
     people = _people_pairs(department)
     if people.empty:
         return pd.DataFrame(columns=_COUNT_COLUMNS)
@@ -63,29 +141,7 @@ def gap_counts(department: Department, *, now: datetime.datetime) -> pd.DataFram
     if need.empty:
         return pd.DataFrame(columns=_COUNT_COLUMNS)
     competency_ids = [int(c) for c in need["competency_id"].unique()]
-    prefix = "learner__learner_profile__"
-    levels = pd.DataFrame(
-        list(
-            CompetencyLevel.objects.filter(
-                level_in_force_q(now),
-                level__gt=0,
-                competency_id__in=competency_ids,
-                **{f"{prefix}is_active": True, f"{prefix}position__isnull": False},
-            )
-            .filter(Department.subtree_q([department], f"{prefix}department__"))
-            .values(f"{prefix}department_id", f"{prefix}position_id")
-            .annotate(n=Count("pk"))
-            .values_list(
-                f"{prefix}department_id",
-                f"{prefix}position_id",
-                "competency_id",
-                "level",
-                "n",
-            )
-            .order_by()
-        ),
-        columns=["department_id", "position_id", "competency_id", "level", "n"],
-    )
+    levels = _levels_held(department, competency_ids, now=now, past=past)
     keys = ["department_id", "position_id", "competency_id"]
     if not levels.empty:
         held = levels.merge(need[[*keys, "required_level"]], on=keys)
@@ -220,7 +276,7 @@ def heatmap(
     if by not in (BY_COMPETENCY, BY_AREA):
         raise Http404(_("Unknown breakdown."))
     if frame is None:
-        frame = gap_counts(scope.department, now=scope.now)
+        frame = gap_counts(scope.department, now=scope.now, past=scope.past)
     columns, column_of = competency_columns(frame, by)
     result = Heatmap(by=by, columns=columns)
     if frame.empty:

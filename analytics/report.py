@@ -230,7 +230,7 @@ def _as_of(scope: DashboardScope, month: datetime.date) -> DashboardScope:
     moment = timezone.make_aware(
         datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min)
     ) - datetime.timedelta(microseconds=1)
-    return dataclasses.replace(scope, today=end, now=moment)
+    return dataclasses.replace(scope, today=end, now=moment, past=True)
 
 
 def _percent(part: int, whole: int) -> int | None:
@@ -428,7 +428,7 @@ def leadership_report(
                 "minimum": policy.SMALL_CELL,
             }
         )
-    frame = gap_counts(scope.department, now=scope.now)
+    frame = gap_counts(scope.department, now=scope.now, past=scope.past)
     by_competency = heatmap(scope, by=BY_COMPETENCY, frame=frame)
     by_area = heatmap(scope, by=BY_AREA, frame=frame)
     largest: list[LargestGap] = largest_gaps(by_competency, limit=GAPS_SHOWN)

@@ -30,6 +30,9 @@ class DashboardScope:
     children: list[Department] = field(default_factory=list)
     today: datetime.date = field(default_factory=timezone.localdate)
     now: datetime.datetime = field(default_factory=timezone.now)
+    # True when `now` is a past moment (a report on an earlier month): figures
+    # come from the records as they stood then where the rules allow it.
+    past: bool = False
 
     @property
     def steplen(self) -> int:

@@ -7,6 +7,8 @@ Needs Debian's chromium and a CJK font (fonts-wqy-microhei or fonts-noto-cjk).
 
 import argparse
 import os
+import subprocess
+import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -27,6 +29,12 @@ SHOTS = [
     ("home-learner-phone.png", "learner", "/", 360, "zh-CN"),
     ("me-learner.png", "learner", "/me/", 1100, "zh-CN"),
     ("dashboard-leader.png", "leader", "/dashboard/", 1100, "zh-CN"),
+    ("heatmap-leader.png", "leader", "/dashboard/gaps/?by=area", 1100, "zh-CN"),
+    ("heatmap-hr-phone.png", "hr", "/dashboard/gaps/", 360, "zh-CN"),
+    ("trends-leader-en.png", "leader", "/dashboard/trends/", 1100, "en-GB"),
+    ("effect-leader.png", "leader", "/dashboard/effect/", 1100, "zh-CN"),
+    # The leadership report PDF's first page, rendered with poppler's pdftoppm.
+    ("report-leader.png", "leader", "/dashboard/report.pdf", 1100, "zh-CN"),
     ("home-hr-en.png", "hr", "/", 1100, "en-GB"),
     ("admin-departments-hr.png", "hr", "/admin/departments/", 1280, "zh-CN"),
     ("competencies-learner.png", "learner", "/me/competencies/", 1100, "zh-CN"),
@@ -74,6 +82,19 @@ SHOTS = [
 ]
 
 
+def _pdf_first_page(pdf: bytes, name: str) -> None:
+    """Save the first page of a PDF as OUT/name (needs poppler-utils)."""
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "report.pdf"
+        source.write_bytes(pdf)
+        stem = OUT / Path(name).stem
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile"]
+            + [str(source), str(stem)],
+            check=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", default="http://127.0.0.1:8000")
@@ -99,6 +120,10 @@ def main() -> None:
                 page.fill("#id_password", PASSWORD)
                 page.click("#main button[type=submit]")
                 page.wait_for_load_state()
+            if path.endswith(".pdf"):
+                _pdf_first_page(context.request.get(f"{base}{path}").body(), name)
+                context.close()
+                continue
             page.goto(f"{base}{path}")
             if path.endswith("#start"):
                 page.click("#main form button[type=submit]")

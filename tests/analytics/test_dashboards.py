@@ -351,3 +351,23 @@ def test_scope_resolves_the_first_root_by_default(dashboard_county, rf):
     assert scope.department == c.tree.bureau_a
     assert [d.name for d in scope.children] == ["窗口服务科", "审批管理科"]
     assert scope.today <= datetime.date.today() + datetime.timedelta(days=1)
+
+
+def test_a_past_moment_counts_the_evidence_of_then(dashboard_county, on_today):
+    """A report on an earlier month: a1p3's level-4 evidence still counted a year
+    ago (it expired since), and the evidence recorded 30 days ago did not yet."""
+    c = dashboard_county
+    then = at(TODAY) - datetime.timedelta(days=300)
+    frame = gap_counts(c.tree.bureau_a, now=then, past=True)
+    row = frame[
+        (frame.department_id == c.tree.section_a1.pk)
+        & (frame.competency_id == c.eg11.pk)
+    ].iloc[0]
+    # a1p3 met (4 ≥ 2); a1p1 and a1p2 had no evidence yet (short 2 each).
+    assert (row.people, row.met, row.shortfall) == (3, 1, 4)
+    now_row = gap_counts(c.tree.bureau_a, now=at(TODAY))
+    now_row = now_row[
+        (now_row.department_id == c.tree.section_a1.pk)
+        & (now_row.competency_id == c.eg11.pk)
+    ].iloc[0]
+    assert (now_row.people, now_row.met, now_row.shortfall) == (3, 1, 3)
