@@ -360,8 +360,15 @@ class _Journeys:
         self.counts.attempts += attempt is not None
         return attempt
 
+    def _reseed(self, person: _Person, topic: str) -> random.Random:
+        """Each person's course (or hours) draws from its own seed: the quizzes'
+        random questions change one journey's outcome, never the next one's plan."""
+        self.rng = random.Random(f"{SEED}:{person.profile.employee_number}:{topic}")
+        self.answerer.rng = self.rng
+        return self.rng
+
     def journey(self, person: _Person, slug: str, ability: float) -> None:
-        rng, course = self.rng, self.courses[slug]
+        rng, course = self._reseed(person, slug), self.courses[slug]
         learner = person.profile.user
         plan = _plan(rng, course=course, tier=person.tier, now=self.now)
         if plan.enrolled_at >= self.cutoff:
@@ -470,7 +477,7 @@ class _Journeys:
 
     def adjust(self, person: _Person) -> None:
         """HR credits hours from training outside the platform this year."""
-        rng = self.rng
+        rng = self._reseed(person, "hours")
         if rng.random() > person.tier.adjusted:
             return
         year_start = timezone.localtime(self.now).replace(
