@@ -22,7 +22,7 @@ from django.utils import timezone
 from wagtail.admin.viewsets import viewsets as admin_viewsets
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from assessments.models import Attempt, Quiz
+from assessments.models import Attempt, Competency, Quiz
 from courses.models import CoursePage, LessonPage
 from learning.curricula import compliance_admin
 from learning.demo.courses import _pass
@@ -33,10 +33,11 @@ from learning.models import (
     Enrollment,
     LearnerProfile,
     LessonProgress,
+    RoleScope,
 )
 from learning.roster import admin as roster_admin
 
-APPS = ("learning", "assessments", "courses", "cms")
+APPS = ("learning", "assessments", "courses", "analytics", "cms")
 ROLES = ["learner", "hr", "leader", "editor", "admin", None]
 # Tables whose rows are compared whole (not only counted): the learner's state
 # that a page view could touch without adding a row.
@@ -212,6 +213,17 @@ def _admin_urls() -> list[str]:
     return urls
 
 
+def _gap_urls() -> list[str]:
+    """A drill-down and a gap-to-action page of the demo leader's bureau."""
+    leader = get_user_model().objects.get(username="leader")
+    scope = RoleScope.objects.filter(user=leader).first()
+    competency = Competency.objects.filter(targets__isnull=False).first()
+    if scope is None or competency is None:
+        return []
+    query = f"?department={scope.department_id}&competency={competency.pk}"
+    return [f"/dashboard/gaps/people/{query}", f"/dashboard/gaps/action/{query}"]
+
+
 def _urls() -> list[str]:
     learner = get_user_model().objects.get(username="learner")
     profile_ids = list(
@@ -227,6 +239,14 @@ def _urls() -> list[str]:
         "/team/",
         *[f"/team/{pk}/" for pk in profile_ids],
         "/dashboard/",
+        "/dashboard/gaps/",
+        "/dashboard/gaps/?by=area",
+        "/dashboard/compliance/",
+        "/dashboard/hours/",
+        "/dashboard/effect/",
+        "/dashboard/trends/",
+        "/dashboard/report.pdf",
+        *_gap_urls(),
         "/courses/",
         "/healthz",
         reverse("assessments:quiz_list"),
