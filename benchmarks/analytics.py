@@ -75,35 +75,80 @@ PAGE_TIMEOUT_S = 600
 # The heatmap from the base tables. Rows: the people directly in the department,
 # then each direct sub-unit with its subtree (`bucket`: the path prefix of that
 # row). A person's target per competency: the position's county-wide target unless
-# a target for their department or one above it exists (the nearest wins). Level:
-# the current level in force (valid_until empty or in the future), 0 without one.
+# a target for their department or one above it exists (the nearest wins: each
+# unit's ancestors are the prefixes of its path, matched to the targets' paths).
+# Level: the current level in force (valid_until empty or in the future), 0 without
+# one. Counted per unit and competency, then summed per breakdown row.
+# (Written for the planner: materialised CTEs where its estimates went astray; the
+# first version joined levels person by person and took twice the page's time.)
 FLOOR_SQL = """
-WITH people AS (
-    SELECT lp.user_id, lp.position_id, d.path, left(d.path, %(bucket)s) AS bucket
-    FROM learning_learnerprofile lp
-    JOIN learning_department d ON d.id = lp.department_id
-    WHERE lp.is_active AND lp.position_id IS NOT NULL AND d.path LIKE %(prefix)s
+WITH units AS (
+    SELECT id, path, left(path, %(bucket)s) AS bucket
+    FROM learning_department WHERE path LIKE %(prefix)s
 ),
-pairs AS (SELECT DISTINCT path, position_id FROM people),
-resolved AS (
-    SELECT DISTINCT ON (p.path, p.position_id, t.competency_id)
-           p.path, p.position_id, t.competency_id, t.required_level
+pairs AS (
+    SELECT lp.department_id, lp.position_id, count(*) AS n
+    FROM learning_learnerprofile lp
+    WHERE lp.is_active AND lp.position_id IS NOT NULL
+      AND lp.department_id IN (SELECT id FROM units)
+    GROUP BY lp.department_id, lp.position_id
+),
+ancestors AS MATERIALIZED (
+    SELECT p.department_id, p.position_id, up.k,
+           left(u.path, up.k * %(steplen)s) AS above
     FROM pairs p
-    JOIN learning_competencytarget t ON t.position_id = p.position_id
+    JOIN units u ON u.id = p.department_id
+    CROSS JOIN LATERAL generate_series(0, length(u.path) / %(steplen)s) AS up(k)
+),
+targets AS MATERIALIZED (
+    SELECT t.position_id, t.competency_id, t.required_level,
+           coalesce(td.path, '') AS path
+    FROM learning_competencytarget t
     LEFT JOIN learning_department td ON td.id = t.department_id
-    WHERE t.department_id IS NULL OR p.path LIKE td.path || '%%'
-    ORDER BY p.path, p.position_id, t.competency_id,
-             length(td.path) DESC NULLS LAST
+),
+resolved AS MATERIALIZED (
+    SELECT DISTINCT ON (a.department_id, a.position_id, t.competency_id)
+           a.department_id, a.position_id, t.competency_id, t.required_level
+    FROM ancestors a
+    JOIN targets t ON t.position_id = a.position_id AND t.path = a.above
+    ORDER BY a.department_id, a.position_id, t.competency_id, a.k DESC
+),
+need AS (
+    SELECT p.department_id, r.competency_id, sum(p.n) AS people,
+           sum(p.n * r.required_level) AS required
+    FROM pairs p
+    JOIN resolved r
+      ON r.department_id = p.department_id AND r.position_id = p.position_id
+    GROUP BY p.department_id, r.competency_id
+),
+held AS (
+    -- The levels in force of the people in scope first (OFFSET 0 plans that join
+    -- on its own, from the tables' statistics), then their targets.
+    SELECT h.department_id, h.competency_id,
+           count(*) FILTER (WHERE h.level >= r.required_level) AS met,
+           sum(least(h.level, r.required_level)) AS held
+    FROM (
+        SELECT lp.department_id, lp.position_id, cl.competency_id, cl.level
+        FROM assessments_competencylevel cl
+        JOIN learning_learnerprofile lp ON lp.user_id = cl.learner_id
+        WHERE (cl.valid_until IS NULL OR cl.valid_until > now()) AND cl.level > 0
+          AND cl.competency_id IN (SELECT competency_id FROM learning_competencytarget)
+          AND lp.is_active AND lp.position_id IS NOT NULL
+          AND lp.department_id IN (SELECT id FROM units)
+        OFFSET 0
+    ) h
+    JOIN resolved r
+      ON r.department_id = h.department_id AND r.position_id = h.position_id
+     AND r.competency_id = h.competency_id
+    GROUP BY h.department_id, h.competency_id
 )
-SELECT pe.bucket, r.competency_id, count(*) AS people,
-       count(*) FILTER (WHERE coalesce(cl.level, 0) >= r.required_level) AS met,
-       sum(greatest(r.required_level - coalesce(cl.level, 0), 0)) AS shortfall
-FROM people pe
-JOIN resolved r ON r.path = pe.path AND r.position_id = pe.position_id
-LEFT JOIN assessments_competencylevel cl
-       ON cl.learner_id = pe.user_id AND cl.competency_id = r.competency_id
-      AND (cl.valid_until IS NULL OR cl.valid_until > now())
-GROUP BY pe.bucket, r.competency_id
+SELECT u.bucket, need.competency_id, sum(need.people) AS people,
+       sum(coalesce(held.met, 0)) AS met,
+       sum(need.required - coalesce(held.held, 0)) AS shortfall
+FROM need
+JOIN units u ON u.id = need.department_id
+LEFT JOIN held USING (department_id, competency_id)
+GROUP BY u.bucket, need.competency_id
 """
 
 
@@ -212,6 +257,7 @@ def floor_rows(department) -> list[tuple]:
     params = {
         "bucket": (department.depth + 1) * department.steplen,
         "prefix": department.path + "%",
+        "steplen": department.steplen,
     }
     with connection.cursor() as cursor:
         cursor.execute(FLOOR_SQL, params)
