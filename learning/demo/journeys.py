@@ -106,10 +106,10 @@ RATED_SHARE = 0.6  # of completions in those units
 
 # Course slug → (base weight, mean satisfaction, how much the course teaches).
 COURSES = {
-    "security-awareness": (3.0, 3.7, 0.14),
-    "e-government-service-operation": (2.0, 4.4, 0.2),
-    "service-oriented-administration": (1.5, 4.1, 0.17),
-    "data-literacy": (1.2, 3.9, 0.1),
+    "security-awareness": (3.0, 3.7, 0.09),
+    "e-government-service-operation": (2.0, 4.4, 0.13),
+    "service-oriented-administration": (1.5, 4.1, 0.11),
+    "data-literacy": (1.2, 3.9, 0.05),
 }
 WINDOW_POSITIONS = {"CKRY", "ZHSL", "HWY"}
 CHIEF_POSITIONS = {"KZ", "FKZ", "JZ", "FJZ", "ZR", "FZR", "ZZ", "XZ", "JDZR"}
@@ -374,9 +374,9 @@ class _Journeys:
         if plan.enrolled_at >= self.cutoff:
             return
         learns = rng.random() >= 0.1  # one in ten takes nothing away
-        learned = ability + (course.teaches + rng.uniform(-0.04, 0.08)) * learns
+        learned = ability + (course.teaches + rng.uniform(-0.03, 0.06)) * learns
         page = course.page
-        self.quiz(page.pre_test, learner, ability * 0.75, plan.pre_at)
+        self.quiz(page.pre_test, learner, ability * 0.85, plan.pre_at)
         # Recorded before enrolling, with their own dates (see the module's note).
         lesson_times = [t for t in plan.lesson_at if t < self.cutoff]
         for lesson, when in zip(course.lessons, lesson_times, strict=False):
