@@ -25,6 +25,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from assessments.models import Attempt, Competency, Quiz
 from courses.models import CoursePage, LessonPage
 from learning.curricula import compliance_admin
+from learning.demo import history
 from learning.demo.courses import _pass
 from learning.journey.selectors import course_blockers
 from learning.models import (
@@ -150,7 +151,10 @@ def _expired_attempt(learner) -> None:
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
+    # Every kind of page needs the county, not its whole year: a twelfth of the
+    # history sample (as tests/learning/demo does) cuts the seed to about a quarter.
+    with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(history, "SAMPLE_SHARE", history.DEFAULT_SAMPLE_SHARE / 12)
         outer = transaction.atomic()
         outer.__enter__()
         try:
