@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from analytics import demo as analytics_demo
 from assessments import demo as assessments_demo
 from cms.demo import seed_site
 from cms.services import home_page_ensure
@@ -104,6 +105,11 @@ class Command(BaseCommand):
             "Mandatory curricula",
             curricula_demo.seed,
             lambda n: f"+{n} assignments",
+        )
+        self._step(
+            "Dashboard trends (snapshots of each month's end)",
+            analytics_demo.seed,
+            lambda n: f"+{n} department snapshots",
         )
         self.stdout.write(
             self.style.SUCCESS(
