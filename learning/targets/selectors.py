@@ -18,8 +18,9 @@ def targets_resolved(pairs: pd.DataFrame) -> pd.DataFrame:
     (department `path`, `position_id`); the answer has a row per pair and
     competency with its `required_level`: the position's county-wide target,
     overridden by a target set for the department or one above it (the nearest
-    department wins). One query over the targets of those positions; the matching
-    is done per path length, so it stays vectorised however many pairs come."""
+    department wins). One query over the targets of those positions; matching is a
+    join per length of department path, so it grows with the pairs and the targets
+    that reach them, not with their product."""
     columns = ["path", "position_id", "competency_id", "required_level"]
     positions = [int(p) for p in pairs["position_id"].dropna().unique()]
     if not positions:
@@ -34,15 +35,26 @@ def targets_resolved(pairs: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     pairs = pairs[["path", "position_id"]].dropna().drop_duplicates()
     pairs = pairs.astype({"position_id": "int64"})
-    candidates = pairs.merge(targets, on="position_id")
-    own = candidates["target_path"].fillna("")
-    length = own.str.len()
-    applies = length == 0
-    for size in sorted(set(length) - {0}):
-        at = length == size
-        applies |= at & (candidates["path"].str.slice(0, size) == own)
-    candidates = candidates[applies].assign(rank=length[applies])
-    chosen = candidates.sort_values("rank").drop_duplicates(
+    targets["target_path"] = targets["target_path"].fillna("")
+    # County-wide targets reach every pair of their position (rank 0); a
+    # department's reaches the pairs whose path starts with its own, found by
+    # joining on the path's prefix of that length (no pair × target product).
+    found = [
+        pairs.merge(
+            targets[targets["target_path"] == ""].drop(columns="target_path"),
+            on="position_id",
+        ).assign(rank=0)
+    ]
+    overrides = targets[targets["target_path"] != ""]
+    for size, group in overrides.groupby(overrides["target_path"].str.len()):
+        found.append(
+            pairs.assign(target_path=pairs["path"].str.slice(0, int(size)))
+            .merge(group, on=["position_id", "target_path"])
+            .drop(columns="target_path")
+            .assign(rank=int(size))
+        )
+    candidates = pd.concat(found, ignore_index=True)
+    chosen = candidates.sort_values("rank", kind="stable").drop_duplicates(
         ["path", "position_id", "competency_id"], keep="last"
     )
     return chosen[columns].reset_index(drop=True)
