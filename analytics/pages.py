@@ -252,14 +252,10 @@ def cell_from(scope: DashboardScope, params: QueryDict) -> Cell:
     cell_id = id_param(params, "cell")
     department: Department | None = scope.department
     if cell_id is not None and cell_id != scope.department.pk:
-        department = next(
-            (
-                d
-                for d in scope.departments
-                if d.pk == cell_id and d.path.startswith(scope.department.path)
-            ),
-            None,
-        )
+        # Any active unit below the chosen department (which is in the scope).
+        department = Department.objects.filter(
+            pk=cell_id, is_active=True, path__startswith=scope.department.path
+        ).first()
     if department is None:
         raise Http404(_("No such department in your scope."))
     unit = single_param(params, "unit")

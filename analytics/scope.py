@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -86,21 +87,31 @@ def id_param(params: QueryDict, name: str) -> int | None:
 def dashboard_scope(user, params: QueryDict) -> DashboardScope:
     """The scope of a dashboard request: `?department=<id>` (default: the first
     top of the viewer's scope). 404 for a department outside the scope, unknown,
-    inactive or malformed, and for a viewer without a dashboard."""
+    inactive or malformed, and for a viewer without a dashboard. The picker offers
+    the tops of the scope, the way down to the chosen department and its direct
+    sub-units (a province has thousands of units: one list of all would be
+    unusable and slow)."""
     roots = policy.dashboard_roots(user)
     if not roots:
         raise Http404(_("You have no departments to report on."))
-    picker = list(
-        policy.visible_departments(user).filter(is_active=True).order_by("path")
-    )
+    visible = policy.visible_departments(user).filter(is_active=True)
     department_id = id_param(params, "department")
     if department_id is None:
         department = roots[0]
     else:
-        chosen = next((d for d in picker if d.pk == department_id), None)
+        chosen = visible.filter(pk=department_id).first()
         if chosen is None or not policy.can_view_department(user, chosen):
             raise Http404(_("No such department in your scope."))
         department = chosen
+    step = department.steplen
+    above = [department.path[:end] for end in range(step, len(department.path), step)]
+    picker = list(
+        visible.filter(
+            Q(pk__in=[root.pk for root in roots])
+            | Q(path__in=[*above, department.path])
+            | Q(depth=department.depth + 1, path__startswith=department.path)
+        ).order_by("path")
+    )
     children = [
         d
         for d in picker
