@@ -171,6 +171,22 @@ def database_ensure(url: str, *, fresh: bool) -> bool:
     return bool(exists)
 
 
+def code_measured() -> dict:
+    """The commit the server and the profile load, read before they start (others
+    may commit while the run lasts), and the tracked files changed on top of it."""
+    changed = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split("\n")
+    return {
+        "git_commit": site.git_commit(),
+        "tracked_files_changed": sorted(line[3:] for line in changed if line.strip()),
+    }
+
+
 def stats(ms: list[float]) -> dict[str, float]:
     values = sorted(ms)
     return {
@@ -512,6 +528,7 @@ def main() -> int:
     if not 1 <= args.requests <= 1000:
         parser.error("--requests must be between 1 and 1000")
     began = time.perf_counter()
+    code = code_measured()
     kept = database_ensure(args.database_url, fresh=not args.keep)
     with tempfile.TemporaryDirectory(prefix="civicskills-analytics-") as tmp:
         workdir = Path(tmp)
@@ -605,7 +622,8 @@ def main() -> int:
         "finished_at": datetime.datetime.now(datetime.UTC).isoformat(
             timespec="seconds"
         ),
-        "machine": site.machine_info(),
+        "machine": {**site.machine_info(), "git_commit": code["git_commit"]},
+        "code": code,
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "database": "postgresql",
         "settings": {
