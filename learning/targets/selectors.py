@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+from django.db.models import Subquery
 from django.utils import timezone
 
 from assessments.models import Competency, CompetencyLevel
 from assessments.selectors import AreaProfile, CompetenceProfile, level_in_force_q
 from learning.organisation.models import Department, LearnerProfile
 from learning.targets.models import CompetencyTarget
+
+_TARGET_COLUMNS = ["position_id", "competency_id", "required_level", "target_path"]
+_RESOLVED_COLUMNS = ["path", "position_id", "competency_id", "required_level"]
 
 
 def targets_resolved(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -21,21 +25,24 @@ def targets_resolved(pairs: pd.DataFrame) -> pd.DataFrame:
     department wins). One query over the targets of those positions; matching is a
     join per length of department path, so it grows with the pairs and the targets
     that reach them, not with their product."""
-    columns = ["path", "position_id", "competency_id", "required_level"]
     positions = [int(p) for p in pairs["position_id"].dropna().unique()]
     if not positions:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=_RESOLVED_COLUMNS)
     targets = pd.DataFrame(
         CompetencyTarget.objects.filter(position_id__in=positions).values_list(
             "position_id", "competency_id", "required_level", "department__path"
         ),
-        columns=["position_id", "competency_id", "required_level", "target_path"],
+        columns=_TARGET_COLUMNS,
     )
+    return _resolve(pairs, targets)
+
+
+def _resolve(pairs: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
     if targets.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=_RESOLVED_COLUMNS)
     pairs = pairs[["path", "position_id"]].dropna().drop_duplicates()
     pairs = pairs.astype({"position_id": "int64"})
-    targets["target_path"] = targets["target_path"].fillna("")
+    targets = targets.assign(target_path=targets["target_path"].fillna(""))
     # County-wide targets reach every pair of their position (rank 0); a
     # department's reaches the pairs whose path starts with its own, found by
     # joining on the path's prefix of that length (no pair × target product).
@@ -57,19 +64,35 @@ def targets_resolved(pairs: pd.DataFrame) -> pd.DataFrame:
     chosen = candidates.sort_values("rank", kind="stable").drop_duplicates(
         ["path", "position_id", "competency_id"], keep="last"
     )
-    return chosen[columns].reset_index(drop=True)
+    return chosen[_RESOLVED_COLUMNS].reset_index(drop=True)
 
 
 def targets_for_profile(profile: LearnerProfile) -> dict[int, int]:
-    """Required level per competency id for this person (`targets_resolved`).
-    Two queries."""
+    """Required level per competency id for this person (the rule of
+    `targets_resolved`). One query: the position's targets, each carrying the
+    person's department path."""
     if profile.position_id is None:
         return {}
-    path = Department.objects.filter(pk=profile.department_id).values_list(
-        "path", flat=True
+    rows = list(
+        CompetencyTarget.objects.filter(position_id=profile.position_id)
+        .annotate(
+            person_path=Subquery(
+                Department.objects.filter(pk=profile.department_id).values("path")[:1]
+            )
+        )
+        .values_list(
+            "position_id",
+            "competency_id",
+            "required_level",
+            "department__path",
+            "person_path",
+        )
     )
-    pairs = pd.DataFrame({"path": list(path), "position_id": [profile.position_id]})
-    chosen = targets_resolved(pairs)
+    if not rows:
+        return {}
+    pairs = pd.DataFrame({"path": [rows[0][4]], "position_id": [profile.position_id]})
+    targets = pd.DataFrame([row[:4] for row in rows], columns=_TARGET_COLUMNS)
+    chosen = _resolve(pairs, targets)
     return {
         int(cid): int(level)
         for cid, level in zip(
