@@ -31,6 +31,7 @@ from analytics.scope import DashboardScope, id_param, single_param
 from analytics.tables import Table, department_paths, rounded, shown
 from analytics.trends import first_month, trend_series
 from assessments.models import Competency
+from courses.models import CourseCompetency
 from learning.curricula.compliance import (
     ComplianceCounts,
     ComplianceSummary,
@@ -187,6 +188,9 @@ def _changes(scope: DashboardScope, now: dict[str, float | None]) -> dict[str, C
 class GapsPage:
     heatmap: Heatmap
     tables: list[Table]
+    # Competencies with people below target here that no published course
+    # develops (for course editors), with how many are below.
+    uncovered: list[LargestGap] = field(default_factory=list)
 
 
 def _heatmap_table(scope: DashboardScope, result: Heatmap, name: str) -> Table:
@@ -217,8 +221,21 @@ def _heatmap_table(scope: DashboardScope, result: Heatmap, name: str) -> Table:
 def gaps(scope: DashboardScope, *, by: str) -> GapsPage:
     if by not in (BY_COMPETENCY, BY_AREA):
         raise Http404(_("Unknown breakdown."))
-    result = heatmap(scope, by=by)
-    return GapsPage(result, [_heatmap_table(scope, result, "gaps")])
+    frame = gap_counts(scope.department, now=scope.now)
+    result = heatmap(scope, by=by, frame=frame)
+    detail = result if by == BY_COMPETENCY else heatmap(scope, frame=frame)
+    below = {
+        column.pk: LargestGap(column, cell)
+        for column, cell in zip(detail.columns, detail.total, strict=True)
+        if cell.below
+    }
+    covered = set(
+        CourseCompetency.objects.filter(
+            course__live=True, competency_id__in=list(below)
+        ).values_list("competency_id", flat=True)
+    )
+    uncovered = [gap for cid, gap in below.items() if cid not in covered]
+    return GapsPage(result, [_heatmap_table(scope, result, "gaps")], uncovered)
 
 
 @dataclass(frozen=True)

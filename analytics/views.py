@@ -62,7 +62,12 @@ def gaps(request):
         request,
         "analytics/gaps.html",
         scope,
-        {"heatmap": result.heatmap, "by": by, "section": "gaps"},
+        {
+            "heatmap": result.heatmap,
+            "uncovered": result.uncovered,
+            "by": by,
+            "section": "gaps",
+        },
         result.tables,
     )
 

@@ -252,3 +252,15 @@ def test_the_monthly_report_task_is_scheduled_and_runs_the_engine(dashboard_coun
     names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"analytics.monthly_reports_send", "analytics.snapshot_daily"} <= names
     assert monthly_reports_send_task.apply().get() >= 0
+
+
+def test_the_heatmap_lists_gaps_no_course_covers(dashboard_county, on_today):
+    c = dashboard_county
+    _course("covers-eg11", c.eg11, 3)
+    response = client_for(c.county_hr).get(
+        reverse("analytics:gaps"), {"department": c.tree.county.pk, "by": "area"}
+    )
+    uncovered = [
+        (g.competency.code, g.cell.below) for g in response.context["uncovered"]
+    ]
+    assert uncovered == [("EG-4.1", 4)]
