@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from analytics.effect import MIN_GAIN_PAIRS, MeanInterval
 from analytics.gaps import PersonGap, gap_people
-from analytics.pages import Cell, cell_people
+from analytics.pages import Cell, people_table, require_cell_shown
 from analytics.scope import DashboardScope
 from analytics.tables import Table, rounded
 from assessments.models import Competency
@@ -71,6 +71,7 @@ def gap_plan(scope: DashboardScope, cell: Cell) -> GapPlan:
     of the cell's competencies at a level at least the lowest target among them
     (best measured gain first; a course with fewer than MIN_GAIN_PAIRS pairs has
     no measured gain and comes after)."""
+    require_cell_shown(scope, cell)
     people = gap_people(
         scope,
         department=cell.department,
@@ -128,7 +129,7 @@ def gap_plan(scope: DashboardScope, cell: Cell) -> GapPlan:
     )
     for competency in uncovered:
         missing.add(competency.code, competency.display_name)
-    plan.tables = [table, missing, *cell_people(scope, cell).tables]
+    plan.tables = [table, missing, people_table(people)]
     return plan
 
 

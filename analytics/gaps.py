@@ -291,12 +291,21 @@ def heatmap(
         key: GapCell(int(r.people), int(r.met), int(r.shortfall))
         for key, r in zip(grouped.index, grouped.itertuples(), strict=True)
     }
+    rows = dict((department.path, department) for department, _u in scope.rows)
+    # Competencies of each row with a figure too small for this viewer: an area
+    # cell holding one would give it away by subtraction, so it is hidden too.
+    small: dict[str, set[int]] = {}
+    for (bucket, cid), people in (
+        frame.groupby(["bucket", "competency_id"])["people"].sum().items()
+    ):
+        if bucket in rows and scope.suppressed(rows[bucket], int(people)):
+            small.setdefault(bucket, set()).add(column_of[cid])
     for department, unit_only in scope.rows:
         row_cells = []
         total = GapCell()
         for column in columns:
             cell = cells.get((department.path, column.pk), GapCell())
-            cell.hidden = scope.suppressed(department, cell.people)
+            cell.hidden = column.pk in small.get(department.path, set())
             total.people += cell.people
             total.met += cell.met
             total.shortfall += cell.shortfall
@@ -305,19 +314,48 @@ def heatmap(
         if unit_only and not total.people:
             continue  # nobody directly in the chosen unit has a target
         result.rows.append(HeatRow(department, unit_only, row_cells, total, columns))
-    result.rows.sort(key=lambda row: row.sort_key)
     whole = frame.groupby("column")[["people", "met", "shortfall"]].sum()
     result.total = [
         GapCell(
             int(whole.at[column.pk, "people"]),
             int(whole.at[column.pk, "met"]),
             int(whole.at[column.pk, "shortfall"]),
+            hidden=scope.suppressed(
+                scope.department, int(whole.at[column.pk, "people"])
+            ),
         )
         if column.pk in whole.index
         else GapCell()
         for column in columns
     ]
+    _complementary(result)
+    result.rows.sort(key=lambda row: row.sort_key)
     return result
+
+
+def _complementary(result: Heatmap) -> None:
+    """Hide enough more figures that no hidden one can be worked out by
+    subtraction: a row's total when any of its cells is hidden; in a column (and
+    among row totals) with exactly one hidden figure, the next smallest one too,
+    or the column's total when there is no other."""
+
+    def one_more(figures: list[GapCell], total: GapCell | None) -> None:
+        hidden = [f for f in figures if f.hidden and f.people]
+        if len(hidden) != 1:
+            return
+        shown = [f for f in figures if not f.hidden and f.people]
+        if shown:
+            min(shown, key=lambda f: f.people).hidden = True
+        elif total is not None:
+            total.hidden = True
+
+    for row in result.rows:
+        row.total.hidden = row.total.hidden or any(c.hidden for c in row.cells)
+    for index, total in enumerate(result.total):
+        one_more([row.cells[index] for row in result.rows], total)
+    for row in result.rows:
+        row.total.hidden = row.total.hidden or any(c.hidden for c in row.cells)
+    one_more([row.total for row in result.rows], None)
 
 
 @dataclass(frozen=True)

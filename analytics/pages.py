@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 
 from django.http import Http404, QueryDict
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from analytics.charts import LineChart, line_chart
 from analytics.effect import CourseEffect, course_effects
@@ -287,13 +286,64 @@ class CellPeople:
     tables: list[Table]
 
 
+def cell_hidden(scope: DashboardScope, cell: Cell) -> bool:
+    """Is the heatmap's figure for this cell hidden from the viewer (small cells
+    and the figures hidden with them)? Then so are its people."""
+    by = BY_AREA if cell.competency.depth == 1 else BY_COMPETENCY
+    result = heatmap(scope, by=by)
+    index = next(
+        (i for i, c in enumerate(result.columns) if c.pk == cell.competency.pk), None
+    )
+    if cell.department == scope.department and not cell.unit_only:
+        return index is not None and result.total[index].hidden
+    row = next(
+        (
+            r
+            for r in result.rows
+            if r.department == cell.department and r.unit_only == cell.unit_only
+        ),
+        None,
+    )
+    if row is not None:
+        return index is not None and row.cells[index].hidden
+    # A unit further down: its own figure decides.
+    frame = gap_counts(cell.department, now=scope.now, past=scope.past)
+    competences = set(
+        Competency.objects.filter(path__startswith=cell.competency.path).values_list(
+            "pk", flat=True
+        )
+    )
+    if cell.unit_only:
+        frame = frame[frame["department_id"] == cell.department.pk]
+    people = frame[frame["competency_id"].isin(list(competences))]["people"].sum()
+    return scope.suppressed(cell.department, int(people))
+
+
+def require_cell_shown(scope: DashboardScope, cell: Cell) -> None:
+    """404 for a cell whose figure the viewer sees as "—": its people and the
+    plan to close its gap would give the figure away."""
+    if cell_hidden(scope, cell):
+        raise Http404(
+            _(
+                "This figure covers fewer than 3 people; only the unit's HR "
+                "officers and its own leader see it."
+            )
+        )
+
+
 def cell_people(scope: DashboardScope, cell: Cell) -> CellPeople:
+    require_cell_shown(scope, cell)
     people = gap_people(
         scope,
         department=cell.department,
         unit_only=cell.unit_only,
         competency=cell.competency,
     )
+    return CellPeople(people, [people_table(people)])
+
+
+def people_table(people: list[PersonGap]) -> Table:
+    """The people below target as an exportable table."""
     names = department_paths({p.profile.department for p in people})
     table = Table(
         "people",
@@ -322,7 +372,7 @@ def cell_people(scope: DashboardScope, cell: Cell) -> CellPeople:
             gap.gap,
             gap.evidence_at.date().isoformat() if gap.evidence_at else "",
         )
-    return CellPeople(people, [table])
+    return table
 
 
 # Compliance ---------------------------------------------------------------------------
@@ -349,6 +399,8 @@ class CompliancePage:
     rows: list[ComplianceRow]
     by_curriculum: list
     tables: list[Table]
+    # The headline's figures cover too few people for this viewer.
+    hidden: bool = False
 
 
 def compliance(scope: DashboardScope, *, curriculum_id: int | None) -> CompliancePage:
@@ -459,16 +511,22 @@ def compliance(scope: DashboardScope, *, curriculum_id: int | None) -> Complianc
         if item.curriculum is None:
             continue
         c = item.counts
+        hide = scope.suppressed(scope.department, c.assigned)
         per_curriculum.add(
             item.curriculum.display_name,
-            c.assigned,
-            c.completed_on_time,
-            c.completed_late,
-            c.in_progress,
-            c.not_started,
-            c.overdue,
-            c.exempt,
-            c.completion_percent,
+            *(
+                shown(value, hide)
+                for value in (
+                    c.assigned,
+                    c.completed_on_time,
+                    c.completed_late,
+                    c.in_progress,
+                    c.not_started,
+                    c.overdue,
+                    c.exempt,
+                    c.completion_percent,
+                )
+            ),
         )
     return CompliancePage(
         summary,
@@ -476,6 +534,7 @@ def compliance(scope: DashboardScope, *, curriculum_id: int | None) -> Complianc
         rows,
         summary.by_curriculum,
         [by_unit, per_curriculum, by_course],
+        hidden=scope.suppressed(scope.department, summary.total.assigned),
     )
 
 
@@ -592,9 +651,9 @@ def effect(scope: DashboardScope) -> EffectPage:
 # Trends -------------------------------------------------------------------------------
 
 MEASURES = (
-    ("compliance_pct", _lazy("Mandatory training completed (%)"), 100.0, "%"),
-    ("target_pct", _lazy("Competency targets met (%)"), 100.0, "%"),
-    ("hours_per_person", _lazy("Study hours per person this year"), None, ""),
+    ("compliance_pct", gettext_lazy("Mandatory training completed (%)"), 100.0, "%"),
+    ("target_pct", gettext_lazy("Competency targets met (%)"), 100.0, "%"),
+    ("hours_per_person", gettext_lazy("Study hours per person this year"), None, ""),
 )
 
 
@@ -626,7 +685,15 @@ def trends(scope: DashboardScope, *, months: int = 12) -> TrendsPage:
     own = frame[frame["is_scope"]] if len(frame) else frame
     for column, title, maximum, unit in MEASURES:
         by_month = dict(zip(own["month"], own[column], strict=True)) if len(own) else {}
-        values = [_number(by_month.get(day)) for day in month_days]
+        own_staff = (
+            dict(zip(own["month"], own["staff"], strict=True)) if len(own) else {}
+        )
+        values = [
+            None
+            if scope.suppressed(scope.department, int(own_staff.get(day) or 0))
+            else _number(by_month.get(day))
+            for day in month_days
+        ]
         charts.append(
             line_chart(
                 str(title),
@@ -658,8 +725,7 @@ def trends(scope: DashboardScope, *, months: int = 12) -> TrendsPage:
                 + [
                     shown(
                         rounded(_number(by_day.get(day))),
-                        department_id != scope.department.pk
-                        and scope.suppressed(department, int(staff.get(day) or 0)),
+                        scope.suppressed(department, int(staff.get(day) or 0)),
                     )
                     for day in month_days
                 ]

@@ -355,10 +355,10 @@ def _sentences(
     if headline.compliance_percent is not None:
         said.append(
             ngettext(
-                "%(percent)s%% of mandatory training is complete; %(count)s person "
-                "is overdue.",
-                "%(percent)s%% of mandatory training is complete; %(count)s people "
-                "are overdue.",
+                "%(percent)s%% of mandatory training is complete; %(count)s "
+                "assignment is overdue.",
+                "%(percent)s%% of mandatory training is complete; %(count)s "
+                "assignments are overdue.",
                 headline.overdue,
             )
             % {"percent": headline.compliance_percent, "count": headline.overdue}
@@ -366,7 +366,7 @@ def _sentences(
     if overdue_units:
         worst = overdue_units[0]
         said.append(
-            _("%(unit)s has the most people overdue: %(count)s.")
+            _("%(unit)s has the most overdue assignments: %(count)s.")
             % {"unit": worst.department.display_name, "count": worst.overdue}
         )
     if headline.hours_median is not None and headline.on_pace_percent is not None:

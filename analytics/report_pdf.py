@@ -582,7 +582,7 @@ def report_pdf(report: LeadershipReport) -> bytes:
             + _gaps(report, styles)
         ),
         KeepTogether(
-            [_p(_("Units with the most people overdue"), styles["h2"])]
+            [_p(_("Units with the most overdue assignments"), styles["h2"])]
             + _overdue(report, styles)
         ),
     ]

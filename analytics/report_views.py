@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from analytics.report import (
     ReportUnavailable,
@@ -32,7 +32,7 @@ def _refused(request: HttpRequest, message: str, *, status: int) -> HttpResponse
 
 
 @login_required
-@require_GET
+@require_safe
 def report_pdf(request: HttpRequest) -> HttpResponse:
     """The report on `?department=` (default: the top of the viewer's scope) for
     `?month=YYYY-MM` (default: last month), in the viewer's language. 404 for a

@@ -88,7 +88,7 @@ def gap_people(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def gap_action(request):
     """From a gap to action: courses that close it, ranked by measured gain; HR
     turns the selection into a draft mandatory curriculum."""
@@ -101,7 +101,9 @@ def gap_action(request):
                 actor=request.user,
                 plan=plan,
                 course_ids=[
-                    int(v) for v in request.POST.getlist("course") if v.isdigit()
+                    int(v)
+                    for v in request.POST.getlist("course")
+                    if v.isascii() and v.isdigit() and len(v) <= 12
                 ],
             )
         except ValidationError as error:

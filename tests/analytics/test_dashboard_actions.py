@@ -17,7 +17,8 @@ from analytics.effect import MIN_GAIN_PAIRS, MeanInterval, t95
 from courses.models import CourseCompetency, CoursePage, Topic
 from learning.curricula.services import assignment_exempt
 from learning.curricula.sync import assignments_sync
-from learning.models import Assignment, Curriculum
+from learning.models import Assignment, Curriculum, RoleScope
+from tests import factories
 from tests.analytics.conftest import TODAY
 from tests.courses.builders import catalog, publish
 from tests.learning.test_curricula import complete, keys, make_curriculum
@@ -105,6 +106,16 @@ def test_compliance_small_unit_is_a_dash_for_the_county_leader(
     dashboard_county, curriculum
 ):
     c = dashboard_county
+    small = client_for(c.county_leader).get(
+        reverse("analytics:compliance"),
+        {"department": c.tree.bureau_b.pk, "export": "by_curriculum", "format": "csv"},
+    )
+    rows = b"".join(small.streaming_content).decode("utf-8-sig").splitlines()
+    assert rows[1].split(",")[1:] == ["—"] * 8  # two people in bureau B
+    page = client_for(c.county_leader).get(
+        reverse("analytics:compliance"), {"department": c.tree.bureau_b.pk}
+    )
+    assert page.context["result"].hidden
     response = client_for(c.county_leader).get(
         reverse("analytics:compliance"), {"department": c.tree.county.pk}
     )
@@ -148,18 +159,21 @@ def test_gap_action_offers_courses_at_the_level_needed(dashboard_county, on_toda
     c = dashboard_county
     good = _course("good", c.eg11, 3)
     _course("too-low", c.eg11, 1)  # below every target in bureau A (2)
+    # The section's own leader (a bureau leader sees A1 as "—": see test_dashboards).
+    head = factories.scoped_user(RoleScope.Role.LEADER, c.tree.section_a1).user
     params = {
-        "department": c.tree.bureau_a.pk,
+        "department": c.tree.section_a1.pk,
         "cell": c.tree.section_a1.pk,
         "competency": c.eg11.pk,
+        "unit": "1",
     }
-    response = client_for(c.leader_a).get(reverse("analytics:gap_action"), params)
+    response = client_for(head).get(reverse("analytics:gap_action"), params)
     plan = response.context["plan"]
     assert [o.course.pk for o in plan.courses] == [good.pk]
     assert [p.profile.employee_number for p in plan.people] == ["a1p3", "a1p2"]
     assert not response.context["can_assign"]  # a leader, not HR
     # A leader's POST changes nothing.
-    client_for(c.leader_a).post(
+    client_for(head).post(
         reverse("analytics:gap_action") + "?" + response.context["query"],
         {"course": [good.pk]},
     )
@@ -176,8 +190,9 @@ def test_hr_turns_the_gap_into_a_draft_curriculum_for_those_people(
         f"&competency={c.eg11.pk}"
     )
     client = client_for(c.county_hr)
-    refused = client.post(url, {"course": ["12345"]})
-    assert refused.status_code == 200 and not Curriculum.objects.exists()
+    for bad in (["12345"], ["²"], ["-1"], ["1" * 40]):
+        refused = client.post(url, {"course": bad})
+        assert refused.status_code == 200 and not Curriculum.objects.exists(), bad
     response = client.post(url, {"course": [str(good.pk)]})
     curriculum = Curriculum.objects.get()
     assert response.status_code == 302

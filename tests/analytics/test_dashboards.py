@@ -97,10 +97,15 @@ def test_a_leader_above_a_small_unit_sees_a_dash(dashboard_county, on_today):
     assert county_view[("财政局", "EG-1.1")] == "—"  # two people
     assert county_view[("青石镇", "EG-4.1")] == "—"  # one person
     assert county_view[("行政审批服务局", "EG-1.1")] == (40, 5, 5)
-    # Bureau A's leader: section A2 has two people and its own leader is not them.
-    a_view = cells(get(c.leader_a, "gaps", department=c.tree.bureau_a.pk))
+    # Bureau A's leader: section A2 has two people and its own leader is not them;
+    # with A1 the only other unit, A1 is hidden too, or the bureau's total minus
+    # A1 would give A2 away.
+    a_response = get(c.leader_a, "gaps", department=c.tree.bureau_a.pk)
+    a_view = cells(a_response)
     assert a_view[("审批管理科", "EG-1.1")] == "—"
-    assert a_view[("窗口服务科", "EG-1.1")] == (33, 3, 3)
+    assert a_view[("窗口服务科", "EG-1.1")] == "—"
+    assert all(row.total.hidden for row in a_response.context["heatmap"].rows)
+    assert not a_response.context["heatmap"].total[0].hidden  # the bureau: 5
     # The bureau's leader is not the section's own leader; the section's is, and
     # county HR is.
     b_view = cells(get(c.leader_b, "gaps", department=c.tree.bureau_b.pk))
@@ -127,7 +132,7 @@ def test_area_columns_count_targets_in_the_area(dashboard_county, on_today):
 def test_drill_down_lists_the_people_below_target(dashboard_county, on_today):
     c = dashboard_county
     response = get(
-        c.leader_a,
+        c.county_hr,
         "gap_people",
         department=c.tree.bureau_a.pk,
         cell=c.tree.section_a1.pk,
@@ -371,3 +376,31 @@ def test_a_past_moment_counts_the_evidence_of_then(dashboard_county, on_today):
         & (now_row.competency_id == c.eg11.pk)
     ].iloc[0]
     assert (now_row.people, now_row.met, now_row.shortfall) == (3, 1, 3)
+
+
+def test_a_hidden_cell_has_no_drill_down_for_a_leader_above(dashboard_county):
+    c = dashboard_county
+    params = {
+        "department": c.tree.county.pk,
+        "cell": c.tree.bureau_b.pk,
+        "competency": c.eg11.pk,
+    }
+    for name in ("gap_people", "gap_action"):
+        assert get(c.county_leader, name, **params).status_code == 404
+        assert get(c.county_hr, name, **params).status_code == 200
+    export = params | {"export": "people", "format": "csv"}
+    assert get(c.county_leader, "gap_action", **export).status_code == 404
+
+
+def test_an_area_holding_a_small_competency_cell_is_hidden(dashboard_county, on_today):
+    """One person in the township has EG-1.1 and EG-4.1 targets; the county
+    leader must not get EG-1's figure for the township from the area view."""
+    c = dashboard_county
+    response = get(c.county_leader, "gaps", department=c.tree.county.pk, by="area")
+    township = next(
+        row
+        for row in response.context["heatmap"].rows
+        if row.department.name == "青石镇"
+    )
+    assert all(cell.hidden for cell in township.cells if cell.people)
+    assert township.total.hidden
