@@ -392,6 +392,23 @@ class ComplianceRow:
         return None if self.hidden else _percent(self.counts.overdue, required)
 
 
+def _count_cells(counts: ComplianceCounts, hide: bool) -> list:
+    """A compliance table's figures in column order ("—" when hidden)."""
+    return [
+        shown(value, hide)
+        for value in (
+            counts.assigned,
+            counts.completed_on_time,
+            counts.completed_late,
+            counts.in_progress,
+            counts.not_started,
+            counts.overdue,
+            counts.exempt,
+            counts.completion_percent,
+        )
+    ]
+
+
 @dataclass
 class CompliancePage:
     summary: ComplianceSummary
@@ -464,18 +481,7 @@ def compliance(scope: DashboardScope, *, curriculum_id: int | None) -> Complianc
         label = names[row.department.path]
         if row.unit_only:
             label = _("%(name)s (own staff)") % {"name": label}
-        by_unit.add(
-            shown(row.rank, hide),
-            label,
-            shown(c.assigned, hide),
-            shown(c.completed_on_time, hide),
-            shown(c.completed_late, hide),
-            shown(c.in_progress, hide),
-            shown(c.not_started, hide),
-            shown(c.overdue, hide),
-            shown(c.exempt, hide),
-            shown(c.completion_percent, hide),
-        )
+        by_unit.add(shown(row.rank, hide), label, *_count_cells(c, hide))
     by_course = Table(
         "curricula",
         _("Compliance by curriculum and unit"),
@@ -493,16 +499,7 @@ def compliance(scope: DashboardScope, *, curriculum_id: int | None) -> Complianc
             if row.unit_only:
                 label = _("%(name)s (own staff)") % {"name": label}
             by_course.add(
-                item.curriculum.display_name,
-                label,
-                shown(counts.assigned, hide),
-                shown(counts.completed_on_time, hide),
-                shown(counts.completed_late, hide),
-                shown(counts.in_progress, hide),
-                shown(counts.not_started, hide),
-                shown(counts.overdue, hide),
-                shown(counts.exempt, hide),
-                shown(counts.completion_percent, hide),
+                item.curriculum.display_name, label, *_count_cells(counts, hide)
             )
     per_curriculum = Table(
         "by_curriculum", _("Compliance by curriculum"), [_("Curriculum"), *columns[2:]]
@@ -512,22 +509,7 @@ def compliance(scope: DashboardScope, *, curriculum_id: int | None) -> Complianc
             continue
         c = item.counts
         hide = scope.suppressed(scope.department, c.assigned)
-        per_curriculum.add(
-            item.curriculum.display_name,
-            *(
-                shown(value, hide)
-                for value in (
-                    c.assigned,
-                    c.completed_on_time,
-                    c.completed_late,
-                    c.in_progress,
-                    c.not_started,
-                    c.overdue,
-                    c.exempt,
-                    c.completion_percent,
-                )
-            ),
-        )
+        per_curriculum.add(item.curriculum.display_name, *_count_cells(c, hide))
     return CompliancePage(
         summary,
         curriculum,

@@ -150,43 +150,26 @@ def compliance(request):
     )
 
 
-@login_required
-def hours(request):
-    """Study hours against the annual requirement."""
-    scope = _scope(request)
-    result = pages.hours(scope)
-    return _page(
-        request,
-        "analytics/hours.html",
-        scope,
-        {"result": result, "section": "hours"},
-        result.tables,
-    )
+def _simple_page(name: str, build):
+    """A page that is its builder's result rendered with its tables."""
+
+    @login_required
+    def view(request):
+        scope = _scope(request)
+        result = build(scope)
+        return _page(
+            request,
+            f"analytics/{name}.html",
+            scope,
+            {"result": result, "section": name},
+            result.tables,
+        )
+
+    view.__name__ = name
+    view.__doc__ = build.__doc__
+    return view
 
 
-@login_required
-def effect(request):
-    """Training effect per course."""
-    scope = _scope(request)
-    result = pages.effect(scope)
-    return _page(
-        request,
-        "analytics/effect.html",
-        scope,
-        {"result": result, "section": "effect"},
-        result.tables,
-    )
-
-
-@login_required
-def trends(request):
-    """Twelve-month lines from the daily snapshots."""
-    scope = _scope(request)
-    result = pages.trends(scope)
-    return _page(
-        request,
-        "analytics/trends.html",
-        scope,
-        {"result": result, "section": "trends"},
-        result.tables,
-    )
+hours = _simple_page("hours", pages.hours)
+effect = _simple_page("effect", pages.effect)
+trends = _simple_page("trends", pages.trends)
