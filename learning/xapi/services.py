@@ -8,7 +8,7 @@ import logging
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -116,42 +116,63 @@ def statements_store(
     now = now or timezone.now()
     checked = statements_check(payload=payload, now=now)
     activities = _activities(checked)
-    new = _new_statements(learner=learner, checked=checked)
-    # Only a statement about the activity itself (not a question inside it) is final.
-    final = {
-        s.statement_id
-        for s in new
-        if s.is_final and activities[s.activity_iri].iri == s.activity_iri
-    }
-    if new:
-        actor = learner_actor(learner=learner, base_url=base_url)
-        rows = []
-        for statement in new:
-            body = {**statement.body, "actor": actor, "stored": now.isoformat()}
-            rows.append(
-                XAPIStatement(
-                    statement_id=statement.statement_id,
-                    learner=learner,
-                    verb=statement.verb,
-                    activity_iri=statement.activity_iri,
-                    registration=statement.registration,
-                    timestamp=statement.timestamp,
-                    stored=now,
-                    score_scaled=statement.scaled,
-                    success=statement.success,
-                    completion=statement.completion,
-                    is_final=statement.statement_id in final,
-                    body=body,
+    actor = learner_actor(learner=learner, base_url=base_url)
+    for attempt in range(_STORE_ATTEMPTS):
+        new = _new_statements(learner=learner, checked=checked)
+        if not new:
+            break
+        # Only a statement about the activity itself (not a question inside it) is
+        # final.
+        final = {
+            s.statement_id
+            for s in new
+            if s.is_final and activities[s.activity_iri].iri == s.activity_iri
+        }
+        try:
+            with transaction.atomic():
+                XAPIStatement.objects.bulk_create(
+                    [_row(s, learner, actor, now, s.statement_id in final) for s in new]
                 )
-            )
-        XAPIStatement.objects.bulk_create(rows)
+        except IntegrityError:
+            # A parallel request stored one of these ids between the check and the
+            # insert: look again (the same statement is then a replay, another one
+            # a conflict), as if this request had come second.
+            if attempt == _STORE_ATTEMPTS - 1:
+                raise
+            continue
         results_apply(
             learner=learner,
             statements=[s for s in new if s.statement_id in final],
             activities=activities,
             now=now,
         )
+        break
     return [str(s.statement_id) for s in checked]
+
+
+# A statement id raced by parallel requests is settled by the second look; more
+# attempts only guard against a request racing several others at once.
+_STORE_ATTEMPTS = 3
+
+
+def _row(
+    statement: CheckedStatement, learner, actor: dict, now, final: bool
+) -> XAPIStatement:
+    body = {**statement.body, "actor": actor, "stored": now.isoformat()}
+    return XAPIStatement(
+        statement_id=statement.statement_id,
+        learner=learner,
+        verb=statement.verb,
+        activity_iri=statement.activity_iri,
+        registration=statement.registration,
+        timestamp=statement.timestamp,
+        stored=now,
+        score_scaled=statement.scaled,
+        success=statement.success,
+        completion=statement.completion,
+        is_final=final,
+        body=body,
+    )
 
 
 def _passes(statement: CheckedStatement, activity: ActivityInfo) -> bool:
