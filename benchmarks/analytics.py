@@ -33,6 +33,7 @@ import cProfile
 import datetime
 import io
 import json
+import logging
 import os
 import pstats
 import resource
@@ -50,10 +51,19 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import run as site  # noqa: E402  (benchmarks/run.py: gunicorn, client, percentiles)
 
+# Progress and the result table on stdout through a logger of its own: Django's
+# logging settings (applied when the benchmark profiles in-process) leave it alone.
+log = logging.getLogger("benchmarks.analytics")
+log.propagate = False
+if not log.handlers:
+    _handler = logging.StreamHandler(sys.stdout)
+    _handler.setFormatter(logging.Formatter("%(message)s"))
+    log.addHandler(_handler)
+    log.setLevel(logging.INFO)
+
 
 def say(message: str, *args) -> None:
-    """Progress on stdout (Django's logging config quietens loggers below WARNING)."""
-    print(message % args if args else message, flush=True)
+    log.info(message, *args)
 
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -438,13 +448,13 @@ written = snapshot_day(day)
 seconds = time.perf_counter() - started
 again = time.perf_counter()
 second = snapshot_day(day)
-print(json.dumps({
+sys.stdout.write(json.dumps({
     "day": day.isoformat(), "rows_written": written,
     "seconds": round(seconds, 1),
     "second_run_rows": second,
     "second_run_seconds": round(time.perf_counter() - again, 1),
     "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-}))
+}) + "\\n")
 """
 
 
@@ -675,13 +685,13 @@ def main() -> int:
 
 
 def print_table(results: dict) -> None:
-    print(
+    say(
         f"{'page':9} {'scope':9} {'p50 ms':>8} {'p95 ms':>8} {'floor p95':>9} "
         f"{'ratio':>6} {'err':>4}"
     )
     for page, rows in results.items():
         for scope, row in rows.items():
-            print(
+            say(
                 f"{page:9} {scope:9} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f} "
                 f"{row['floor_p95_ms']:9.1f} {row['ratio_to_floor'] or 0:6.2f} "
                 f"{row['errors']:4d}"
