@@ -36,6 +36,20 @@ COLUMNS = [
 ]
 
 
+# The snapshot figures the series reads.
+_FIGURES = [
+    "staff",
+    "assigned",
+    "completed",
+    "overdue",
+    "exempt",
+    "targets",
+    "targets_met",
+    "hours",
+    "on_pace",
+]
+
+
 def first_month(until: datetime.date, months: int) -> datetime.date:
     """The first day of the earliest month of a window of `months` ending with
     the month of `until`."""
@@ -88,36 +102,10 @@ def trend_series(
         department_id__in=ids,
         day__gte=first_month(until, months),
         day__lte=until,
-    ).values_list(
-        "department_id",
-        "department__path",
-        "day",
-        "staff",
-        "assigned",
-        "completed",
-        "overdue",
-        "exempt",
-        "targets",
-        "targets_met",
-        "hours",
-        "on_pace",
-    )
+    ).values_list("department_id", "department__path", "day", *_FIGURES)
     frame = pd.DataFrame(
         list(rows.order_by("department__path", "day")),
-        columns=[
-            "department_id",
-            "path",
-            "day",
-            "staff",
-            "assigned",
-            "completed",
-            "overdue",
-            "exempt",
-            "targets",
-            "targets_met",
-            "hours",
-            "on_pace",
-        ],
+        columns=["department_id", "path", "day", *_FIGURES],
     )
     if frame.empty:
         return pd.DataFrame(columns=COLUMNS)
