@@ -64,12 +64,14 @@ THIRD_PARTY_APPS = [
     "axes",
     "django_celery_beat",
 ]
-# Listed lowest layer first: assessments <- courses <- learning <- analytics <- cms.
+# Listed lowest layer first: assessments <- courses <- learning <- analytics,
+# accounts <- cms.
 LOCAL_APPS = [
     "assessments",
     "courses",
     "learning",
     "analytics",
+    "accounts",
     "cms",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
