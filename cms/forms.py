@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from learning.organisation import rules
+
 
 class SignInForm(AuthenticationForm):
     """The site's sign-in form with labels and autocomplete hints for phones."""
@@ -22,3 +24,7 @@ class SignInForm(AuthenticationForm):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+    def clean_username(self):
+        # An employee number as typed ("ｑｘ００２５３") names its account (QX00253).
+        return rules.sign_in_name(self.cleaned_data["username"])

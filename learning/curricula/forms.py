@@ -11,6 +11,7 @@ from courses.models import CoursePage
 from learning import policy
 from learning.curricula.models import Curriculum
 from learning.curricula.services import CurriculumAudience, curriculum_rules_check
+from learning.organisation import rules
 from learning.organisation.forms import DepartmentChoiceField
 from learning.organisation.models import LearnerProfile
 
@@ -101,12 +102,12 @@ class CurriculumForm(WagtailAdminModelForm):
         # Only people in the officer's scope: whether a number exists elsewhere,
         # and who it is, is not theirs to learn.
         found = {
-            p.employee_number: p
-            for p in policy.managed_profiles(self.for_user)
-            .filter(employee_number__in=numbers)
-            .select_related("department")
+            rules.employee_number_key(p.employee_number): p
+            for p in rules.with_employee_numbers(
+                policy.managed_profiles(self.for_user), numbers
+            ).select_related("department")
         }
-        unknown = [n for n in numbers if n not in found]
+        unknown = [n for n in numbers if rules.employee_number_key(n) not in found]
         if unknown:
             self.add_error(
                 field,

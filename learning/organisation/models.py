@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from assessments.i18n import localised
+from learning.organisation import rules
 
 
 def _paths_of(departments_or_paths: Iterable[Department | str]) -> list[str]:
@@ -188,9 +190,49 @@ class LearnerProfile(models.Model):
         verbose_name = _("learner profile")
         verbose_name_plural = _("learner profiles")
         indexes = [models.Index(fields=["department", "is_active"])]
+        constraints = [
+            # Numbers that differ only in width or case are one person's
+            # (rules.employee_number_key); stored numbers are normalised.
+            models.UniqueConstraint(
+                rules.employee_number_key_expression(),
+                name="learning_learnerprofile_number_key",
+                violation_error_code=rules.TAKEN,
+                violation_error_message=_(
+                    "Someone already has this employee number (written in another "
+                    "width or case)."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=rules.employee_number_normalised_check(),
+                name="learning_learnerprofile_number_normalised",
+                violation_error_message=_(
+                    "Write the employee number without full-width characters or "
+                    "surrounding spaces."
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.employee_number})"
+
+    def validate_constraints(self, exclude: set[str] | None = None) -> None:
+        """As Django's, but a number someone else has (in any width or case) is
+        reported on the number's field, in the words of the person rules."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            others = errors.get(NON_FIELD_ERRORS, [])
+            kept = [e for e in others if getattr(e, "code", None) != rules.TAKEN]
+            if len(kept) == len(others):
+                raise
+            errors.pop(NON_FIELD_ERRORS)
+            if kept:
+                errors[NON_FIELD_ERRORS] = kept
+            errors.setdefault("employee_number", []).append(
+                rules.employee_number_taken_error(self.employee_number)
+            )
+            raise ValidationError(errors) from None
 
 
 class RoleScope(models.Model):

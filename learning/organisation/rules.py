@@ -19,6 +19,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,8 +46,47 @@ TAKEN = "taken"
 
 def normalised(text: object) -> str:
     """NFKC and stripped: full-width digits and letters (Ｅ１００) become ASCII
-    (E100), as Chinese input methods and spreadsheets often type them."""
+    (E100), as Chinese input methods and spreadsheets often type them; the
+    ideographic space (U+3000) becomes a plain one."""
     return unicodedata.normalize("NFKC", str(text or "")).strip()
+
+
+def employee_number_key(value: object) -> str:
+    """The form in which two employee numbers are compared: `normalised` and upper
+    case, so that "qx００２５３" and "QX00253" are the same person. Stored numbers are
+    already normalised (employee_number_clean and migration 0009), so the database
+    compares Upper(employee_number) (`employee_number_key_expression`) and agrees."""
+    return normalised(value).upper()
+
+
+def employee_number_key_expression(field: str = "employee_number") -> Upper:
+    """`employee_number_key` in SQL, over a stored (normalised) number; the unique
+    constraint on LearnerProfile is on this expression."""
+    return Upper(field)
+
+
+# What a stored number never holds: full-width letters, digits and signs, the
+# ideographic space, or space at either end (`normalised` removes them all). A
+# check constraint holds the database to it, so that Upper(employee_number) is
+# `employee_number_key` for every row, however it was written.
+NOT_NORMALISED_PATTERN = "[\uff01-\uff5e\u3000]|^\\s|\\s$"
+
+
+def employee_number_normalised_check(field: str = "employee_number") -> Q:
+    """The condition every stored number meets (see NOT_NORMALISED_PATTERN)."""
+    return ~Q(**{f"{field}__regex": NOT_NORMALISED_PATTERN})
+
+
+def with_employee_numbers(
+    queryset: QuerySet, numbers: Iterable[str], *, field: str = "employee_number"
+) -> QuerySet:
+    """`queryset` (of profiles, or of rows that reach a profile's number through
+    `field`) narrowed to those whose number is one of `numbers` as
+    `employee_number_key` compares them. Lazy: runs no query itself."""
+    keys = sorted({employee_number_key(number) for number in numbers})
+    return queryset.alias(_number_key=employee_number_key_expression(field)).filter(
+        _number_key__in=keys
+    )
 
 
 def _length(text: str, limit: int) -> None:
@@ -56,8 +97,10 @@ def _length(text: str, limit: int) -> None:
 
 
 def employee_number_clean(value: object) -> str:
-    """The employee number as stored (and used as the account name): required, at
-    most 32 characters, letters, digits and . @ + - _ only."""
+    """The employee number as stored (and used as the account name): `normalised`
+    (full-width to ASCII, trimmed; letters keep the case they were written in, but
+    `employee_number_key` compares them without case), required, at most 32
+    characters, letters, digits and . @ + - _ only."""
     number = normalised(value)
     if not number:
         raise ValidationError(_("Give the number."), code=REQUIRED)
@@ -74,10 +117,23 @@ def employee_number_clean(value: object) -> str:
     return number
 
 
+# Spaces that rosters put inside Chinese names to align them ("李　忠", "欧阳 娜",
+# "买买提 · 艾力"): white space between two Han characters or a Han character and
+# a name's middle dot. Latin-script names keep theirs ("Zhang Wei").
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_NAME_DOT = "\u00b7\u2022\u30fb"
+_ALIGNING_SPACE = re.compile(
+    f"(?<=[{_HAN}{_NAME_DOT}])\\s+(?=[{_HAN}])|(?<=[{_HAN}])\\s+(?=[{_NAME_DOT}])"
+)
+
+
 def full_name_clean(value: object) -> str:
-    """The person's name: required, at most 100 characters, inner runs of spaces
-    kept as one."""
-    name = " ".join(str(value or "").split())
+    """The person's name: NFKC (full-width letters to ASCII, the ideographic space
+    to a plain one), required, at most 100 characters, inner runs of spaces kept as
+    one, and no spaces between the characters of a Chinese name ("李　忠" is
+    李忠)."""
+    name = " ".join(normalised(value).split())
+    name = _ALIGNING_SPACE.sub("", name)
     if not name:
         raise ValidationError(_("Give the person's name."), code=REQUIRED)
     _length(name, FULL_NAME_MAX)
@@ -160,6 +216,14 @@ def person_values_clean(values: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def employee_number_taken_error(number: str) -> ValidationError:
+    """The answer when another person has `number` (in any width or case)."""
+    return ValidationError(
+        _("%(value)s is already someone else's employee number.") % {"value": number},
+        code=TAKEN,
+    )
+
+
 def account_clash_error(number: str) -> ValidationError:
     """The answer when a new person's employee number is already an account's name
     (an account nobody's record links to it, or someone else's)."""
@@ -187,3 +251,22 @@ def usernames_taken(
             accounts = accounts.exclude(pk=except_user_id)
         taken.update(accounts.values_list("username", flat=True))
     return taken
+
+
+def sign_in_name(typed: str) -> str:
+    """The account name a person means when they type `typed` at sign-in: the
+    account of that exact name if there is one (admin, hr…), else the account of
+    the person whose employee number it is as `employee_number_key` compares them
+    ("ｑｘ００２５３" signs in as QX00253), else `typed` normalised (which then fails
+    like any unknown name)."""
+    accounts = get_user_model().objects.all()
+    if accounts.filter(username=typed).exists():
+        return typed
+    username = (
+        with_employee_numbers(
+            accounts, [typed], field="learner_profile__employee_number"
+        )
+        .values_list("username", flat=True)
+        .first()
+    )
+    return username or normalised(typed)

@@ -137,17 +137,12 @@ def department_deactivate(*, actor: Any | None, department: Department) -> int:
 
 def _employee_number_free(number: str, *, profile: LearnerProfile | None) -> None:
     """Refuse a number that is someone else's, or another account's sign-in name."""
-    others = LearnerProfile.objects.filter(employee_number=number)
+    others = rules.with_employee_numbers(LearnerProfile.objects.all(), [number])
     if profile is not None:
         others = others.exclude(pk=profile.pk)
     if others.exists():
         raise ValidationError(
-            {
-                "employee_number": _(
-                    "%(value)s is already someone else's employee number."
-                )
-                % {"value": number}
-            }
+            {"employee_number": rules.employee_number_taken_error(number)}
         )
     own_user = profile.user_id if profile is not None else None
     if rules.usernames_taken([number], except_user_id=own_user):

@@ -208,9 +208,10 @@ class _Planner:
         self.create_departments = create_departments
         self.directory = _Directory()
         self.plan = _Plan()
+        # By rules.employee_number_key: "qx００２５３" in the file is QX00253.
         self.seen: dict[str, int] = {}
         self.people = {
-            row[0]: row
+            rules.employee_number_key(row[0]): row
             for row in LearnerProfile.objects.values_list(
                 "employee_number",
                 "pk",
@@ -395,9 +396,10 @@ class _Planner:
         number = checked(
             "employee_number", rules.employee_number_clean, cells["employee_number"]
         )
+        key = rules.employee_number_key(number)
         if number is None:
             number = cells["employee_number"]
-        elif number in self.seen:
+        elif key in self.seen:
             errors.append(
                 _message(
                     row,
@@ -406,11 +408,11 @@ class _Planner:
                         "%(value)s is also on row %(other)s; each person may appear "
                         "only once."
                     )
-                    % {"value": number, "other": self.seen[number]},
+                    % {"value": number, "other": self.seen[key]},
                 )
             )
         else:
-            self.seen[number] = row
+            self.seen[key] = row
         name = checked("full_name", rules.full_name_clean, cells["full_name"])
         if name is None:
             name = cells["full_name"]
@@ -456,7 +458,7 @@ class _Planner:
                     % {"value": cells["status"]},
                 )
             )
-        existing = self.people.get(number)
+        existing = self.people.get(key)
         if existing is not None and existing[4] is not None:
             current = self.directory.departments[existing[4]]
             if not self.scope.covers(current):
@@ -596,9 +598,10 @@ class _Planner:
         """A full roster: active people in scope who are not in the file leave."""
         in_scope = self.scope.profiles().filter(is_active=True)
         for number, profile_id in in_scope.values_list("employee_number", "pk"):
-            if number in self.seen:
+            key = rules.employee_number_key(number)
+            if key in self.seen:
                 continue
-            existing = self.people[number]
+            existing = self.people[key]
             if profile_id == self.own_profile_id:
                 self.plan.counts["errors"] += 1
                 self.plan.lines.append(
