@@ -6,6 +6,8 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.urls import serve_pattern
 
+from accounts.sso_views import SignOutView
+
 from . import views
 from .forms import SignInForm
 
@@ -18,7 +20,9 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Ends the identity platform's session too when the person came in through it.
+    path("accounts/logout/", SignOutView.as_view(), name="logout"),
+    path("accounts/sso/", include("accounts.sso_urls")),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

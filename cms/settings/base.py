@@ -252,6 +252,86 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+# Single sign-on and directory (accounts) ---------------------------------------------
+# Each way in is off until its server is named; README "Sign-in" says which to choose.
+# The person is always matched by employee number (normalised as the roster does);
+# an identity with no matching person is refused, never created (but see
+# LDAP_CREATE_UNKNOWN_IN_DEPARTMENT).
+
+# LDAP / Active Directory (accounts.directory, ldap3): the sign-in form's name and
+# password. Several servers: separate the URIs with spaces.
+LDAP_SERVER_URI = env.str("LDAP_SERVER_URI", default="")
+LDAP_START_TLS = env.bool("LDAP_START_TLS", default=False)
+LDAP_CA_CERT_FILE = env.str("LDAP_CA_CERT_FILE", default="")
+# Service bind (empty: anonymous) then search; or, with LDAP_USER_DN_TEMPLATE
+# (e.g. "uid=%(user)s,ou=people,dc=county,dc=example" or "%(user)s@county.example"),
+# a direct bind as the person.
+LDAP_BIND_DN = env.str("LDAP_BIND_DN", default="")
+LDAP_BIND_PASSWORD = env.str("LDAP_BIND_PASSWORD", default="")
+LDAP_USER_DN_TEMPLATE = env.str("LDAP_USER_DN_TEMPLATE", default="")
+LDAP_USER_SEARCH_BASE = env.str("LDAP_USER_SEARCH_BASE", default="")
+# %(user)s is the typed name (escaped); Active Directory: "(sAMAccountName=%(user)s)".
+LDAP_USER_FILTER = env.str("LDAP_USER_FILTER", default="(employeeNumber=%(user)s)")
+LDAP_EMPLOYEE_NUMBER_ATTRIBUTE = env.str(
+    "LDAP_EMPLOYEE_NUMBER_ATTRIBUTE", default="employeeNumber"
+)
+LDAP_FULL_NAME_ATTRIBUTE = env.str("LDAP_FULL_NAME_ATTRIBUTE", default="displayName")
+LDAP_EMAIL_ATTRIBUTE = env.str("LDAP_EMAIL_ATTRIBUTE", default="mail")
+# Seconds to connect and to wait for each answer.
+LDAP_TIMEOUT = env.int("LDAP_TIMEOUT", default=5)
+# A department code: directory accounts with no person are created there (off: "").
+LDAP_CREATE_UNKNOWN_IN_DEPARTMENT = env.str(
+    "LDAP_CREATE_UNKNOWN_IN_DEPARTMENT", default=""
+)
+if LDAP_SERVER_URI:
+    AUTHENTICATION_BACKENDS.append("accounts.directory.DirectoryBackend")
+
+# OpenID Connect (accounts.oidc_backend, mozilla-django-oidc). The endpoints are
+# those of the provider's /.well-known/openid-configuration.
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+# The provider's end_session_endpoint: signing out here ends the session there.
+OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid profile")
+# The claim (ID token or userinfo) that carries the employee number.
+OIDC_EMPLOYEE_NUMBER_CLAIM = env.str(
+    "OIDC_EMPLOYEE_NUMBER_CLAIM", default="employee_number"
+)
+OIDC_BUTTON_LABEL = env.str("OIDC_BUTTON_LABEL", default="")
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False
+OIDC_STORE_ID_TOKEN = True
+OIDC_CALLBACK_CLASS = "accounts.oidc_backend.CallbackView"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"
+if OIDC_OP_AUTHORIZATION_ENDPOINT:
+    AUTHENTICATION_BACKENDS.append("accounts.oidc_backend.EmployeeNumberOIDCBackend")
+
+# CAS 2.0 / 3.0 (accounts.cas_backend, django-cas-ng): the server's address, e.g.
+# "https://sso.example/cas/".
+CAS_SERVER_URL = env.str("CAS_SERVER_URL", default="")
+CAS_VERSION = env.str("CAS_VERSION", default="3")
+# The attribute that carries the employee number; empty: the CAS user name is it.
+CAS_EMPLOYEE_NUMBER_ATTRIBUTE = env.str(
+    "CAS_EMPLOYEE_NUMBER_ATTRIBUTE", default="employeeNumber"
+)
+CAS_BUTTON_LABEL = env.str("CAS_BUTTON_LABEL", default="")
+CAS_TIMEOUT = env.int("CAS_TIMEOUT", default=10)
+CAS_CREATE_USER = False
+CAS_LOGIN_MSG = None
+CAS_LOGGED_MSG = None
+CAS_REDIRECT_URL = "/"
+CAS_IGNORE_REFERER = True
+if CAS_SERVER_URL:
+    AUTHENTICATION_BACKENDS.append("accounts.cas_backend.EmployeeNumberCASBackend")
+INSTALLED_APPS.append("django_cas_ng")  # its session tickets, for single log-out
+
 # Internationalisation ----------------------------------------------------------------
 
 LANGUAGE_CODE = "zh-hans"
