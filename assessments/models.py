@@ -17,6 +17,7 @@ from modelcluster.models import ClusterableModel
 from treebeard.mp_tree import MP_Node
 
 from assessments.i18n import localised
+from assessments.richtext import rich_text_html
 
 # Frameworks ---------------------------------------------------------------------------
 
@@ -93,6 +94,51 @@ class ScaleLevel(models.Model):
         return f"{self.value} · {localised(self.name_zh, self.name)}"
 
 
+class DescriptionFormat(models.IntegerChoices):
+    """How a description is written, with Moodle's own codes (FORMAT_MOODLE,
+    FORMAT_HTML, FORMAT_PLAIN, FORMAT_MARKDOWN) so that files keep them."""
+
+    MOODLE = 0, _("Moodle auto-format")
+    HTML = 1, _("HTML")
+    PLAIN = 2, _("plain text")
+    MARKDOWN = 4, _("Markdown")
+
+
+# Moodle's taxonomy terms (core_competency\competency_framework::TAXONOMY_*): the word
+# a framework uses for the nodes at each depth of its tree.
+TAXONOMY_TERMS = {
+    "behaviour": _("Behaviour"),
+    "competency": _("Competency"),
+    "concept": _("Concept"),
+    "domain": _("Domain"),
+    "indicator": _("Indicator"),
+    "level": _("Level"),
+    "outcome": _("Outcome"),
+    "practice": _("Practice"),
+    "proficiency": _("Proficiency"),
+    "skill": _("Skill"),
+    "value": _("Value"),
+}
+
+
+def taxonomy_error(value: str) -> str | None:
+    """None when `value` is a comma-separated list of Moodle taxonomy terms (empty
+    entries allowed, as Moodle allows them), else a message naming the bad term."""
+    for term in value.split(","):
+        if term and term not in TAXONOMY_TERMS:
+            return _(
+                "“%(term)s” is not a taxonomy term; use %(terms)s, one per level, "
+                "separated by commas."
+            ) % {"term": term, "terms": ", ".join(TAXONOMY_TERMS)}
+    return None
+
+
+def _taxonomies_validate(value: str) -> None:
+    message = taxonomy_error(value)
+    if message is not None:
+        raise ValidationError(message)
+
+
 class Framework(models.Model):
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -102,6 +148,32 @@ class Framework(models.Model):
     licence = models.CharField(_("licence"), max_length=100, blank=True)
     attribution = models.TextField(_("attribution"), blank=True)
     attribution_zh = models.TextField(_("attribution (Chinese)"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    description_zh = models.TextField(_("description (Chinese)"), blank=True)
+    description_format = models.PositiveSmallIntegerField(
+        _("description format"),
+        choices=DescriptionFormat.choices,
+        default=DescriptionFormat.PLAIN,
+    )
+    taxonomies = models.CharField(
+        _("taxonomy per level"),
+        max_length=300,
+        blank=True,
+        validators=[_taxonomies_validate],
+        help_text=_(
+            "The word for the nodes at each depth, top level first (Moodle's "
+            "taxonomy terms), e.g. “domain,competency”."
+        ),
+    )
+    scale_default = models.PositiveSmallIntegerField(
+        _("default level"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The level given when a rule completes a competency (Moodle's scale "
+            "default). Empty: the lowest level."
+        ),
+    )
     scale = models.ForeignKey(
         ProficiencyScale,
         verbose_name=_("proficiency scale"),
@@ -122,9 +194,45 @@ class Framework(models.Model):
     def display_attribution(self) -> str:
         return localised(self.attribution_zh, self.attribution)
 
+    @property
+    def display_description_html(self) -> str:
+        """The description in the active language, as safe HTML."""
+        return rich_text_html(
+            localised(self.description_zh, self.description), self.description_format
+        )
+
+    @property
+    def taxonomy_list(self) -> list[str]:
+        """The taxonomy term of each depth (1 first); an empty entry is "competency",
+        as in Moodle."""
+        return [term or "competency" for term in self.taxonomies.split(",")]
+
+    def taxonomy_label(self, depth: int) -> str:
+        terms = self.taxonomy_list if self.taxonomies else []
+        term = terms[depth - 1] if 0 < depth <= len(terms) else "competency"
+        return str(TAXONOMY_TERMS[term])
+
+    def clean(self) -> None:
+        if self.scale_default is not None and self.scale_id is not None:
+            self.scale.level_validate(self.scale_default, field="scale_default")
+
 
 class Competency(MP_Node):
-    """A node of a framework: areas are roots, competences their children."""
+    """A node of a framework: areas are roots, competences their children. Siblings
+    keep the order they were created in (a file's order), so the path orders them."""
+
+    class RuleType(models.TextChoices):
+        # Moodle's rule classes, core_competency\competency_rule_all / _points.
+        NONE = "", _("no rule")
+        ALL = "all", _("all children are complete")
+        POINTS = "points", _("points required are met")
+
+    class RuleOutcome(models.IntegerChoices):
+        # Moodle's competency::OUTCOME_* values.
+        NONE = 0, _("do nothing")
+        EVIDENCE = 1, _("attach evidence")
+        COMPLETE = 2, _("complete the competency")
+        RECOMMEND = 3, _("send for review")
 
     framework = models.ForeignKey(
         Framework,
@@ -143,8 +251,32 @@ class Competency(MP_Node):
         blank=True,
         help_text=_("Evidence older than this no longer counts. Empty: never expires."),
     )
-
-    node_order_by = ["code"]
+    description_format = models.PositiveSmallIntegerField(
+        _("description format"),
+        choices=DescriptionFormat.choices,
+        default=DescriptionFormat.PLAIN,
+    )
+    item_type = models.CharField(
+        _("item type"),
+        max_length=100,
+        blank=True,
+        help_text=_("The CASE item type (CFItemType), e.g. “Competency”."),
+    )
+    rule_type = models.CharField(
+        _("rule"), max_length=16, choices=RuleType.choices, blank=True
+    )
+    rule_outcome = models.PositiveSmallIntegerField(
+        _("rule outcome"), choices=RuleOutcome.choices, default=RuleOutcome.NONE
+    )
+    rule_config = models.JSONField(
+        _("rule configuration"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "For a points rule: the points required and, for each child by code, "
+            "its points and whether it is required."
+        ),
+    )
 
     class Meta:
         verbose_name = _("competency")
@@ -160,6 +292,80 @@ class Competency(MP_Node):
     @property
     def display_description(self) -> str:
         return localised(self.description_zh, self.description)
+
+    @property
+    def display_description_html(self) -> str:
+        """The description in the active language, as safe HTML."""
+        return rich_text_html(self.display_description, self.description_format)
+
+
+class CompetencyRelation(models.Model):
+    """A relation between competencies other than the tree: Moodle's cross-references
+    (isRelatedTo, read both ways) and the other CASE association types. The target
+    is a competency here, or one outside this site known by its URI and code."""
+
+    class Kind(models.TextChoices):
+        RELATED = "isRelatedTo", _("is related to")
+        EXACT_MATCH = "exactMatchOf", _("is an exact match of")
+        PEER = "isPeerOf", _("is a peer of")
+        PART_OF = "isPartOf", _("is part of")
+        PRECEDES = "precedes", _("precedes")
+        REPLACED_BY = "replacedBy", _("is replaced by")
+        EXEMPLAR = "exemplar", _("has the exemplar")
+        SKILL_LEVEL = "hasSkillLevel", _("has the skill level")
+
+    origin = models.ForeignKey(
+        Competency,
+        verbose_name=_("competency"),
+        on_delete=models.CASCADE,
+        related_name="relations_out",
+    )
+    kind = models.CharField(_("relation"), max_length=16, choices=Kind.choices)
+    target = models.ForeignKey(
+        Competency,
+        verbose_name=_("related competency"),
+        on_delete=models.CASCADE,
+        related_name="relations_in",
+        null=True,
+        blank=True,
+    )
+    target_uri = models.CharField(_("related URI"), max_length=500, blank=True)
+    target_code = models.CharField(_("related code"), max_length=100, blank=True)
+    target_title = models.CharField(_("related title"), max_length=500, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["origin", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(target__isnull=False)
+                    | ~models.Q(target_uri="")
+                    | ~models.Q(target_code="")
+                ),
+                name="assessments_relation_has_target",
+            ),
+            models.UniqueConstraint(
+                fields=["origin", "kind", "target"],
+                condition=models.Q(target__isnull=False),
+                name="assessments_relation_unique",
+            ),
+        ]
+        verbose_name = _("competency relation")
+        verbose_name_plural = _("competency relations")
+
+    def __str__(self) -> str:
+        target = self.target.code if self.target_id else self.target_code
+        return f"{self.origin.code} {self.get_kind_display()} {target}"
+
+    @property
+    def display_target(self) -> str:
+        if self.target_id:
+            return str(self.target)
+        return (
+            " ".join(part for part in (self.target_code, self.target_title) if part)
+            or self.target_uri
+        )
 
 
 # Evidence and current level -----------------------------------------------------------

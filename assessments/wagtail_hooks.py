@@ -8,6 +8,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
@@ -22,7 +24,14 @@ from wagtail.snippets.views.snippets import DeleteView, SnippetViewSet
 from . import interchange
 from . import question_bank as question_io
 from .forms import FrameworkImportForm, QuestionImportForm
-from .models import Competency, Framework, Question, QuestionCategory, Quiz
+from .models import (
+    Competency,
+    CompetencyRelation,
+    Framework,
+    Question,
+    QuestionCategory,
+    Quiz,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -31,6 +40,88 @@ def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+class FrameworkInspectView(generic.InspectView):
+    """A framework as its file carried it: the description rendered as rich text,
+    the word for each level of the tree, the scale's default and proficient levels."""
+
+    def get_description_display_value(self):
+        return self.object.display_description_html or "-"
+
+    def get_taxonomies_display_value(self):
+        framework = self.object
+        if not framework.taxonomies:
+            return "-"
+        return ", ".join(
+            _("level %(depth)s: %(term)s")
+            % {"depth": depth, "term": framework.taxonomy_label(depth)}
+            for depth in range(1, len(framework.taxonomy_list) + 1)
+        )
+
+    def get_scale_default_display_value(self):
+        framework = self.object
+        levels = {lv.value: lv for lv in framework.scale.levels.all()}
+        default = levels.get(framework.scale_default or 1)
+        proficient = levels.get(framework.scale.proficient_level)
+        return _("default %(default)s; proficient from %(proficient)s") % {
+            "default": default or "-",
+            "proficient": proficient or "-",
+        }
+
+
+class CompetencyInspectView(generic.InspectView):
+    """A competency with its description rendered, its relations (both ways for a
+    cross-reference) and its completion rule."""
+
+    def get_description_display_value(self):
+        return self.object.display_description_html or "-"
+
+    def get_field_label(self, field_name, field):
+        if field_name == "relations_out":
+            return _("Relations")
+        return super().get_field_label(field_name, field)
+
+    def get_relations_out_display_value(self):
+        competency = self.object
+        rows = [
+            f"{relation.get_kind_display()} {relation.display_target}"
+            for relation in competency.relations_out.select_related("target")
+        ]
+        rows += [
+            f"{relation.get_kind_display()} {relation.origin}"
+            for relation in competency.relations_in.filter(
+                kind=CompetencyRelation.Kind.RELATED
+            ).select_related("origin")
+        ]
+        if not rows:
+            return "-"
+        return format_html_join(mark_safe("<br>"), "{}", ((row,) for row in rows))
+
+    def get_rule_type_display_value(self):
+        competency = self.object
+        if not competency.rule_type:
+            return "-"
+        text = _("%(rule)s → %(outcome)s") % {
+            "rule": competency.get_rule_type_display(),
+            "outcome": competency.get_rule_outcome_display(),
+        }
+        config = competency.rule_config or {}
+        if competency.rule_type == Competency.RuleType.POINTS and config:
+            parts = [
+                _("%(code)s: %(points)s points%(required)s")
+                % {
+                    "code": entry["code"],
+                    "points": entry["points"],
+                    "required": _(", required") if entry["required"] else "",
+                }
+                for entry in config.get("competencies", [])
+            ]
+            text += " " + _("(%(points)s points needed: %(parts)s)") % {
+                "points": config.get("base", {}).get("points"),
+                "parts": "; ".join(parts),
+            }
+        return text
 
 
 class FrameworkViewSet(ModelViewSet):
@@ -45,6 +136,11 @@ class FrameworkViewSet(ModelViewSet):
         "licence",
         "attribution",
         "attribution_zh",
+        "description",
+        "description_zh",
+        "description_format",
+        "taxonomies",
+        "scale_default",
         "is_active",
     ]
     list_display = [
@@ -56,6 +152,20 @@ class FrameworkViewSet(ModelViewSet):
         BooleanColumn("is_active", label=gettext_lazy("active")),
     ]
     inspect_view_enabled = True
+    inspect_view_class = FrameworkInspectView
+    inspect_view_fields = [
+        "code",
+        "name",
+        "name_zh",
+        "version",
+        "description",
+        "taxonomies",
+        "scale",
+        "scale_default",
+        "licence",
+        "attribution",
+        "source",
+    ]
     copy_view_enabled = False
     add_to_admin_menu = False
 
@@ -77,6 +187,7 @@ class CompetencyViewSet(ModelViewSet):
         "name_zh",
         "description",
         "description_zh",
+        "description_format",
         "validity_months",
     ]
     list_display = [
@@ -91,6 +202,19 @@ class CompetencyViewSet(ModelViewSet):
     copy_view_enabled = False
     add_view_enabled = False
     index_view_class = CompetencyIndexView
+    inspect_view_enabled = True
+    inspect_view_class = CompetencyInspectView
+    inspect_view_fields = [
+        "code",
+        "name",
+        "name_zh",
+        "framework",
+        "item_type",
+        "description",
+        "relations_out",
+        "rule_type",
+        "validity_months",
+    ]
 
 
 class QuestionCategoryViewSet(SnippetViewSet):
@@ -238,6 +362,7 @@ def _require(request, permission: str) -> None:
 def framework_import_view(request):
     _require(request, "assessments.add_framework")
     form = FrameworkImportForm(request.POST or None, request.FILES or None)
+    status = 200  # 400 when a file was refused: nothing was imported
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -247,6 +372,7 @@ def framework_import_view(request):
         except interchange.FrameworkImportError as error:
             for message in error.messages:
                 form.add_error("file", message)
+            status = 400
         else:
             messages.success(
                 request,
@@ -265,6 +391,7 @@ def framework_import_view(request):
                 "Nothing is saved if any row has a problem."
             ),
         },
+        status=status,
     )
 
 

@@ -1,15 +1,18 @@
 """Moving competency frameworks between systems: Moodle's competency framework CSV and
 IMS CASE 1.0 JSON, out and in.
 
-Export: `framework_export(framework=…, fmt=…)` returns UTF-8 bytes (the CSV starts
-with a byte-order mark so that Excel on Chinese Windows opens it correctly; Moodle
-strips it).
+Export: `framework_export(framework=…, fmt=…)` returns UTF-8 bytes. The Moodle CSV
+is written as Moodle's own exporter writes it (column order, PHP's quoting, "\n"
+line ends), plus a byte-order mark so that Excel on Chinese Windows opens it
+correctly (Moodle strips it). The README ("Competency frameworks: Moodle and CASE
+fidelity") lists every way a Moodle file differs after a trip through here.
 
 Import: `framework_import(content=…, filename=…)` detects the format (a JSON object
 with `CFDocument` is CASE; anything else is read as CSV), checks everything first and
-only then writes, in one transaction. Any problem raises FrameworkImportError whose
-messages name the CSV row (as a spreadsheet counts it: the header is row 1) or the
-CASE identifier, and say what to do. Nothing is written when there is an error.
+only then writes, in one transaction. Moodle CSV is read by column position, as
+Moodle reads it, never by the header's words. Any problem raises FrameworkImportError
+whose messages name the CSV row (as a spreadsheet counts it: the header is row 1) or
+the CASE identifier, and say what to do. Nothing is written when there is an error.
 
 Decisions worth knowing:
 - A framework whose code (Moodle "ID number") already exists is refused, not
@@ -30,16 +33,20 @@ Decisions worth knowing:
   Moodle stores Short name in 100 characters, so a long bilingual name may be cut
   when the file is loaded into Moodle (not when loaded here).
 - What Moodle has no column for (scale code and name, level descriptions, the
-  framework's version, source and licence, each competency's evidence validity)
-  travels in the first element of the framework's Scale configuration under the key
-  "civicskills". Moodle keeps unknown keys there (it only rewrites "scaleid"), so the
-  data survives a trip through Moodle. The framework's Description holds the
-  attribution (licence credit), in both languages.
+  framework's version, source, licence and attribution, each competency's evidence
+  validity and CASE item type, relations other than cross-references) travels in the
+  first element of the framework's Scale configuration under the key "civicskills".
+  Moodle keeps unknown keys there (it only rewrites "scaleid"), so the data survives
+  a trip through Moodle. The framework's Description is its description; when it
+  has none, the attribution (licence credit) stands in, so that Moodle shows it.
+- HTML descriptions stay HTML, sanitised (assessments/richtext.py), with their
+  Moodle format code; siblings keep the order the file gives.
 - CASE: our extra data sits under `extensions.civicskills` on CFDocument and CFItems;
   the standard fields are complete without it. Identifiers are UUID5 of the codes,
   so the same framework always gets the same identifiers; URIs are `urn:uuid:…`.
-  Only `isChildOf` associations are read; an item with two parents is refused.
-  A CASE file from elsewhere (no extension) gets a generic four-level scale.
+  `isChildOf` builds the tree (sequenceNumber orders siblings); the other CASE 1.0
+  association types are kept as relations; an item with two parents is refused. A
+  CASE file from elsewhere (no extension) gets a generic four-level scale.
 - A scale code that already exists is reused when its levels are the same, and
   otherwise the imported scale gets the next free code (`CODE-2`, `CODE-3`, …).
 """
@@ -92,7 +99,7 @@ def framework_export(*, framework: Framework, fmt: str) -> bytes:
     JSON package (`case-json`), UTF-8 encoded."""
     data = framework_data_from_db(framework=framework)
     if fmt == FORMAT_MOODLE_CSV:
-        return moodle_csv_write(data)
+        return moodle_csv_write(data, scale_id=framework.scale_id)
     if fmt == FORMAT_CASE_JSON:
         return case_json_write(data).encode("utf-8")
     raise FrameworkExportError(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from ..models import Competency, Framework
+from ..models import Competency, CompetencyRelation, DescriptionFormat, Framework
 
 FORMAT_MOODLE_CSV = "moodle-csv"
 FORMAT_CASE_JSON = "case-json"
@@ -63,6 +63,18 @@ class ScaleData:
 
 
 @dataclass
+class RelationData:
+    """A relation from an item: to `code` when the target is in the file or on this
+    site, else to a node elsewhere known by its URI (and CASE identifier or Moodle ID
+    number in `code`, title in `title`)."""
+
+    kind: str
+    code: str = ""
+    uri: str = ""
+    title: str = ""
+
+
+@dataclass
 class ItemData:
     code: str
     name: str
@@ -70,8 +82,18 @@ class ItemData:
     name_zh: str = ""
     description: str = ""
     description_zh: str = ""
+    description_format: int = DescriptionFormat.PLAIN
     parent: str = ""
     validity_months: int | None = None
+    item_type: str = ""
+    rule_type: str = ""
+    rule_outcome: int = 0
+    # Points rule: {"base": {"points": n}, "competencies": [{"code", "points",
+    # "required"}]} (children by code, not by any system's database id).
+    rule_config: dict | None = None
+    relations: list[RelationData] = field(default_factory=list)
+    # Our database id on export (Moodle's "Exported ID"); the file's on import.
+    export_id: str = ""
 
 
 @dataclass
@@ -86,6 +108,11 @@ class FrameworkData:
     licence: str = ""
     attribution: str = ""
     attribution_zh: str = ""
+    description: str = ""
+    description_zh: str = ""
+    description_format: int = DescriptionFormat.PLAIN
+    taxonomies: str = ""
+    scale_default: int | None = None
     items: list[ItemData] = field(default_factory=list)
 
 
@@ -133,8 +160,8 @@ def case_item_where(identifier: str) -> str:
 
 
 def framework_data_from_db(*, framework: Framework) -> FrameworkData:
-    """Read one framework, its scale and its tree (parents before children, siblings
-    in code order) in three queries."""
+    """Read one framework, its scale, its tree (parents before children, siblings in
+    their stored order) and the relations of its competencies, in four queries."""
     scale = framework.scale
     levels = list(scale.levels.order_by("value"))
     if [lv.value for lv in levels] != list(range(1, len(levels) + 1)):
@@ -147,6 +174,20 @@ def framework_data_from_db(*, framework: Framework) -> FrameworkData:
         )
     nodes = list(Competency.objects.filter(framework=framework).order_by("path"))
     code_by_path = {node.path: node.code for node in nodes}
+    relations: dict[int, list[RelationData]] = {}
+    for relation in (
+        CompetencyRelation.objects.filter(origin__framework=framework)
+        .select_related("target")
+        .order_by("origin", "position", "pk")
+    ):
+        relations.setdefault(relation.origin_id, []).append(
+            RelationData(
+                kind=relation.kind,
+                code=relation.target.code if relation.target else relation.target_code,
+                uri="" if relation.target else relation.target_uri,
+                title="" if relation.target else relation.target_title,
+            )
+        )
     items = [
         ItemData(
             code=node.code,
@@ -154,8 +195,15 @@ def framework_data_from_db(*, framework: Framework) -> FrameworkData:
             name_zh=node.name_zh,
             description=node.description,
             description_zh=node.description_zh,
+            description_format=node.description_format,
             parent=code_by_path.get(node.path[: -Competency.steplen], ""),
             validity_months=node.validity_months,
+            item_type=node.item_type,
+            rule_type=node.rule_type,
+            rule_outcome=node.rule_outcome,
+            rule_config=node.rule_config,
+            relations=relations.get(node.pk, []),
+            export_id=str(node.pk),
             where=node.code,
         )
         for node in nodes
@@ -169,6 +217,11 @@ def framework_data_from_db(*, framework: Framework) -> FrameworkData:
         licence=framework.licence,
         attribution=framework.attribution,
         attribution_zh=framework.attribution_zh,
+        description=framework.description,
+        description_zh=framework.description_zh,
+        description_format=framework.description_format,
+        taxonomies=framework.taxonomies,
+        scale_default=framework.scale_default,
         where=framework.code,
         scale=ScaleData(
             code=scale.code,

@@ -9,7 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from ..models import Competency, Framework, ProficiencyScale, ScaleLevel
+from ..models import (
+    Competency,
+    CompetencyRelation,
+    Framework,
+    ProficiencyScale,
+    ScaleLevel,
+)
 from .data import FrameworkData, FrameworkImportError, ItemData, Problems, ScaleData
 
 
@@ -17,7 +23,8 @@ from .data import FrameworkData, FrameworkImportError, ItemData, Problems, Scale
 class FrameworkPlan:
     scale: ProficiencyScale | None  # an existing scale to reuse
     scale_code: str  # the code for a new scale when `scale` is None
-    order: list[ItemData]  # parents before children
+    order: list[ItemData]  # parents before children, siblings in the file's order
+    site_targets: dict[str, int]  # related codes found on this site, not in the file
 
 
 def framework_plan(data: FrameworkData) -> FrameworkPlan:
@@ -55,6 +62,14 @@ def framework_plan(data: FrameworkData) -> FrameworkPlan:
             data.where,
             _("the framework has no competencies. Add at least one competency row."),
         )
+    if data.scale_default is not None and not (
+        1 <= data.scale_default <= len(data.scale.levels)
+    ):
+        problems.add(
+            data.where,
+            _("the default level %(level)s is not on the scale (1–%(max)s).")
+            % {"level": data.scale_default, "max": len(data.scale.levels)},
+        )
 
     first_seen: dict[str, ItemData] = {}
     for item in data.items:
@@ -78,11 +93,15 @@ def framework_plan(data: FrameworkData) -> FrameworkPlan:
                 name_zh=item.name_zh,
                 description=item.description,
                 description_zh=item.description_zh,
+                description_format=item.description_format,
                 validity_months=item.validity_months,
+                item_type=item.item_type,
+                rule_type=item.rule_type,
+                rule_outcome=item.rule_outcome,
                 path="0",
                 depth=1,
             ),
-            exclude=["framework", "path", "depth", "numchild"],
+            exclude=["framework", "path", "depth", "numchild", "rule_config"],
         )
     taken = dict(
         Competency.objects.filter(code__in=list(first_seen)).values_list(
@@ -110,6 +129,27 @@ def framework_plan(data: FrameworkData) -> FrameworkPlan:
                 )
                 % {"parent": item.parent},
             )
+    for item in first_seen.values():
+        for entry in (item.rule_config or {}).get("competencies", []):
+            child = first_seen.get(entry.get("code", ""))
+            if child is None or child.parent != item.code:
+                problems.add(
+                    item.where,
+                    _(
+                        "its points rule names “%(code)s”, which is not one of its "
+                        "children. A rule counts the competency's own children."
+                    )
+                    % {"code": entry.get("code", "")},
+                )
+    outside = {
+        relation.code
+        for item in first_seen.values()
+        for relation in item.relations
+        if relation.code and not relation.uri and relation.code not in first_seen
+    }
+    site_targets = dict(
+        Competency.objects.filter(code__in=outside).values_list("code", "pk")
+    )
     problems.raise_if_any()
     _cycles(first_seen, problems)
     problems.raise_if_any()
@@ -118,15 +158,15 @@ def framework_plan(data: FrameworkData) -> FrameworkPlan:
     children: dict[str, list[ItemData]] = {}
     for item in first_seen.values():
         children.setdefault(item.parent, []).append(item)
-    stack = sorted(children.get("", []), key=lambda i: i.code, reverse=True)
+    stack = list(reversed(children.get("", [])))
     while stack:
         item = stack.pop()
         order.append(item)
-        stack.extend(
-            sorted(children.get(item.code, []), key=lambda i: i.code, reverse=True)
-        )
+        stack.extend(reversed(children.get(item.code, [])))
     scale, scale_code = _scale_plan(data.scale)
-    return FrameworkPlan(scale=scale, scale_code=scale_code, order=order)
+    return FrameworkPlan(
+        scale=scale, scale_code=scale_code, order=order, site_targets=site_targets
+    )
 
 
 def _framework_of(data: FrameworkData, *, scale=None) -> Framework:
@@ -140,6 +180,11 @@ def _framework_of(data: FrameworkData, *, scale=None) -> Framework:
         licence=data.licence,
         attribution=data.attribution,
         attribution_zh=data.attribution_zh,
+        description=data.description,
+        description_zh=data.description_zh,
+        description_format=data.description_format,
+        taxonomies=data.taxonomies,
+        scale_default=data.scale_default,
         scale=scale,
     )
 
@@ -257,15 +302,21 @@ def framework_write(data: FrameworkData, plan: FrameworkPlan) -> Framework:
                 name_zh=item.name_zh,
                 description=item.description,
                 description_zh=item.description_zh,
+                description_format=item.description_format,
                 validity_months=item.validity_months,
+                item_type=item.item_type,
+                rule_type=item.rule_type,
+                rule_outcome=item.rule_outcome,
+                rule_config=_rule_config_stored(item.rule_config),
             )
             if item.parent:
-                # Sorted inserts may shift paths, so read the parent fresh.
+                # numchild changes as children are added, so read the parent fresh.
                 parent = Competency.objects.get(pk=pks[item.parent])
                 node = parent.add_child(instance=node)
             else:
                 node = Competency.add_root(instance=node)
             pks[item.code] = node.pk
+        CompetencyRelation.objects.bulk_create(_relations(plan, pks))
     except IntegrityError as exc:
         raise FrameworkImportError(
             _(
@@ -274,3 +325,53 @@ def framework_write(data: FrameworkData, plan: FrameworkPlan) -> Framework:
             )
         ) from exc
     return framework
+
+
+def _rule_config_stored(config: dict | None) -> dict | None:
+    if config is None:
+        return None
+    return {
+        "base": {"points": config["base"]["points"]},
+        "competencies": [
+            {
+                "code": entry["code"],
+                "points": entry["points"],
+                "required": bool(entry["required"]),
+            }
+            for entry in config["competencies"]
+        ],
+    }
+
+
+def _relations(plan: FrameworkPlan, pks: dict[str, int]) -> list[CompetencyRelation]:
+    """The relations to create: to a competency in the file or on this site, else to
+    the node outside by its code/URI. A cross-reference (isRelatedTo) goes both ways,
+    so the pair is stored once however many ends list it."""
+    rows: list[CompetencyRelation] = []
+    pairs: set[tuple] = set()
+    for item in plan.order:
+        for position, relation in enumerate(item.relations):
+            target = pks.get(relation.code) or plan.site_targets.get(relation.code)
+            if relation.uri:
+                target = None
+            if target is not None:
+                key: tuple = (relation.kind, pks[item.code], target)
+                if relation.kind == CompetencyRelation.Kind.RELATED:
+                    key = (relation.kind, frozenset((pks[item.code], target)))
+            else:
+                key = (relation.kind, pks[item.code], relation.code, relation.uri)
+            if key in pairs or target == pks[item.code]:
+                continue
+            pairs.add(key)
+            rows.append(
+                CompetencyRelation(
+                    origin_id=pks[item.code],
+                    kind=relation.kind,
+                    target_id=target,
+                    target_code="" if target else relation.code[:100],
+                    target_uri="" if target else relation.uri[:500],
+                    target_title="" if target else relation.title[:500],
+                    position=position,
+                )
+            )
+    return rows

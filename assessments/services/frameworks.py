@@ -49,6 +49,10 @@ def framework_load(*, data: dict) -> Framework:
             "licence": data.get("licence", ""),
             "attribution": data.get("attribution", ""),
             "attribution_zh": data.get("attribution_zh", ""),
+            # Moodle's words for the two depths (areas, competences) and its
+            # default level (the one a completed rule gives): the lowest.
+            "taxonomies": data.get("taxonomies", "domain,competency"),
+            "scale_default": scale_data.get("default_level", 1),
             "scale": scale,
         },
     )
