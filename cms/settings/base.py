@@ -452,6 +452,11 @@ ROSTER_MAX_UNPACKED_BYTES = env.int(
     "ROSTER_MAX_UNPACKED_BYTES", default=400 * 1024 * 1024
 )
 ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=300_000)
+# A full roster that would record more than this share of the active people in scope
+# as leavers is applied only once HR types how many (a file cut short, a wrong sheet).
+ROSTER_CONFIRM_DEACTIVATE_SHARE = env.float(
+    "ROSTER_CONFIRM_DEACTIVATE_SHARE", default=0.10
+)
 
 
 # Answers saved this long after a quiz's deadline still count (network delays).

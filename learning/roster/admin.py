@@ -21,11 +21,18 @@ from django.views.defaults import permission_denied
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from assessments.spreadsheets import xlsx_bytes
 from learning import policy
 from learning.roster.models import RosterImport
 from learning.roster.planning import ACTIONS
-from learning.roster.reading import COLUMN_LABELS, RosterFileError
+from learning.roster.reading import RosterFileError
+from learning.roster.selectors import (
+    ACTION_LABELS,
+    roster_report_lines,
+    roster_report_table,
+)
 from learning.roster.services import (
+    deactivations_to_confirm,
     roster_check,
     roster_enqueue,
     roster_import_list,
@@ -37,17 +44,6 @@ LINES_PER_PAGE = 100
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-ACTION_LABELS = {
-    "create": gettext_lazy("New"),
-    "update": gettext_lazy("Updated"),
-    "move": gettext_lazy("Moved"),
-    "deactivate": gettext_lazy("Leaver"),
-    "reactivate": gettext_lazy("Returns"),
-    "unchanged": gettext_lazy("Unchanged"),
-    "error": gettext_lazy("Error"),
-}
 
 
 class RosterUploadForm(forms.Form):
@@ -122,27 +118,6 @@ def roster_index_view(request):
     )
 
 
-def _line(raw: list) -> dict:
-    row, number, name, department, action, changes, errors = raw
-    return {
-        "row": row,
-        "employee_number": number,
-        "name": name,
-        "department": department,
-        "action": action,
-        "action_label": ACTION_LABELS.get(action, action),
-        "changes": [
-            {
-                "field": COLUMN_LABELS.get(column, column),
-                "old": old,
-                "new": new,
-            }
-            for column, old, new in changes
-        ],
-        "errors": errors,
-    }
-
-
 @_importer_required
 def roster_report_view(request, pk: int):
     roster_import = _import_or_404(request, pk)
@@ -168,12 +143,36 @@ def roster_report_view(request, pk: int):
             "new_departments": report.get("new_departments", []),
             "ignored_columns": report.get("ignored_columns", []),
             "page": page,
-            "lines": [_line(raw) for raw in page.object_list],
+            "lines": roster_report_lines(list(page.object_list)),
             "only_errors": only_errors,
             "can_apply": roster_import.status == RosterImport.Status.CHECKED
             and not counts.get("errors"),
+            "header_row": report.get("header_row", 1),
+            "skipped_lines": report.get("skipped_lines", []),
+            "confirm_count": deactivations_to_confirm(report),
+            "in_scope_active": report.get("in_scope_active", 0),
         },
     )
+
+
+@_importer_required
+def roster_report_download_view(request, pk: int):
+    """The whole report as Excel, in the words of the screen."""
+    roster_import = _import_or_404(request, pk)
+    header, rows = roster_report_table((roster_import.report or {}).get("lines", []))
+    response = HttpResponse(
+        xlsx_bytes(
+            rows,
+            sheet_title=_("Roster check"),
+            header=header,
+            widths=(8, 14, 12, 40, 10, 60),
+        ),
+        content_type=XLSX,
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="roster-check-{roster_import.pk}.xlsx"'
+    )
+    return response
 
 
 @require_POST
@@ -181,7 +180,11 @@ def roster_report_view(request, pk: int):
 def roster_apply_view(request, pk: int):
     roster_import = _import_or_404(request, pk)
     try:
-        roster_enqueue(actor=request.user, roster_import=roster_import)
+        roster_enqueue(
+            actor=request.user,
+            roster_import=roster_import,
+            confirm_deactivations=request.POST.get("confirm_deactivations", ""),
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("roster_import:report", pk)
@@ -242,6 +245,7 @@ urlpatterns = [
     path("", roster_index_view, name="index"),
     path("<int:pk>/", roster_report_view, name="report"),
     path("<int:pk>/apply/", roster_apply_view, name="apply"),
+    path("<int:pk>/report.xlsx", roster_report_download_view, name="download"),
     path("<int:pk>/progress/", roster_progress_view, name="progress"),
     path("<int:pk>/status.json", roster_status_view, name="status"),
     path("template.<str:fmt>", roster_template_view, name="template"),

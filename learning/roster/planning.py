@@ -99,6 +99,9 @@ class _Plan:
     # (profile id, user id, {profile field: value}, {user field: value}, action)
     updates: list[tuple] = field(default_factory=list)
     new_departments: dict[str, _NewDepartment] = field(default_factory=dict)
+    # A full roster: how many active people are in scope (the deactivation guard's
+    # base).
+    in_scope_active: int = 0
 
     @property
     def error_count(self) -> int:
@@ -161,8 +164,6 @@ class _Directory:
                         found.append(department)
         self.positions = self._lookup(Position.objects.all(), ("code", "title"))
         self.ranks = self._lookup(Rank.objects.all(), ("code", "name"))
-        self.position_codes = dict(Position.objects.values_list("pk", "code"))
-        self.rank_codes = dict(Rank.objects.values_list("pk", "code"))
 
     @staticmethod
     def _key(names: list[str]) -> str:
@@ -521,12 +522,15 @@ class _Planner:
             active=active,
         )
 
-    def _department_label(self, department: int | str | None) -> str:
+    def _department_label(self, department: int | str | None) -> int | str:
+        """How the report names a department: its id (the screens show its path of
+        names in the reader's language, see learning.roster.report), or the path
+        of a department the import creates."""
         if department is None:
             return ""
         if isinstance(department, str):
             return self.plan.new_departments[department].path_label
-        return self.directory.departments[department].code
+        return department
 
     def _update(self, row, existing, label, *, values, active) -> None:
         """Compare a known person with their row; plan the fields that differ."""
@@ -545,14 +549,13 @@ class _Planner:
                     self._department_label(department),
                 ]
             )
+        # Positions and ranks by id: the screens show their titles.
         if position is not None and position != existing[5]:
             profile["position_id"] = position
-            codes = self.directory.position_codes
-            changes.append(["position", codes.get(existing[5], ""), codes[position]])
+            changes.append(["position", existing[5] or "", position])
         if rank is not None and rank != existing[6]:
             profile["rank_id"] = rank
-            codes = self.directory.rank_codes
-            changes.append(["rank", codes.get(existing[6], ""), codes[rank]])
+            changes.append(["rank", existing[6] or "", rank])
         if hire_date is not None and hire_date != existing[7]:
             profile["hire_date"] = hire_date
             old = existing[7].isoformat() if existing[7] else ""
@@ -596,8 +599,13 @@ class _Planner:
 
     def missing_people(self) -> None:
         """A full roster: active people in scope who are not in the file leave."""
-        in_scope = self.scope.profiles().filter(is_active=True)
-        for number, profile_id in in_scope.values_list("employee_number", "pk"):
+        in_scope = list(
+            self.scope.profiles()
+            .filter(is_active=True)
+            .values_list("employee_number", "pk")
+        )
+        self.plan.in_scope_active = len(in_scope)
+        for number, profile_id in in_scope:
             key = rules.employee_number_key(number)
             if key in self.seen:
                 continue
@@ -705,11 +713,15 @@ def _report(plan: _Plan, table: RosterTable, *, scope: _Scope) -> dict:
         "columns": table.columns,
         "ignored_columns": table.ignored_columns,
         "encoding": table.decoded_as,
+        "header_row": table.header_row,
+        "skipped_lines": table.skipped_lines,
+        "in_scope_active": plan.in_scope_active,
         "new_departments": [
             {"code": d.code, "path": d.path_label}
             for d in plan.new_departments.values()
         ],
         # [row, employee number, name, department, action, changes, errors]; rows
-        # that change nothing are counted, not listed.
+        # that change nothing are counted, not listed. Departments, positions and
+        # ranks are ids (a new department: its path); statuses "active"/"left".
         "lines": plan.lines,
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -125,6 +125,10 @@ class RosterTable:
     ignored_columns: list[str]
     rows: Iterator[tuple[int, dict[str, str]]]
     decoded_as: str = ""
+    # The row the headers were found on (1 = the first), and the text of the
+    # non-blank lines above it (a title, notes), which were not read as people.
+    header_row: int = 1
+    skipped_lines: list[str] = field(default_factory=list)
 
 
 def roster_limits() -> SpreadsheetLimits:
@@ -144,13 +148,75 @@ def _header_key(name: str) -> str:
     return _HEADERS.get(text, "")
 
 
+# Rosters start with a title line ("清溪县2026年12月在编人员花名册", often a merged
+# cell), sometimes a blank or a notes line: the header is looked for this far down.
+HEADER_SEARCH_ROWS = 10
+
+
+def _expected_headers() -> str:
+    required = ", ".join(
+        TEMPLATE_HEADERS[COLUMNS.index(key)] for key in REQUIRED_COLUMNS
+    )
+    optional = ", ".join(
+        TEMPLATE_HEADERS[index]
+        for index, key in enumerate(COLUMNS)
+        if key not in REQUIRED_COLUMNS
+    )
+    return _("%(required)s (required); %(optional)s (optional)") % {
+        "required": required,
+        "optional": optional,
+    }
+
+
+def _no_header(candidates: list[tuple[int, list[str]]]) -> RosterFileError:
+    """The refusal when no row looks like the header: what the file's most
+    header-like row says, and what was expected."""
+    if not candidates:
+        return _refuse(
+            _(
+                "None of the first %(rows)s rows holds any text. Put the column "
+                "headers in a row above the people: %(expected)s."
+            )
+            % {"rows": HEADER_SEARCH_ROWS, "expected": _expected_headers()}
+        )
+    number, cells = max(
+        candidates,
+        key=lambda item: (
+            sum(bool(_header_key(c)) for c in item[1]),
+            sum(bool(c) for c in item[1]),
+        ),
+    )
+    keys = {_header_key(cell) for cell in cells}
+    missing = [key for key in REQUIRED_COLUMNS if key not in keys]
+    return _refuse(
+        _(
+            "No row among the first %(rows)s names the columns a roster needs. The "
+            "most likely header, row %(row)s, has: %(found)s; it lacks %(missing)s. "
+            "Expected: %(expected)s (or the English names). Rename the columns and "
+            "upload the file again, or download the template."
+        )
+        % {
+            "rows": HEADER_SEARCH_ROWS,
+            "row": number,
+            "found": "、".join(f"“{c}”" for c in cells if c)[:400],
+            "missing": ", ".join(
+                TEMPLATE_HEADERS[COLUMNS.index(key)] for key in missing
+            ),
+            "expected": _expected_headers(),
+        }
+    )
+
+
 def roster_read(*, content: bytes, file_name: str) -> RosterTable:
     """Open a roster (XLSX, XLS or CSV, told apart by content) and map its header row
-    to the roster's columns. Refuses with RosterFileError, before parsing, files that
-    are empty, too large, a zip bomb, damaged, protected, not a spreadsheet, or (CSV)
-    in a mix of encodings; then refuses a header that lacks a required column. Rows
-    are read as they are iterated and stop with RosterFileError past
-    settings.ROSTER_MAX_ROWS."""
+    to the roster's columns. The header is the first of the first
+    HEADER_SEARCH_ROWS rows that names every required column (title, blank and
+    notes lines above it are skipped; `header_row` says which it was). Refuses with
+    RosterFileError, before parsing, files that are empty, too large, a zip bomb,
+    damaged, protected, not a spreadsheet, or (CSV) in a mix of encodings; then a
+    file where no such row is found (naming the columns it has and those
+    expected), or whose header names a column twice. Rows are read as they are
+    iterated and stop with RosterFileError past settings.ROSTER_MAX_ROWS."""
     sheet = spreadsheet_read(
         content,
         file_name=file_name,
@@ -161,30 +227,30 @@ def roster_read(*, content: bytes, file_name: str) -> RosterTable:
     decoded_as = sheet.encoding
     header: list[str] = []
     header_row = 0
-    for header_row, cells in enumerate(values, start=1):  # noqa: B007
+    candidates: list[tuple[int, list[str]]] = []
+    for number, cells in enumerate(values, start=1):
         if any(cells):
-            header = cells
+            cells = [cell.strip() for cell in cells]
+            candidates.append((number, cells))
+            found = {_header_key(cell) for cell in cells}
+            if all(key in found for key in REQUIRED_COLUMNS):
+                header, header_row = cells, number
+                break
+        if number >= HEADER_SEARCH_ROWS:
             break
+    if not header:
+        raise _no_header(candidates)
     keys = [_header_key(cell) for cell in header]
     present = [key for key in keys if key]
     duplicated = sorted({key for key in present if present.count(key) > 1})
     if duplicated:
         raise _refuse(
-            _("These columns appear twice in the first row: %(columns)s.")
-            % {"columns": ", ".join(str(COLUMN_LABELS[key]) for key in duplicated)}
+            _("These columns appear twice in the header (row %(row)s): %(columns)s.")
+            % {
+                "row": header_row,
+                "columns": ", ".join(str(COLUMN_LABELS[key]) for key in duplicated),
+            }
         )
-    missing = [key for key in REQUIRED_COLUMNS if key not in present]
-    if missing:
-        message = _(
-            "The first row must name the columns; these are missing: %(columns)s. "
-            "Download the template to see the expected headers (工号, 姓名, 部门, …)."
-        ) % {"columns": ", ".join(str(COLUMN_LABELS[key]) for key in missing)}
-        if decoded_as == "gb18030" and not present:
-            message += " " + _(
-                "If the headers look right in Excel, the file's encoding may be "
-                "unusual: save it as “CSV UTF-8” or as .xlsx."
-            )
-        raise _refuse(message)
     ignored = [cell for cell, key in zip(header, keys, strict=True) if cell and not key]
     positions = [(index, key) for index, key in enumerate(keys) if key]
 
@@ -198,5 +264,12 @@ def roster_read(*, content: bytes, file_name: str) -> RosterTable:
             )
 
     return RosterTable(
-        columns=present, ignored_columns=ignored, rows=rows(), decoded_as=decoded_as
+        columns=present,
+        ignored_columns=ignored,
+        rows=rows(),
+        decoded_as=decoded_as,
+        header_row=header_row,
+        skipped_lines=[
+            " ".join(c for c in cells if c)[:200] for _n, cells in candidates[:-1]
+        ],
     )

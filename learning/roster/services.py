@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -33,6 +34,7 @@ from openpyxl.styles import Font
 from assessments.spreadsheets import csv_bytes, spreadsheet_safe, workbook_bytes
 from learning import policy
 from learning.organisation.models import Department
+from learning.organisation.rules import normalised
 from learning.roster.models import RosterImport
 from learning.roster.planning import _plan, _report, _Scope
 from learning.roster.reading import TEMPLATE_HEADERS
@@ -83,9 +85,46 @@ def roster_check(
     )
 
 
-def roster_enqueue(*, actor: Any, roster_import: RosterImport) -> RosterImport:
+def deactivations_to_confirm(report: dict) -> int:
+    """How many leavers HR must type to apply a full roster: the number it records
+    as leavers when that is more than settings.ROSTER_CONFIRM_DEACTIVATE_SHARE of
+    the active people in scope (a file cut short, the wrong sheet); else 0."""
+    count = report.get("counts", {}).get("deactivate", 0)
+    in_scope = report.get("in_scope_active", 0)
+    share = settings.ROSTER_CONFIRM_DEACTIVATE_SHARE
+    return count if count and count > share * in_scope else 0
+
+
+def deactivations_confirm(*, report: dict, typed: object) -> None:
+    """Refuse (ValidationError) unless `typed` is the number of leavers a large
+    deactivation needs confirmed (see deactivations_to_confirm)."""
+    expected = deactivations_to_confirm(report)
+    if not expected:
+        return
+    given = normalised(typed)
+    if given != str(expected):
+        raise ValidationError(
+            _(
+                "This full roster records %(count)s people as leavers, more than "
+                "%(share)s%% of the %(total)s active people in your departments. "
+                "Nothing was applied. If that is right, type %(count)s in the box "
+                "and apply again; if not, check that the file holds everyone."
+            )
+            % {
+                "count": expected,
+                "share": round(settings.ROSTER_CONFIRM_DEACTIVATE_SHARE * 100),
+                "total": report.get("in_scope_active", 0),
+            },
+            code="confirm_deactivations",
+        )
+
+
+def roster_enqueue(
+    *, actor: Any, roster_import: RosterImport, confirm_deactivations: object = ""
+) -> RosterImport:
     """Queue a checked import without errors for the worker (the task runs after
-    the surrounding transaction commits)."""
+    the surrounding transaction commits). A full roster that records many leavers
+    needs their number typed in `confirm_deactivations` (deactivations_confirm)."""
     policy.require_roster_importer(actor)
     if not roster_import_list(user=actor).filter(pk=roster_import.pk).exists():
         raise PermissionDenied(_("You may apply only the rosters you uploaded."))
@@ -93,6 +132,7 @@ def roster_enqueue(*, actor: Any, roster_import: RosterImport) -> RosterImport:
         raise ValidationError(
             _("The roster has errors. Correct the file and upload it again.")
         )
+    deactivations_confirm(report=roster_import.report, typed=confirm_deactivations)
     queued = RosterImport.objects.filter(
         pk=roster_import.pk, status=RosterImport.Status.CHECKED
     ).update(status=RosterImport.Status.QUEUED)

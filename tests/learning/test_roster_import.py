@@ -379,7 +379,10 @@ def assert_refused(actor, content, name, *fragments):
 
 def test_missing_columns_are_named(org, admin_user):
     content = csv_bytes([["E1", "某人"]], header=["工号", "姓名", "电话"])
-    assert_refused(admin_user, content, "r.csv", "missing", "department")
+    message = assert_refused(admin_user, content, "r.csv", "lacks 部门", "row 1")
+    # What the file has, and what was expected.
+    assert "“工号”、“姓名”、“电话”" in message
+    assert "工号, 姓名, 部门 (required)" in message
 
 
 def test_empty_too_large_and_not_spreadsheet_files_are_refused(org, admin_user):
@@ -664,7 +667,10 @@ def test_hr_uploads_checks_applies_and_follows_progress(
     report = hr_client.get(response.url)
     body = report.content.decode()
     assert report.status_code == 200
-    assert "Apply these changes" in body and "CTY-A-2" in body
+    assert "Apply these changes" in body
+    # Departments by their path of names, not their codes.
+    path = "/".join(d.name_en for d in (org.county, org.bureau_a, org.section_a2))
+    assert path in body and "CTY-A-2" not in body
     assert not LearnerProfile.objects.filter(employee_number="N1").exists()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -702,7 +708,7 @@ def test_a_refused_file_is_explained_on_the_form(org, hr_client):
     upload.name = "roster.csv"
     response = hr_client.post(reverse("roster_import:index"), {"file": upload})
     assert response.status_code == 200
-    assert "these are missing: department" in response.content.decode()
+    assert "it lacks 部门" in response.content.decode()
     assert not RosterImport.objects.exists()
 
 

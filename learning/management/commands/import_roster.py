@@ -2,13 +2,14 @@
 
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from learning.roster.apply import roster_apply
 from learning.roster.models import RosterImport
 from learning.roster.planning import ACTIONS
 from learning.roster.reading import RosterFileError
-from learning.roster.services import roster_check
+from learning.roster.services import deactivations_confirm, roster_check
 
 
 class Command(BaseCommand):
@@ -28,12 +29,22 @@ class Command(BaseCommand):
             help="A full roster: active people missing from the file leave.",
         )
         parser.add_argument(
+            "--confirm-leavers",
+            default="",
+            metavar="N",
+            help="A full roster that records many leavers (more than "
+            "ROSTER_CONFIRM_DEACTIVATE_SHARE of the active people) is applied only "
+            "with their number given here.",
+        )
+        parser.add_argument(
             "--create-departments",
             action="store_true",
             help="Create departments given by a path of names that do not exist.",
         )
 
-    def handle(self, *args, file, dry_run, full, create_departments, **options):
+    def handle(
+        self, *args, file, dry_run, full, create_departments, confirm_leavers, **options
+    ):
         source = Path(file)
         if not source.is_file():
             raise CommandError(f"No such file: {source}")
@@ -55,6 +66,12 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write("Dry run: nothing was changed.")
             return
+        try:
+            deactivations_confirm(report=checked.report, typed=confirm_leavers)
+        except ValidationError as error:
+            raise CommandError(
+                " ".join(error.messages) + " (--confirm-leavers N)"
+            ) from None
         applied = roster_apply(roster_import=checked)
         if applied.status != RosterImport.Status.APPLIED:
             raise CommandError(f"Not applied: {applied.error}")
