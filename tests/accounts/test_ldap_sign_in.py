@@ -58,10 +58,10 @@ OUYANG = slapd.DirectoryPerson(
 PEOPLE = [ZHANG, LI, WANG, ZHAO, OUYANG]
 
 
-def _start(tmp_path_factory, people):
+def _start(tmp_path_factory, people, tls=False):
     if slapd.slapd_path() is None:
         service_missing("slapd is not installed (apt-get install slapd ldap-utils)")
-    return slapd.running_directory(people, tmp_path_factory.mktemp("slapd"))
+    return slapd.running_directory(people, tmp_path_factory.mktemp("slapd"), tls=tls)
 
 
 @pytest.fixture(scope="module")
@@ -378,6 +378,27 @@ def test_local_password_still_works_beside_the_directory(
 
     assert signed_in_user_id(client) == str(local.user_id)
     assert client.session["_auth_user_backend"] != DIRECTORY_BACKEND
+
+
+def test_start_tls_checks_the_certificate_and_never_falls_back_to_clear_text(
+    client, settings, tmp_path_factory, staff
+):
+    with _start(tmp_path_factory, [ZHANG], tls=True) as server:
+        # The site does not trust the directory's CA: no sign-in, and no password
+        # sent in clear instead.
+        _configure(settings, server.uri, LDAP_START_TLS=True)
+        response = sign_in(client, "E1001", ZHANG.password)
+        assert signed_in_user_id(client) is None
+        assert "directory cannot be reached" in page_text(response)
+
+        _configure(
+            settings,
+            server.uri,
+            LDAP_START_TLS=True,
+            LDAP_CA_CERT_FILE=str(server.workdir / "ca.pem"),
+        )
+        sign_in(client, "E1001", ZHANG.password)
+        assert signed_in_user_id(client) == str(staff["zhang"].user_id)
 
 
 def test_directory_is_off_without_a_server(client, settings, directory, staff):

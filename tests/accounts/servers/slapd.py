@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
+import datetime
 import hashlib
+import ipaddress
 import os
 import shutil
 import socket
@@ -19,6 +21,11 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 SUFFIX = "dc=county,dc=example"
 ROOT_DN = f"cn=root,{SUFFIX}"
@@ -143,8 +150,72 @@ def ldif(people: list[DirectoryPerson]) -> str:
     return "\n\n".join("\n".join(entry) for entry in entries) + "\n"
 
 
-def slapd_conf(workdir: Path) -> str:
-    return f"""\
+def certificates(workdir: Path) -> Path:
+    """A throw-away CA and a server certificate for 127.0.0.1 signed by it (for
+    StartTLS); returns the CA's PEM file."""
+
+    now = datetime.datetime.now(datetime.UTC)
+
+    def name(common: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name("County test CA"))
+        .issuer_name(name("County test CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name("127.0.0.1"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                    x509.DNSName("localhost"),
+                ]
+            ),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    (workdir / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (workdir / "server.pem").write_bytes(cert.public_bytes(pem))
+    (workdir / "server.key").write_bytes(
+        key.private_bytes(
+            pem,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return workdir / "ca.pem"
+
+
+def slapd_conf(workdir: Path, tls: bool = False) -> str:
+    tls_lines = (
+        f"TLSCACertificateFile {workdir}/ca.pem\n"
+        f"TLSCertificateFile {workdir}/server.pem\n"
+        f"TLSCertificateKeyFile {workdir}/server.key\n"
+        if tls
+        else ""
+    )
+    return (
+        tls_lines
+        + f"""\
 include {SCHEMA_DIR}/core.schema
 include {SCHEMA_DIR}/cosine.schema
 include {SCHEMA_DIR}/inetorgperson.schema
@@ -170,21 +241,25 @@ rootdn "{ROOT_DN}"
 rootpw {ssha("root-secret-2026")}
 directory {workdir}/data
 """
+    )
 
 
 @contextlib.contextmanager
 def running_directory(
-    people: list[DirectoryPerson], workdir: Path
+    people: list[DirectoryPerson], workdir: Path, tls: bool = False
 ) -> Iterator[RunningDirectory]:
-    """Start a private slapd with these people; stop it on exit."""
+    """Start a private slapd with these people (and StartTLS with a certificate
+    from a throw-away CA, `workdir / "ca.pem"`); stop it on exit."""
     slapd = slapd_path()
     if slapd is None:
         raise FileNotFoundError("slapd")
     slapadd = shutil.which("slapadd") or "/usr/sbin/slapadd"
     (workdir / "data").mkdir(parents=True)
     (workdir / "ad.schema").write_text(AD_SCHEMA)
+    if tls:
+        certificates(workdir)
     conf = workdir / "slapd.conf"
-    conf.write_text(slapd_conf(workdir))
+    conf.write_text(slapd_conf(workdir, tls=tls))
     (workdir / "directory.ldif").write_text(ldif(people), encoding="utf-8")
     subprocess.run(
         [slapadd, "-q", "-f", str(conf), "-l", str(workdir / "directory.ldif")],
