@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments.spreadsheets import lookup_key
 from learning import policy
 from learning.organisation import rules
 from learning.organisation.models import Department, LearnerProfile, Position, Rank
@@ -118,7 +118,8 @@ def _message(row: int, column: str, message: str) -> str:
 
 def _parse_date(text: str) -> datetime.date | None:
     """A date written YYYY-MM-DD, YYYY/MM/DD, 2024年3月1日 or as an Excel serial
-    number; None when it is no date."""
+    number, in any width (２０２１／９／１); None when it is no date."""
+    text = lookup_key(text)
     match = _DATE_RE.match(text)
     try:
         if match:
@@ -167,7 +168,7 @@ class _Directory:
 
     @staticmethod
     def _key(names: list[str]) -> str:
-        return "/".join(unicodedata.normalize("NFKC", n).strip().lower() for n in names)
+        return "/".join(lookup_key(n) for n in names)
 
     @staticmethod
     def _lookup(queryset: QuerySet, fields: tuple[str, str]) -> dict[str, Any]:
@@ -179,7 +180,7 @@ class _Directory:
         for item in items:
             for text in (getattr(item, name_field), getattr(item, f"{name_field}_en")):
                 if text:
-                    key = unicodedata.normalize("NFKC", text).lower()
+                    key = lookup_key(text)
                     found[key] = item if found.get(key, item) == item else None
         for item in items:  # codes win over names that happen to equal a code
             found[getattr(item, code_field).lower()] = item
@@ -191,7 +192,7 @@ class _Directory:
         ]
 
     def find(self, text: str) -> list[Department]:
-        department = self.by_code.get(text.upper())
+        department = self.by_code.get(lookup_key(text).upper())  # ＱＸ－ＸＺ too
         if department is not None:
             return [department]
         return self.by_names.get(self._key(self.split_path(text)), [])
@@ -356,7 +357,7 @@ class _Planner:
     # Rows -----------------------------------------------------------------------
 
     def _reference(self, row, column, text, table, errors) -> int | None:
-        key = unicodedata.normalize("NFKC", text).lower()
+        key = lookup_key(text)
         item = table.get(key)
         if item is None and key in table:
             errors.append(
@@ -445,7 +446,8 @@ class _Planner:
                 hire_date = checked("hire_date", rules.hire_date_check, hire_date)
         email = checked("email", rules.email_clean, cells.get("email", "")) or ""
         phone = checked("phone", rules.phone_clean, cells.get("phone", "")) or ""
-        status = cells.get("status", "").lower()
+        # 在职, "在 职" (aligned), ＡＣＴＩＶＥ and active are one word.
+        status = "".join(lookup_key(cells.get("status", "")).split())
         active = status in _ACTIVE_WORDS
         if not active and status not in _LEFT_WORDS:
             errors.append(
