@@ -135,13 +135,14 @@ def competency_profile_for(
     framework: Framework | None = None,
     now: datetime.datetime | None = None,
 ) -> list[AreaProfile]:
-    """The learner's profile per area (root competency, in code order): for each
-    competence under it, the current level (0 when none), the latest self-assessed
-    level, the deciding evidence, the scale's maximum and proficient level, every
-    piece of evidence (most recent first, each marked whether it counts) and whether
-    the deciding evidence expires within 30 days. Without `framework`, every active
-    framework. An area with no competences below it is listed as its own competence.
-    Runs in four queries however many competencies there are."""
+    """The learner's profile per area (root competency, in the framework's order):
+    for each competence under it, the current level (0 when none), the latest
+    self-assessed level, the deciding evidence, the scale's maximum and proficient
+    level, every piece of evidence (most recent first, each marked whether it
+    counts) and whether the deciding evidence expires within 30 days. Without
+    `framework`, every active framework. An area with no competences below it is
+    listed as its own competence. Runs in four queries however many competencies
+    there are."""
     now = now or timezone.now()
     competencies = Competency.objects.select_related(
         "framework__scale"
@@ -155,8 +156,8 @@ def competency_profile_for(
         competencies = competencies.filter(framework=framework)
     else:
         competencies = competencies.filter(framework__is_active=True)
-    # Paths sort depth-first and siblings by code (node_order_by), so areas come in
-    # code order, each followed by its competences.
+    # Paths sort depth-first and siblings in the order they were created (the
+    # framework file's order), so each area is followed by its competences.
     nodes = list(competencies.order_by("path"))
     ids = [node.pk for node in nodes]
     levels = {

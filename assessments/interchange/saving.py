@@ -293,29 +293,11 @@ def framework_write(data: FrameworkData, plan: FrameworkPlan) -> Framework:
         framework = _framework_of(data, scale=scale)
         framework.full_clean()
         framework.save()
-        pks: dict[str, int] = {}
-        for item in plan.order:
-            node = Competency(
-                framework=framework,
-                code=item.code,
-                name=item.name,
-                name_zh=item.name_zh,
-                description=item.description,
-                description_zh=item.description_zh,
-                description_format=item.description_format,
-                validity_months=item.validity_months,
-                item_type=item.item_type,
-                rule_type=item.rule_type,
-                rule_outcome=item.rule_outcome,
-                rule_config=_rule_config_stored(item.rule_config),
-            )
-            if item.parent:
-                # numchild changes as children are added, so read the parent fresh.
-                parent = Competency.objects.get(pk=pks[item.parent])
-                node = parent.add_child(instance=node)
-            else:
-                node = Competency.add_root(instance=node)
-            pks[item.code] = node.pk
+        nodes = _tree_nodes(framework, plan)
+        Competency.objects.bulk_create(nodes)
+        pks = dict(
+            Competency.objects.filter(framework=framework).values_list("code", "pk")
+        )
         CompetencyRelation.objects.bulk_create(_relations(plan, pks))
     except IntegrityError as exc:
         raise FrameworkImportError(
@@ -325,6 +307,54 @@ def framework_write(data: FrameworkData, plan: FrameworkPlan) -> Framework:
             )
         ) from exc
     return framework
+
+
+def _tree_nodes(framework: Framework, plan: FrameworkPlan) -> list[Competency]:
+    """The new subtree's rows with their materialised paths worked out here (the
+    framework's areas after the last root, children in the file's order), so that a
+    framework of thousands of competencies is two inserts, not thousands of
+    treebeard calls."""
+    last_root = Competency.get_last_root_node()
+    next_root = last_root._get_lastpos_in_path() + 1 if last_root else 1
+    steplen = Competency.steplen
+    paths: dict[str, str] = {}
+    children: dict[str, int] = {}
+    nodes: dict[str, Competency] = {}
+    for item in plan.order:
+        if item.parent:
+            children[item.parent] = children.get(item.parent, 0) + 1
+            parent_path = paths[item.parent]
+            depth = len(parent_path) // steplen + 1
+            path = Competency._get_path(parent_path, depth, children[item.parent])
+        else:
+            depth, path = 1, Competency._get_path("", 1, next_root)
+            next_root += 1
+        if len(path) != depth * steplen:
+            raise FrameworkImportError(
+                _("%(where)s: too many competencies at one level of the tree.")
+                % {"where": item.where}
+            )
+        paths[item.code] = path
+        nodes[item.code] = Competency(
+            framework=framework,
+            path=path,
+            depth=depth,
+            numchild=0,
+            code=item.code,
+            name=item.name,
+            name_zh=item.name_zh,
+            description=item.description,
+            description_zh=item.description_zh,
+            description_format=item.description_format,
+            validity_months=item.validity_months,
+            item_type=item.item_type,
+            rule_type=item.rule_type,
+            rule_outcome=item.rule_outcome,
+            rule_config=_rule_config_stored(item.rule_config),
+        )
+    for code, count in children.items():
+        nodes[code].numchild = count
+    return list(nodes.values())
 
 
 def _rule_config_stored(config: dict | None) -> dict | None:
