@@ -23,6 +23,7 @@ urlpatterns = [
     # Ends the identity platform's session too when the person came in through it.
     path("accounts/logout/", SignOutView.as_view(), name="logout"),
     path("accounts/sso/", include("accounts.sso_urls")),
+    path("accounts/", include("accounts.urls")),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from accounts import demo as signin_demo
 from analytics import demo as analytics_demo
 from assessments import demo as assessments_demo
 from cms.demo import seed_site
@@ -111,6 +112,11 @@ class Command(BaseCommand):
             analytics_demo.seed,
             lambda n: f"+{n} department snapshots",
         )
+        issued = self._step(
+            "First sign-in codes",
+            signin_demo.seed,
+            lambda codes: f"+{len(codes)} codes",
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo county ready in {time.monotonic() - began:.0f} s."
@@ -119,3 +125,12 @@ class Command(BaseCommand):
         self.stdout.write("Demo accounts (password from DEMO_PASSWORD):")
         for username in ("learner", "hr", "leader", "editor", "admin"):
             self.stdout.write(f"  {username:8} / {password}")
+        if issued:
+            self.stdout.write(
+                "Try a first sign-in at /accounts/first-sign-in/ (employee number, "
+                "code); HR issues more in Back office → Sign-in codes:"
+            )
+            for code in issued:
+                self.stdout.write(
+                    f"  {code.employee_number:12} {code.code}  {code.full_name}"
+                )
