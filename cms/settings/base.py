@@ -63,6 +63,9 @@ THIRD_PARTY_APPS = [
     "taggit",
     "axes",
     "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 # Listed lowest layer first: assessments <- courses <- learning <- analytics,
 # accounts <- cms.
@@ -84,8 +87,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "cms.middleware.IdleTimeoutMiddleware",
+    # Absolute session lifetime, deactivated people, forced password change, 2FA.
+    "accounts.middleware.SessionRulesMiddleware",
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "cms.middleware.UserLanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -223,18 +231,6 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AUTH_PASSWORD_VALIDATORS = [
-    {
-        "NAME": "django.contrib.auth.password_validation."
-        "UserAttributeSimilarityValidator"
-    },
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -331,6 +327,60 @@ CAS_IGNORE_REFERER = True
 if CAS_SERVER_URL:
     AUTHENTICATION_BACKENDS.append("accounts.cas_backend.EmployeeNumberCASBackend")
 INSTALLED_APPS.append("django_cas_ng")  # its session tickets, for single log-out
+
+# Sign-in (accounts) ------------------------------------------------------------------
+
+# Password rules (a level-3 MLPS 2.0 review): length, three of four character classes,
+# not the person's own names or number, not common or guessable, not one of the last
+# PASSWORD_HISTORY_COUNT; accounts.passwords explains each.
+PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=10)
+PASSWORD_HISTORY_COUNT = env.int("PASSWORD_HISTORY_COUNT", default=5)
+# zxcvbn's score (0-4) a new password must reach.
+PASSWORD_MIN_STRENGTH = env.int("PASSWORD_MIN_STRENGTH", default=2)
+# Days after which a password must be changed; 0 (the default) never.
+PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=0)
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "accounts.passwords.LengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "accounts.passwords.CharacterClassValidator"},
+    {"NAME": "accounts.passwords.PersonalInformationValidator"},
+    {"NAME": "accounts.passwords.CommonPasswordValidator"},
+    {
+        "NAME": "accounts.passwords.GuessabilityValidator",
+        "OPTIONS": {"min_score": PASSWORD_MIN_STRENGTH},
+    },
+    {
+        "NAME": "accounts.passwords.HistoryValidator",
+        "OPTIONS": {"count": PASSWORD_HISTORY_COUNT},
+    },
+]
+# First sign-in codes: valid this many days, ended by a newer code or by leaving.
+SIGNIN_CODE_DAYS = env.int("SIGNIN_CODE_DAYS", default=7)
+# Code attempts allowed per employee number and per address in a window, on top of
+# django-axes (which counts each wrong code as a failed sign-in too).
+SIGNIN_CODE_ATTEMPTS_PER_PERSON = env.int("SIGNIN_CODE_ATTEMPTS_PER_PERSON", default=5)
+SIGNIN_CODE_ATTEMPTS_PER_ADDRESS = env.int(
+    "SIGNIN_CODE_ATTEMPTS_PER_ADDRESS", default=20
+)
+SIGNIN_CODE_WINDOW_MINUTES = env.int("SIGNIN_CODE_WINDOW_MINUTES", default=15)
+# Signed-in sessions end this many hours after sign-in, however active.
+SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=12)
+# E-mailed reset and activation links stay valid this long (Django's setting).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 60 * 60)
+# Two-factor (TOTP) for the back office: always for site admins; for HR officers and
+# leaders when this is on.
+TWO_FACTOR_FOR_HR_AND_LEADERS = env.bool("TWO_FACTOR_FOR_HR_AND_LEADERS", default=False)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="CivicSkills")
+TWO_FACTOR_RECOVERY_CODES = 10
+# Sessions of people a roster import deactivated in bulk end within minutes (those
+# deactivated one by one end at once).
+CELERY_BEAT_SCHEDULE["accounts-inactive-sessions-end"] = {
+    "task": "accounts.inactive_sessions_end",
+    "schedule": 5 * 60,
+}
+
 
 # Internationalisation ----------------------------------------------------------------
 
