@@ -137,6 +137,15 @@ def _search(connection: Connection, username: str) -> list[DirectoryEntry]:
     except LDAPException as error:
         logger.warning("directory search failed: %s", error)
         raise DirectoryUnavailable(str(error)) from error
+    code = (connection.result or {}).get("result", 0)
+    if code not in (0, 4):  # success, sizeLimitExceeded (two found: refused below)
+        # e.g. noSuchObject: LDAP_USER_SEARCH_BASE is wrong; the person only sees
+        # that the sign-in failed, so the administrator must read it here.
+        logger.error(
+            "directory search in %s failed: %s",
+            settings.LDAP_USER_SEARCH_BASE,
+            connection.result,
+        )
     return [
         DirectoryEntry(dn=entry["dn"], attributes=dict(entry["attributes"]))
         for entry in connection.response or []

@@ -266,33 +266,43 @@ def running_directory(
         check=True,
         capture_output=True,
     )
-    port = free_port()
-    uri = f"ldap://127.0.0.1:{port}"
     log = (workdir / "slapd.log").open("wb")
-    # -d 0: stay in the foreground (so the test owns the process), log nothing.
-    process = subprocess.Popen(
-        [slapd, "-f", str(conf), "-h", uri + "/", "-d", "0"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    server = RunningDirectory(uri=uri, port=port, process=process, workdir=workdir)
     try:
+        server = _listening_slapd(slapd, conf, workdir, log)
+        try:
+            yield server
+        finally:
+            server.stop()
+    finally:
+        log.close()
+
+
+def _listening_slapd(slapd: str, conf: Path, workdir: Path, log) -> RunningDirectory:
+    """slapd on a free port, listening. Another process may take the port between
+    choosing and binding it (parallel test workers): then try another."""
+    for _attempt in range(5):
+        port = free_port()
+        uri = f"ldap://127.0.0.1:{port}"
+        # -d 0: stay in the foreground (so the test owns the process), log nothing.
+        process = subprocess.Popen(
+            [slapd, "-f", str(conf), "-h", uri + "/", "-d", "0"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        server = RunningDirectory(uri=uri, port=port, process=process, workdir=workdir)
         deadline = time.monotonic() + 15
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    "slapd stopped at start: "
-                    + (workdir / "slapd.log").read_text(errors="replace")
-                )
+        while process.poll() is None and time.monotonic() < deadline:
             with (
                 contextlib.suppress(OSError),
                 socket.create_connection(("127.0.0.1", port), timeout=0.5),
             ):
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError("slapd did not start listening in 15 s")
+                # Listening, and it is this slapd (one that lost the port exits).
+                time.sleep(0.1)
+                if process.poll() is None:
+                    return server
             time.sleep(0.05)
-        yield server
-    finally:
         server.stop()
-        log.close()
+    raise RuntimeError(
+        "slapd did not start listening: "
+        + (workdir / "slapd.log").read_text(errors="replace")[-2000:]
+    )
