@@ -305,6 +305,7 @@ def test_moodle_html_is_sanitised_but_kept_as_rich_text():
             {"scaleconfiguration": '[{"scaleid":"1"},{"id":3,"proficient":1}]'},
             ["Row 2", "no level as the default"],
         ),
+        ({"scaleconfiguration": "[" * 50_000}, ["Row 2", "not valid JSON"]),
         ({"taxonomies": "domain,kingdom"}, ["Row 2", "“kingdom” is not a taxonomy"]),
         ({"descriptionformat": 9}, ["Row 2", "column 5"]),
     ],
