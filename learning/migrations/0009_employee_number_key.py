@@ -66,6 +66,10 @@ def normalise_numbers(apps, schema_editor):
         )
     Profile.objects.bulk_update(profile_updates, ["employee_number"], batch_size=BATCH)
     User.objects.bulk_update(user_updates, ["username"], batch_size=BATCH)
+    if schema_editor.connection.vendor == "postgresql":
+        # Fire the deferred foreign-key checks of these updates now: PostgreSQL
+        # refuses to build the constraints' index over a table with pending ones.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):

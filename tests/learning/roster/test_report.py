@@ -4,6 +4,7 @@ would record many leavers is applied only once HR types how many."""
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -204,3 +205,33 @@ def test_the_command_line_asks_for_the_number_too(county, hr, staff, tmp_path):
     assert active_count() == 21
     call_command("import_roster", str(source), "--full", "--confirm-leavers", "18")
     assert active_count() == 3
+
+
+def test_an_xls_with_a_title_uploads_and_says_which_row_was_the_header(
+    county, client, hr
+):
+    PositionFactory(code="KY", title="科员")
+    files = Path(__file__).parent / "files"
+    file = io.BytesIO((files / "county.xls").read_bytes())
+    file.name = "清溪县花名册.xls"
+    response = client.post(
+        reverse("roster_import:index"), {"file": file}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    body = client.get(response.url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "列标题取自第 3 行" in body
+    assert "清溪县2026年12月在编人员花名册" in body
+
+
+def test_a_file_without_a_header_is_explained_on_the_form_in_chinese(client, hr):
+    files = Path(__file__).parent / "files"
+    file = io.BytesIO((files / "no-header.xlsx").read_bytes())
+    file.name = "部门.xlsx"
+    response = client.post(
+        reverse("roster_import:index"), {"file": file}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "“名称”、“单位名称”、“人数”" in body
+    assert "缺少 工号, 姓名, 部门" in body
+    assert not RosterImport.objects.exists()
