@@ -3,6 +3,7 @@ HR officer's department subtree by learning.policy."""
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.usage import UsageView
@@ -60,6 +61,13 @@ class ServiceErrorsMixin:
     def form_valid(self, form):
         try:
             return super().form_valid(form)
+        except PermissionDenied as error:
+            # A rule about who may change what (an account above the actor's own
+            # powers): said on the form, nothing written.
+            self.produced_error_code = "permission_denied"
+            self.produced_error_message = self.get_error_message()
+            form.add_error(None, str(error) or _("You may not make this change."))
+            return self.form_invalid(form)
         except ValidationError as error:
             self.produced_error_code = "validation_error"
             self.produced_error_message = self.get_error_message()

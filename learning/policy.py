@@ -217,6 +217,113 @@ def can_manage_person(user: Any, profile: LearnerProfile | None) -> bool:
     return _covers(user, profile.department, MANAGE_ROLES)
 
 
+def account_powers_missing(actor: Any, target: Any) -> list[str]:
+    """What the account `target` may do that `actor` does not hold over them: the
+    reasons `actor` may not change target's sign-in (e-mail, password, employee
+    number, groups, active state). Empty when the actor holds every power the target
+    has: site admin status, each group, each direct permission, and the department
+    of each role scope (a role over a department needs HR over it, since HR may give
+    either role there). A person changing their own account holds their own powers.
+    Nobody escalates by taking over an account above them."""
+    if not is_active_person(actor):
+        return [_("You may not change accounts.")]
+    if actor.pk == target.pk or actor.is_superuser:
+        return []
+    missing: list[str] = []
+    if target.is_superuser:
+        missing.append(_("site administrator"))
+    actor_groups = set(actor.groups.values_list("pk", flat=True))
+    extra_groups = target.groups.exclude(pk__in=actor_groups).values_list(
+        "name", flat=True
+    )
+    missing.extend(
+        _("member of the group “%(group)s”") % {"group": name} for name in extra_groups
+    )
+    actor_permissions = actor.get_all_permissions()
+    for permission in target.user_permissions.select_related("content_type"):
+        code = f"{permission.content_type.app_label}.{permission.codename}"
+        if code not in actor_permissions:
+            missing.append(
+                _("holds the permission “%(name)s”") % {"name": permission.name}
+            )
+    managed = _paths(actor, MANAGE_ROLES)
+    scopes = RoleScope.objects.filter(user_id=target.pk).select_related("department")
+    for scope in scopes:
+        if not any(scope.department.path.startswith(path) for path in managed):
+            missing.append(
+                _("%(role)s over %(department)s")
+                % {
+                    "role": scope.get_role_display(),
+                    "department": scope.department.name,
+                }
+            )
+    return missing
+
+
+def accounts_above(actor: Any | None, user_ids: Iterable[int]) -> set[int]:
+    """Of `user_ids`, the accounts whose sign-in `actor` may not change (the rule of
+    account_powers_missing, in four queries for a whole roster). None is the
+    operator, who may change every account."""
+    ids = set(user_ids)
+    if actor is None or not ids:
+        return set()
+    if not is_active_person(actor):
+        return ids
+    if actor.is_superuser:
+        return set()
+    user_model = type(actor)
+    above = set(
+        user_model.objects.filter(pk__in=ids, is_superuser=True).values_list(
+            "pk", flat=True
+        )
+    )
+    actor_groups = list(actor.groups.values_list("pk", flat=True))
+    above |= set(
+        user_model.groups.through.objects.filter(user_id__in=ids)
+        .exclude(group_id__in=actor_groups)
+        .values_list("user_id", flat=True)
+    )
+    actor_permissions = actor.get_all_permissions()
+    for user_id, app, codename in user_model.user_permissions.through.objects.filter(
+        user_id__in=ids
+    ).values_list(
+        "user_id", "permission__content_type__app_label", "permission__codename"
+    ):
+        if f"{app}.{codename}" not in actor_permissions:
+            above.add(user_id)
+    managed = _paths(actor, MANAGE_ROLES)
+    for user_id, path in RoleScope.objects.filter(user_id__in=ids).values_list(
+        "user_id", "department__path"
+    ):
+        if not any(path.startswith(root) for root in managed):
+            above.add(user_id)
+    above.discard(actor.pk)
+    return above
+
+
+def can_change_account(actor: Any, target: Any) -> bool:
+    """May `actor` change the sign-in of `target` (see account_powers_missing)?"""
+    return not account_powers_missing(actor, target)
+
+
+def require_account_changer(actor: Any | None, target: Any) -> None:
+    """Refuse a change to the e-mail, password, employee number, groups or active
+    state of an account that holds powers the actor does not hold over it (None is
+    the operator)."""
+    if actor is None:
+        return
+    missing = account_powers_missing(actor, target)
+    if missing:
+        raise PermissionDenied(
+            _(
+                "You may not change this person's sign-in details or status: their "
+                "account holds powers that you do not hold over it (%(reasons)s). "
+                "Ask a site administrator."
+            )
+            % {"reasons": _("; ").join(missing)}
+        )
+
+
 def can_use_dashboard(user: Any) -> bool:
     """Leaders and HR officers (and admins) have a department dashboard."""
     return is_active_person(user) and (

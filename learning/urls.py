@@ -25,6 +25,7 @@ urlpatterns = [
     path("team/", people.team, name="team"),
     path("team/<int:pk>/", people.team_member, name="team_member"),
     path("team/<int:pk>/rate/", people.team_rate, name="team_rate"),
+    path("me/email/<str:token>/", people.email_confirm, name="email_confirm"),
     path(
         "learn/courses/<int:page_id>/enroll/",
         journey.course_enroll,

@@ -466,6 +466,9 @@ WAGTAILDOCS_INLINE_CONTENT_TYPES = [
 ]
 # Government intranets: no calls home, no avatars from outside.
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Everyone resets a password through the site's own sign-in pages (accounts), which
+# follow the sign-in rules; the back office's reset form is switched off.
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # Security ----------------------------------------------------------------------------

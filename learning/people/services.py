@@ -27,6 +27,8 @@ from learning.organisation.models import (
     Rank,
     RoleScope,
 )
+from learning.people.email import email_change_read
+from learning.people.tasks import email_change_send
 
 User = get_user_model()
 
@@ -209,8 +211,11 @@ def person_update(
     *, actor: Any | None, profile: LearnerProfile, **fields: Any
 ) -> LearnerProfile:
     """Change a person's record (the actor must manage them, and for a move the new
-    department); a change of name or e-mail reaches the account too, a new employee
-    number renames the account that carried the old one."""
+    department); a change of name reaches the account too, a new employee number
+    renames the account that carried the old one. A new e-mail address is not
+    written: its owner is sent a link to confirm it, and the old address a notice
+    (see email_change_request). A new e-mail or employee number needs the actor to
+    hold every power the account has (policy.require_account_changer)."""
     # As stored: a form may already have written the new values on `profile`.
     stored = LearnerProfile.objects.select_related("department").get(pk=profile.pk)
     policy.require_person_manager(actor, stored)
@@ -222,20 +227,27 @@ def person_update(
     email = values.pop("email", None)
     old_number = stored.employee_number
     number = values.get("employee_number", old_number)
+    user = profile.user
+    email_changes = email is not None and user.email != email
+    if number != old_number or email_changes:
+        policy.require_account_changer(actor, user)
     if number != old_number:
         _employee_number_free(number, profile=profile)
     for name, value in values.items():
         setattr(profile, name, value)
     profile.full_clean()
     profile.save()
-    user = profile.user
     changed = []
     if user.first_name != profile.full_name[:150]:
         user.first_name = profile.full_name[:150]
         changed.append("first_name")
-    if email is not None and user.email != email:
-        user.email = email
-        changed.append("email")
+    if email_changes:
+        if actor is None or not email:
+            # The operator's command, or clearing the address (which opens no way in).
+            user.email = email
+            changed.append("email")
+        else:
+            email_change_request(actor=actor, user=user, new_email=email)
     if number != old_number and user.username == old_number:
         user.username = number
         changed.append("username")
@@ -245,6 +257,30 @@ def person_update(
     if {"department", "position", "rank", "hire_date"} & set(values):
         assignments_sync_after_roster(profile_ids=[profile.pk])
     return profile
+
+
+def email_change_request(*, actor: Any, user: Any, new_email: str) -> None:
+    """Ask the owner of `user` to confirm `new_email`: after commit, the link goes to
+    the new address and a notice to the old one. Nothing changes until confirmed."""
+    policy.require_account_changer(actor, user)
+    profile = policy.profile_of(actor)
+    requested_by = (profile.full_name if profile else "") or actor.get_username()
+    transaction.on_commit(
+        functools.partial(email_change_send.delay, user.pk, new_email, requested_by)
+    )
+
+
+@transaction.atomic
+def email_change_confirm(*, token: str) -> Any:
+    """Write the address a confirmation link names to its account; returns the
+    account. EmailLinkInvalid when the link was altered, expired or is stale (the
+    address changed since, so a used link works once)."""
+    user, new_email = email_change_read(token)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    email_change_read(token)  # again under the lock: two clicks, one change
+    user.email = rules.email_clean(new_email)
+    user.save(update_fields=["email"])
+    return user
 
 
 @transaction.atomic
@@ -257,6 +293,7 @@ def person_deactivate(
     """A leaver: the account can no longer sign in; every record stays. Nobody
     records themself as a leaver (that would lock them out mid-task)."""
     policy.require_person_manager(actor, profile)
+    policy.require_account_changer(actor, profile.user)
     if actor is not None and profile.user_id == actor.pk:
         raise ValidationError(
             _("You cannot record yourself as a leaver; ask another HR officer.")
@@ -274,6 +311,7 @@ def person_deactivate(
 def person_reactivate(*, actor: Any | None, profile: LearnerProfile) -> LearnerProfile:
     """A returner keeps their history and signs in again."""
     policy.require_person_manager(actor, profile)
+    policy.require_account_changer(actor, profile.user)
     profile.is_active = True
     profile.left_on = None
     profile.save(update_fields=["is_active", "left_on"])

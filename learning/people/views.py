@@ -13,8 +13,10 @@ from assessments.selectors import competency_profile_for
 from learning import policy
 from learning.curricula.selectors import my_assignments
 from learning.organisation.selectors import department_ancestors
+from learning.people.email import EmailLinkInvalid, email_change_read
 from learning.people.forms import TeamFilterForm
 from learning.people.selectors import profile_list, team_filter, with_overdue_counts
+from learning.people.services import email_change_confirm
 from learning.targets.forms import RatingForm
 from learning.targets.selectors import (
     competency_rows,
@@ -106,3 +108,34 @@ def team_rate(request, pk: int):
             _("Rating recorded for %(name)s.") % {"name": profile.full_name},
         )
     return redirect(f"{target}#c-{form.cleaned_data['competency'].pk}")
+
+
+def email_confirm(request, token):
+    """The link sent to a new e-mail address: GET shows what will change, the POST
+    (the button) writes it. No sign-in needed: the signed link proves the address."""
+    try:
+        user, new_email = email_change_read(token)
+    except EmailLinkInvalid:
+        return render(
+            request, "learning/people/email_confirm.html", {"invalid": True}, status=400
+        )
+    if request.method == "POST":
+        try:
+            email_change_confirm(token=token)
+        except EmailLinkInvalid:
+            return render(
+                request,
+                "learning/people/email_confirm.html",
+                {"invalid": True},
+                status=400,
+            )
+        return render(
+            request,
+            "learning/people/email_confirm.html",
+            {"done": True, "new_email": new_email},
+        )
+    return render(
+        request,
+        "learning/people/email_confirm.html",
+        {"username": user.get_username(), "new_email": new_email},
+    )
