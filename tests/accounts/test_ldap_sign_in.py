@@ -408,3 +408,17 @@ def test_directory_is_off_without_a_server(client, settings, directory, staff):
 
     assert signed_in_user_id(client) is None
     assert "directory" not in page_text(response).lower()
+
+
+def test_sign_in_page_says_the_form_takes_the_domain_account(client, ldap_on):
+    page = page_text(client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Sign in with your domain account" in page
+    assert "data-sso" not in page
+
+    # With single sign-on as well, the buttons come first and one hint says both.
+    ldap_on.OIDC_OP_AUTHORIZATION_ENDPOINT = "https://sso.example/authorize"
+    ldap_on.OIDC_RP_CLIENT_ID = "county"
+    page = page_text(client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    assert page.index("data-sso") < page.index("data-directory")
+    assert "域账号" in page and "本地账号" in page
+    assert page.count("data-directory") == 1
