@@ -1,4 +1,5 @@
-"""Site-wide request handling: idle sign-out and the signed-in user's language."""
+"""Site-wide request handling: idle sign-out, the signed-in user's language, and
+the security headers of every response."""
 
 import time
 
@@ -68,3 +69,42 @@ def _preferred_language(user) -> str:
     # AttributeError, so getattr's default covers it.
     profile = getattr(user, "learner_profile", None)
     return profile.preferred_language if profile else ""
+
+
+# Browser features no page of the site uses; an injected or embedded script cannot
+# ask for them either.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
+
+
+class SecurityHeadersMiddleware:
+    """Headers every response carries: a Permissions-Policy, and for a signed-in
+    user "Cache-Control: private, no-store" unless the view chose its own (a
+    personal page, an export or a certificate must not stay in a shared browser's or
+    a proxy's cache)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and "Cache-Control" not in response.headers
+        ):
+            response.headers["Cache-Control"] = "private, no-store"
+        return response

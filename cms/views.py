@@ -16,9 +16,23 @@ from .models import home_for_language
 @never_cache
 @require_GET
 def healthz(request):
-    """JSON state of database, cache and broker; 503 when any is down."""
+    """JSON state of database, cache and broker; 503 when any is down. Which service
+    failed and what runs it is for site admins and for a monitor on this machine (a
+    request from loopback that no proxy forwarded); anyone else learns only the
+    status."""
     healthy, report = health_report()
+    if not _may_see_health_details(request):
+        report = {"status": report["status"]}
     return JsonResponse(report, status=200 if healthy else 503)
+
+
+def _may_see_health_details(request) -> bool:
+    if request.user.is_authenticated and request.user.is_superuser:
+        return True
+    forwarded = (
+        "HTTP_X_FORWARDED_FOR" in request.META or "HTTP_FORWARDED" in request.META
+    )
+    return not forwarded and request.META.get("REMOTE_ADDR") in {"127.0.0.1", "::1"}
 
 
 @require_POST
