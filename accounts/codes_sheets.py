@@ -19,7 +19,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -122,7 +122,7 @@ def codes_xlsx(issued: Sequence[IssuedCode]) -> bytes:
         rows,
         sheet_title=_("Sign-in codes"),
         header=[
-            _("Name"),
+            pgettext("code sheet", "Name"),
             _("Employee number"),
             _("Department"),
             _("Sign-in code"),
