@@ -98,6 +98,10 @@ class CompetencyInspectView(generic.InspectView):
             return "-"
         return format_html_join(mark_safe("<br>"), "{}", ((row,) for row in rows))
 
+    def get_validity_months_display_value(self):
+        months = self.object.validity_months
+        return "-" if months is None else months
+
     def get_rule_type_display_value(self):
         competency = self.object
         if not competency.rule_type:

@@ -304,7 +304,7 @@ def case_json_read(text: str) -> FrameworkData:
     if not title:
         problems.add(where_doc, _("“title” is missing; give the framework a title."))
     code = _str(ext.get("code"), 32) or (
-        slugify(title).upper()[:32] or f"CASE-{doc_id[:8]}"
+        slugify(title).upper()[:32].strip("-") or f"CASE-{doc_id[:8]}"
     )
     scale, default_level = _case_scale(where_doc, ext.get("scale"), problems)
 

@@ -6,6 +6,7 @@ which follows Moodle's exporter and OpenSALT's package shape."""
 import csv
 import io
 import json
+import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -379,6 +380,7 @@ def test_an_opensalt_package_imports_with_types_order_and_associations():
     framework = framework_import(content=package, filename="package.json")
 
     assert framework.name == "Digital service competences for front-line staff"
+    assert framework.code == "DIGITAL-SERVICE-COMPETENCES-FOR"
     assert framework.version == "2025.1"
     assert framework.description == "Competences for staff who serve the public."
     area = Competency.objects.get(code="FS-1")
@@ -548,6 +550,7 @@ def test_competency_page_shows_html_relations_and_rule(
     assert "<ul><li>ID card</li>" in page
     assert "points required are met → complete the competency" in page
     assert "ONLINE-HALL-Z-RECEIVE-EXPLAIN: 1 points, required" in page
+    assert re.search(r">\s*None\s*<", page) is None  # empty validity shows "-"
 
     with django_assert_max_num_queries(30):
         page = keeper.get(
