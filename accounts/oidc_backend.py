@@ -106,6 +106,11 @@ class EmployeeNumberOIDCBackend(OIDCAuthenticationBackend):
         number = sso.employee_number_from(claims.get(claim), source=_platform())
         return sso.account_for_employee_number(number, source=_platform())
 
+    def get_user(self, user_id: int) -> Any:
+        # The library's returns inactive users too; a leaver's session must end.
+        user = super().get_user(user_id)
+        return user if user is not None and user.is_active else None
+
 
 class CallbackView(OIDCAuthenticationCallbackView):
     """The provider's redirect back: a wrong state or an error from the provider

@@ -216,3 +216,16 @@ def test_sign_in_page_offers_cas_first(client, cas_on):
     page = text(client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en"))
 
     assert page.index(reverse("cas_ng_login")) < page.index('type="password"')
+
+
+def test_a_session_ends_when_the_person_is_deactivated(client, cas_on, cas, zhang):
+    at_cas(cas, "zhangw", employeeNumber="E1001")
+    present(client, ticket_url(client, cas))
+    assert signed_in_user_id(client) == str(zhang.user_id)
+
+    zhang.user.is_active = False
+    zhang.user.save(update_fields=["is_active"])
+
+    response = client.get(reverse("learning:me"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))

@@ -422,3 +422,15 @@ def test_sign_in_page_says_the_form_takes_the_domain_account(client, ldap_on):
     assert page.index("data-sso") < page.index("data-directory")
     assert "域账号" in page and "本地账号" in page
     assert page.count("data-directory") == 1
+
+
+def test_a_session_ends_when_the_person_is_deactivated(client, ldap_on, staff):
+    sign_in(client, "E1001", ZHANG.password)
+    assert signed_in_user_id(client) == str(staff["zhang"].user_id)
+
+    staff["zhang"].user.is_active = False
+    staff["zhang"].user.save(update_fields=["is_active"])
+
+    response = client.get(reverse("learning:me"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))

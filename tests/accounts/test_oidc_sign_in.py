@@ -341,3 +341,18 @@ def test_sign_in_page_without_single_sign_on_shows_no_button(client, settings):
 
     assert "data-sso" not in page
     assert 'type="password"' in page
+
+
+def test_a_session_ends_when_the_person_is_deactivated(
+    client, oidc_on, provider, zhang
+):
+    at_provider(provider, "E1001")
+    sign_in(client)
+    assert signed_in_user_id(client) == str(zhang.user_id)
+
+    zhang.user.is_active = False
+    zhang.user.save(update_fields=["is_active"])
+
+    response = client.get(reverse("learning:me"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
