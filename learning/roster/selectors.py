@@ -51,32 +51,32 @@ class _Names:
                 elif column == "rank":
                     ranks.update(ids)
         self.departments = self._paths(departments)
+        # Positions and ranks are short lists: read whole, whatever a report names.
         self.positions = (
-            {p.pk: str(p) for p in Position.objects.filter(pk__in=positions)}
-            if positions
-            else {}
+            {p.pk: str(p) for p in Position.objects.all()} if positions else {}
         )
-        self.ranks = (
-            {r.pk: str(r) for r in Rank.objects.filter(pk__in=ranks)} if ranks else {}
-        )
+        self.ranks = {r.pk: str(r) for r in Rank.objects.all()} if ranks else {}
 
     @staticmethod
     def _paths(ids: set[int]) -> dict[int, str]:
         if not ids:
             return {}
-        found = list(Department.objects.filter(pk__in=ids).only("path"))
         step = Department.steplen
-        prefixes = {
-            d.path[: step * depth]
-            for d in found
-            for depth in range(1, len(d.path) // step + 1)
-        }
-        names = {
-            d.path: d.display_name
-            for d in Department.objects.filter(path__in=prefixes).only(
-                "path", "name", "name_en"
-            )
-        }
+        fields = ("path", "name", "name_en")
+        if len(ids) > 500:
+            # A whole report (the download) may name thousands: read the tree once
+            # rather than send thousands of ids.
+            tree = list(Department.objects.only(*fields))
+            found = [d for d in tree if d.pk in ids]
+        else:
+            found = list(Department.objects.filter(pk__in=ids).only("path"))
+            prefixes = {
+                d.path[: step * depth]
+                for d in found
+                for depth in range(1, len(d.path) // step + 1)
+            }
+            tree = list(Department.objects.filter(path__in=prefixes).only(*fields))
+        names = {d.path: d.display_name for d in tree}
         return {
             d.pk: "/".join(
                 names.get(d.path[: step * depth], "?")
@@ -90,9 +90,7 @@ class _Names:
             return ""
         if column == "status":
             return str(STATUS_LABELS.get(value, value))
-        if not isinstance(
-            value, int
-        ):  # a new department's path, or an old report's code
+        if not isinstance(value, int):  # a new department's path, an old code
             return str(value)
         table = {
             "department": self.departments,

@@ -14,9 +14,11 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from learning.models import LearnerProfile, RoleScope, RosterImport
+from learning.roster.selectors import roster_report_lines
 from learning.roster.services import roster_check, roster_enqueue
 from tests.factories import PositionFactory, person_in, scoped_user
 
@@ -235,3 +237,20 @@ def test_a_file_without_a_header_is_explained_on_the_form_in_chinese(client, hr)
     assert "“名称”、“单位名称”、“人数”" in body
     assert "缺少 工号, 姓名, 部门" in body
     assert not RosterImport.objects.exists()
+
+
+def test_a_download_naming_many_departments_reads_the_tree_once(county):
+    parent = county.section_a1
+    units = [
+        parent.add_child(code=f"U{n}", name=f"单元{n}", name_en=f"Unit {n}")
+        for n in range(501)
+    ]
+    lines = [
+        [n + 2, f"N{n}", "某人", unit.pk, "create", [], []]
+        for n, unit in enumerate(units)
+    ]
+    with CaptureQueriesContext(connection) as captured, translation.override("zh-hans"):
+        shown = roster_report_lines(lines)
+    assert len(captured) == 1
+    assert shown[0]["department"] == "测试县/行政审批服务局/窗口服务科/单元0"
+    assert shown[-1]["department"].endswith("/单元500")
