@@ -16,10 +16,16 @@ from typing import Any
 from xml.etree.ElementTree import ParseError
 
 import requests
+from cas import CASClientV3
 from django.conf import settings
 from django.contrib.auth.backends import BaseBackend
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
 from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
 from django_cas_ng.models import SessionTicket
@@ -129,6 +135,14 @@ def _ticket_refused() -> str:
 class LoginView(CASLoginView):
     """django-cas-ng's view, ending a refused ticket on the sign-in page with the
     reason instead of a 403 page."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        """The CAS server's single log-out (a SAML LogoutRequest naming the service
+        ticket): the session that ticket opened ends. Not XML: 400, not a 500."""
+        logout_request = request.POST.get("logoutRequest")
+        if logout_request and CASClientV3.get_saml_slos(logout_request) is None:
+            return HttpResponseBadRequest("logoutRequest is not XML")
+        return super().post(request)
 
     def get(self, request: HttpRequest) -> HttpResponse:
         was_signed_in = request.user.is_authenticated

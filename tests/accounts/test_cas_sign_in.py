@@ -229,3 +229,32 @@ def test_a_session_ends_when_the_person_is_deactivated(client, cas_on, cas, zhan
     response = client.get(reverse("learning:me"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_single_log_out_from_cas_ends_the_session_here(client, cas_on, cas, zhang):
+    at_cas(cas, "zhangw", employeeNumber="E1001")
+    url = ticket_url(client, cas)
+    present(client, url)
+    ticket = url.split("ticket=")[1]
+    other = person_in(zhang.department, employee_number="E1002")
+    bystander = client.__class__()
+    bystander.force_login(other.user)
+
+    # The CAS server's back-channel call (no browser, no CSRF token).
+    server = client.__class__(enforce_csrf_checks=True)
+    response = server.post(
+        reverse("cas_ng_login"),
+        {"logoutRequest": cas_server.logout_request(ticket)},
+    )
+
+    assert response.status_code == 302
+    assert client.get(reverse("learning:me")).status_code == 302
+    assert bystander.get(reverse("learning:me")).status_code == 200
+
+
+def test_single_log_out_that_is_not_xml_is_a_bad_request(client, cas_on):
+    response = client.post(
+        reverse("cas_ng_login"), {"logoutRequest": "<samlp:LogoutRequest"}
+    )
+
+    assert response.status_code == 400

@@ -113,6 +113,20 @@ class CASServer:
         )
 
 
+def logout_request(ticket: str) -> str:
+    """The SAML LogoutRequest a CAS server posts to each service (as
+    `logoutRequest`) when the person signs out of CAS (single log-out)."""
+    issued = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return (
+        '<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+        'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" '
+        f'ID="LR-{secrets.token_hex(8)}" Version="2.0" IssueInstant="{issued}">'
+        "<saml:NameID>@NOT_USED@</saml:NameID>"
+        f"<samlp:SessionIndex>{escape(ticket)}</samlp:SessionIndex>"
+        "</samlp:LogoutRequest>"
+    )
+
+
 def _failure(code: str, ticket: str) -> str:
     return (
         "<cas:serviceResponse xmlns:cas='http://www.yale.edu/tp/cas'>"
