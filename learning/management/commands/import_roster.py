@@ -83,6 +83,9 @@ class Command(BaseCommand):
 
     def _print_report(self, checked: RosterImport) -> None:
         counts = checked.report["counts"]
+        header_row = checked.report.get("header_row", 1)
+        if header_row > 1:
+            self.stdout.write(f"Column headers read from row {header_row}.")
         self.stdout.write(
             ", ".join(f"{name}: {counts[name]}" for name in (*ACTIONS, "errors"))
         )

@@ -205,8 +205,22 @@ def test_the_command_line_asks_for_the_number_too(county, hr, staff, tmp_path):
     with pytest.raises(CommandError, match="--confirm-leavers"):
         call_command("import_roster", str(source), "--full")
     assert active_count() == 21
-    call_command("import_roster", str(source), "--full", "--confirm-leavers", "18")
+    out = io.StringIO()
+    call_command(
+        "import_roster", str(source), "--full", "--confirm-leavers", "18", stdout=out
+    )
     assert active_count() == 3
+    assert "Applied" in out.getvalue()
+
+
+def test_the_command_line_says_which_row_held_the_headers(county, tmp_path):
+    PositionFactory(code="KY", title="科员")
+    out = io.StringIO()
+    files = Path(__file__).parent / "files"
+    call_command(
+        "import_roster", str(files / "county-gbk.csv"), "--dry-run", stdout=out
+    )
+    assert "Column headers read from row 3." in out.getvalue()
 
 
 def test_an_xls_with_a_title_uploads_and_says_which_row_was_the_header(
