@@ -82,6 +82,9 @@ def _connection(user: str | None, password: str | None) -> Connection:
             receive_timeout=settings.LDAP_TIMEOUT,
             raise_exceptions=False,
             read_only=True,
+            # Active Directory answers searches from the domain root with referrals
+            # to other partitions; following them can hang on unreachable DCs.
+            auto_referrals=False,
         )
         try:
             connection.open()
