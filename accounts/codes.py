@@ -20,7 +20,7 @@ from typing import Any
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -171,6 +171,7 @@ def signin_codes_issue(
     SigninCode.objects.filter(
         user_id__in=user_ids, used_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=now)
+    links_end(user_ids)
     paths = department_paths(profile.department for profile in profiles)
     issued: list[IssuedCode] = []
     rows: list[SigninCode] = []
@@ -205,10 +206,27 @@ def signin_codes_issue(
     return issued
 
 
+def links_end(user_ids: Iterable[int]) -> int:
+    """End e-mailed activation links of people who have not set a password: a
+    link's token is made from the password hash, so a fresh unusable one voids it."""
+    return (
+        get_user_model()
+        .objects.filter(
+            pk__in=list(user_ids), password__startswith=UNUSABLE_PASSWORD_PREFIX
+        )
+        .update(password=make_password(None))
+    )
+
+
 def signin_codes_revoke(*, user_id: int) -> int:
     """End the person's open codes (they left, or signed in another way)."""
+    return signin_codes_revoke_many([user_id])
+
+
+def signin_codes_revoke_many(user_ids: Iterable[int]) -> int:
+    """End the open codes of these people."""
     return SigninCode.objects.filter(
-        user_id=user_id, used_at__isnull=True, revoked_at__isnull=True
+        user_id__in=list(user_ids), used_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
 
 

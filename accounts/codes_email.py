@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.codes import links_end, signin_codes_revoke_many
 from learning import policy
 from learning.organisation.models import LearnerProfile
 
@@ -38,11 +39,20 @@ def activation_links_send(
     for a code."""
     mailed: list[LearnerProfile] = []
     messages: list[EmailMessage] = []
+    profiles = list(profiles)
     for profile in profiles:
         policy.require_person_manager(actor, profile)
+    reached = [
+        profile
+        for profile in profiles
+        if profile.user.email and profile.user.is_active and profile.is_active
+    ]
+    # A new link (or code) ends the person's earlier link and open code.
+    links_end(profile.user_id for profile in reached)
+    signin_codes_revoke_many(profile.user_id for profile in reached)
+    for profile in reached:
         user = profile.user
-        if not user.email or not user.is_active or not profile.is_active:
-            continue
+        user.refresh_from_db(fields=["password"])
         context = {
             "person": profile,
             "link": activation_link(user),

@@ -2,12 +2,15 @@
 the command line does the same."""
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
 
+from accounts import codes
+from accounts.codes_email import activation_links_send
 from accounts.models import SigninCode
 from learning.models import RoleScope
 from tests.factories import PASSWORD, person_in, scoped_user
@@ -160,3 +163,23 @@ def test_command_prints_and_writes_sheets(county, people, tmp_path):
     assert rows[1][1] == "QX00503"
     # Each run replaced the earlier codes: one open code per person.
     assert SigninCode.objects.filter(revoked_at__isnull=True).count() == 3
+
+
+def _link_path(message):
+    return re.search(r"/accounts/password/reset/\S+/", message.body).group(0)
+
+
+@pytest.mark.django_db
+def test_a_new_link_or_code_ends_the_earlier_link(county, hr, people, mailoutbox):
+    person = people["a1"]
+    person.user.email = "wang.fang@example.gov.cn"
+    person.user.save(update_fields=["email"])
+    activation_links_send(actor=hr.user, profiles=[person])
+    first = _link_path(mailoutbox[0])
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert "new_password1" in browser.get(first, follow=True).content.decode()
+    activation_links_send(actor=hr.user, profiles=[person])
+    second = _link_path(mailoutbox[1])
+    assert "does not work any more" in browser.get(first, follow=True).content.decode()
+    codes.signin_codes_issue(actor=hr.user, profiles=[person])
+    assert "does not work any more" in browser.get(second, follow=True).content.decode()
