@@ -264,10 +264,10 @@ class DirectoryBackend(BaseBackend):
         try:
             number = sso.employee_number_from(
                 entry.first(settings.LDAP_EMPLOYEE_NUMBER_ATTRIBUTE),
-                source=_("directory"),
+                source=_("staff directory"),
             )
             try:
-                return sso.account_for_employee_number(number, source=_("directory"))
+                return sso.account_for_employee_number(number, source=_("staff directory"))
             except sso.SignInRefused as refusal:
                 if (
                     refusal.code != sso.UNKNOWN_PERSON
