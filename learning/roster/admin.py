@@ -50,7 +50,8 @@ class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Roster file"),
         help_text=gettext_lazy(
-            "Excel (.xlsx or .xls) or CSV (UTF-8 or GBK), laid out like the template."
+            "Excel (.xlsx or .xls) or CSV (UTF-8 or GBK), with the template's column "
+            "headers (a title line above them is fine)."
         ),
     )
     full_roster = forms.BooleanField(
