@@ -240,3 +240,30 @@ def test_wrong_codes_count_towards_the_lock_out(
         reverse("login"), {"username": "QX00253", "password": "whatever-2026"}
     )
     assert response.status_code in (403, 429)
+
+
+@pytest.mark.django_db
+def test_hr_reset_code_for_someone_with_a_password(county, hr):
+    from django.test import Client
+
+    from tests.factories import PASSWORD, person_in
+
+    person = person_in(county.section_a2, employee_number="QX00600")
+    office = Client(HTTP_ACCEPT_LANGUAGE="en")
+    office.post(
+        reverse("login"), {"username": person.user.username, "password": PASSWORD}
+    )
+    assert office.get(reverse("learning:me")).status_code == 200
+    code = codes.signin_codes_issue(actor=hr.user, profiles=[person])[0].code
+    assert SigninCode.objects.get().purpose == SigninCode.Purpose.RESET
+    # The password still works until the code is used.
+    assert office.get(reverse("learning:me")).status_code == 200
+    phone = english_client()
+    assert _code_step(phone, "QX00600", code)["Location"] == PASSWORD_STEP
+    # The old password is refused as the new one (history), then a new one works.
+    response = _password_step(phone, PASSWORD)
+    assert "used this password before" in response.content.decode()
+    assert _password_step(phone)["Location"] == reverse("learning:me")
+    person.user.refresh_from_db()
+    assert person.user.check_password(NEW_PASSWORD)
+    assert office.get(reverse("learning:me")).status_code == 302
