@@ -12,6 +12,7 @@ with a message, nobody signed in.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -30,12 +31,19 @@ from accounts import sso
 
 logger = logging.getLogger("accounts.oidc_backend")
 
+_ERROR_CODE = re.compile(r"[a-z_]{1,40}")
 # Seconds of clock difference tolerated between the provider and this server.
 CLOCK_SKEW = 120
 
 
 def _platform() -> str:
     return _("unified identity platform")
+
+
+def _error_code(error: str) -> str:
+    """The provider's error code as shown to the person: only an OAuth error code
+    (access_denied, login_required …), never free text from the address bar."""
+    return error if _ERROR_CODE.fullmatch(error) else "?"
 
 
 def _unverifiable() -> str:
@@ -125,7 +133,7 @@ class CallbackView(OIDCAuthenticationCallbackView):
                     "The identity platform did not sign you in (%(error)s). Nobody "
                     "was signed in here; try again."
                 )
-                % {"error": request.GET.get("error", "")[:100]},
+                % {"error": _error_code(request.GET.get("error", ""))},
             )
         elif "code" in request.GET:
             states = request.session.get("oidc_states") or {}

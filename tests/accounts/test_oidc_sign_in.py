@@ -356,3 +356,21 @@ def test_a_session_ends_when_the_person_is_deactivated(
     response = client.get(reverse("learning:me"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_free_text_in_the_error_is_not_shown_as_the_sites_own_words(
+    client, oidc_on, provider, zhang
+):
+    start(client)
+    state = next(iter(client.session["oidc_states"]))
+
+    response = client.get(
+        reverse("oidc_authentication_callback"),
+        {"error": "Call 0000-12345 to reset your password", "state": state},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+
+    assert signed_in_user_id(client) is None
+    assert "did not sign you in (?)" in text(response)
+    assert "12345" not in text(response)
