@@ -90,7 +90,10 @@ class IssueCodesForm(forms.Form):
     ]
 
     scope = forms.ChoiceField(
-        label=_("Who"), choices=SCOPE_CHOICES, widget=forms.RadioSelect
+        label=_("Who"),
+        choices=SCOPE_CHOICES,
+        initial=DEPARTMENT,
+        widget=forms.RadioSelect,
     )
     department: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("Department"), queryset=None, required=False
