@@ -19,6 +19,7 @@ from analytics.report import (
 from analytics.report_pdf import ReportFontMissing
 from analytics.report_pdf import report_pdf as report_pdf_bytes
 from analytics.scope import dashboard_scope
+from audit.services import record_export
 from learning import policy
 
 
@@ -56,6 +57,7 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
             ),
             status=503,
         )
+    record_export(f"report {report.month_label}", file_format="pdf")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from analytics.scope import single_param
 from assessments.spreadsheets import csv_stream, xlsx_bytes
+from audit.services import record_export
 from learning.organisation.models import Department
 
 HIDDEN = "—"
@@ -85,6 +86,7 @@ def export_response(
     if table is None:
         raise Http404(_("This page has no such table."))
     stem = _filename(table.name, today)
+    record_export(str(table.title), file_format=fmt, rows=len(table.rows))
     utf8 = quote(f"{table.title}-{today:%Y-%m-%d}.{fmt}")
     disposition = f"attachment; filename=\"{stem}.{fmt}\"; filename*=UTF-8''{utf8}"
     if fmt == "csv":

@@ -21,6 +21,8 @@ from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.views.snippets import DeleteView, SnippetViewSet
 
+from audit.services import record_export
+
 from . import interchange
 from . import question_bank as question_io
 from .forms import FrameworkImportForm, QuestionImportForm
@@ -37,6 +39,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    record_export(filename, file_format=filename.rsplit(".", 1)[-1])
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -67,9 +67,10 @@ THIRD_PARTY_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
 ]
-# Listed lowest layer first: assessments <- courses <- learning <- analytics,
+# Listed lowest layer first: audit <- assessments <- courses <- learning <- analytics,
 # accounts <- cms.
 LOCAL_APPS = [
+    "audit",
     "assessments",
     "courses",
     "learning",
@@ -88,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who acts and from where, for the audit log's entries.
+    "audit.context.AuditContextMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "cms.middleware.IdleTimeoutMiddleware",
@@ -180,6 +183,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic work; every task is idempotent. django-celery-beat copies these into its
 # tables, where an administrator can pause or re-time them.
 CELERY_BEAT_SCHEDULE = {
+    "audit-purge": {
+        "task": "audit.purge",
+        "schedule": crontab(hour=3, minute=40),
+    },
     "competency-levels-expire": {
         "task": "assessments.competency_levels_expire",
         "schedule": 60 * 60,
@@ -242,6 +249,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# How many reverse proxies stand in front of the app, each appending to (or the first
+# overwriting) X-Forwarded-For. 0: the address is REMOTE_ADDR and X-Forwarded-For is
+# ignored (a client could forge it). The lock-out and the audit log use this address.
+REVERSE_PROXIES = env.int("REVERSE_PROXIES", default=0)
+if REVERSE_PROXIES:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_PROXY_COUNT = REVERSE_PROXIES
 
 # Signed-in sessions end after this many idle minutes (cms.middleware).
 SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30)
@@ -470,6 +485,10 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 # Everyone resets a password through the site's own sign-in pages (accounts), which
 # follow the sign-in rules; the back office's reset form is switched off.
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+
+# The audit log keeps entries this many days (a level-3 MLPS review asks for at least
+# 180); a daily task deletes older ones.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=3 * 365)
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # Security ----------------------------------------------------------------------------

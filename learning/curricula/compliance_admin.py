@@ -31,6 +31,7 @@ from django.views.decorators.http import (
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from audit.services import record_export
 from learning import policy
 from learning.curricula.compliance import (
     compliance_curricula,
@@ -334,6 +335,7 @@ def export_view(request, fmt: str):
         response = HttpResponse(people_xlsx(people), XLSX)
     else:
         raise Http404
+    record_export(str(_("Mandatory training compliance")), file_format=fmt)
     response["Content-Disposition"] = f'attachment; filename="compliance-{stamp}.{fmt}"'
     return response
 

@@ -22,6 +22,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from assessments.spreadsheets import xlsx_bytes
+from audit.services import record_export
 from learning import policy
 from learning.roster.models import RosterImport
 from learning.roster.planning import ACTIONS
@@ -172,6 +173,9 @@ def roster_report_download_view(request, pk: int):
     )
     response["Content-Disposition"] = (
         f'attachment; filename="roster-check-{roster_import.pk}.xlsx"'
+    )
+    record_export(
+        f"roster check {roster_import.pk}", file_format="xlsx", rows=len(rows)
     )
     return response
 
