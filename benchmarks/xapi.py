@@ -10,6 +10,7 @@ is the application and the database, without HTTP parsing or a network. Results 
 benchmarks/results/xapi-latest.json."""
 
 import argparse
+import datetime
 import json
 import os
 import platform
@@ -37,9 +38,11 @@ def database_ensure(url: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def statement(iri: str, scaled: float) -> dict:
+def statement(iri: str, scaled: float, *, actor: dict, registration: str) -> dict:
     return {
         "id": str(uuid.uuid4()),
+        "actor": actor,
+        "context": {"registration": registration},
         "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
         "object": {"id": iri, "objectType": "Activity"},
         "result": {"score": {"scaled": scaled}, "completion": True},
@@ -76,13 +79,17 @@ def main() -> int:
     setup_test_environment()
     call_command("migrate", verbosity=0)
 
+    from django.utils import timezone
+
     from assessments import demo as assessments_demo
     from cms.demo import seed_site
     from cms.services import home_page_ensure
     from courses import demo as courses_demo
     from courses.h5p.activities import activity_iri
     from courses.models import LessonPage
+    from learning.journey.services import course_enroll
     from learning.models import XAPIStatement
+    from learning.xapi.services import launches_issue, learner_actor
     from tests.factories import UserFactory
 
     home_page_ensure()
@@ -93,12 +100,16 @@ def main() -> int:
         page for page in LessonPage.objects.live() if page.required_h5p_block_ids
     )
     iri = activity_iri(
-        base_url="http://testserver",
-        lesson_key=lesson.translation_key,
-        block_id=lesson.required_h5p_block_ids[0],
+        lesson_key=lesson.translation_key, block_id=lesson.required_h5p_block_ids[0]
     )
+    user = UserFactory()
     client = Client()
-    client.force_login(UserFactory())
+    client.force_login(user)
+    # Enrolled, with a launch as the lesson page issues it: the results count.
+    opened = timezone.now() - datetime.timedelta(minutes=5)
+    course_enroll(learner=user, course=lesson.get_parent().specific, now=opened)
+    launch = str(launches_issue(learner=user, activity_iris=[iri], now=opened)[iri])
+    who = {"actor": learner_actor(learner=user), "registration": launch}
 
     def send(payload) -> None:
         response = client.post(
@@ -110,14 +121,14 @@ def main() -> int:
         if response.status_code != 200:
             raise SystemExit(f"HTTP {response.status_code}: {response.content[:300]!r}")
 
-    send(statement(iri, 0.5))  # warm-up
+    send(statement(iri, 0.5, **who))  # warm-up
     started = time.perf_counter()
     for number in range(args.single):
-        send(statement(iri, (number % 10) / 10))
+        send(statement(iri, (number % 10) / 10, **who))
     single_seconds = time.perf_counter() - started
     started = time.perf_counter()
     for _batch in range(args.batches):
-        send([statement(iri, 0.3) for _i in range(50)])
+        send([statement(iri, 0.3, **who) for _i in range(50)])
     batch_seconds = time.perf_counter() - started
     stored = XAPIStatement.objects.count()
 

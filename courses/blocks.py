@@ -170,6 +170,14 @@ class H5PBlock(blocks.StructBlock):
         label = _("H5P activity")
         template = "courses/blocks/h5p.html"
 
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        # The launch registration the server issued for this activity (an enrolled
+        # learner's page only): the player puts it in every statement it sends.
+        registrations = context.get("h5p_registrations") or {}
+        context["h5p_registration"] = registrations.get(context.get("id"), "")
+        return context
+
     def clean(self, value):
         value = super().clean(value)
         competency, level = value.get("competency"), value.get("level")

@@ -29,7 +29,7 @@ from assessments.models import Competency, Quiz
 
 from .blocks import LessonStreamBlock
 from .catalog import catalog_context
-from .h5p.activities import ACTIVITY_PATH
+from .h5p.activities import site_activity_base
 
 # H5P packages live in their own unit, below the pages; imported here so that the app
 # registers the model and `courses.models.H5PPackage` keeps working.
@@ -418,7 +418,9 @@ class LessonPage(Page):
 
 def h5p_player_context(request, lesson: "LessonPage", context: dict) -> dict:
     """What the lesson page's H5P player script needs (see h5p-player.js)."""
-    base = request.build_absolute_uri(ACTIVITY_PATH)
+    # Activity IRIs live on the configured site URL whichever host served the page:
+    # only those count as this site's activities.
+    base = site_activity_base()
     try:
         frame_js = static(f"{H5P_PLAYER_STATIC}frame.bundle.js")
         frame_css = static(f"{H5P_PLAYER_STATIC}styles/h5p.css")
@@ -434,6 +436,8 @@ def h5p_player_context(request, lesson: "LessonPage", context: dict) -> dict:
             "xapiUrl": "/xapi/statements",
             "stateUrl": f"/h5p/state/{lesson.translation_key}/",
             "activityBase": base,
+            # The learner as the xAPI actor of every statement the player sends.
+            "actor": context.get("xapi_actor"),
             "states": context.get("h5p_states", {}),
             "labels": {
                 "saved": gettext("Your result is saved."),

@@ -27,7 +27,7 @@ from learning.organisation.models import (
 )
 from learning.roster.models import RosterImport
 from learning.targets.models import CompetencyTarget
-from learning.xapi.models import XAPIStatement
+from learning.xapi.models import LaunchRegistration, LRSCredential, XAPIStatement
 
 __all__ = [
     "Assignment",
@@ -51,5 +51,7 @@ __all__ = [
     "RosterImport",
     "StudyHourEntry",
     "StudyHourSettings",
+    "LaunchRegistration",
+    "LRSCredential",
     "XAPIStatement",
 ]

@@ -14,6 +14,7 @@ app_name = "learning"
 urlpatterns = [
     path("me/", me.me, name="me"),
     path("xapi/statements", xapi.statements, name="xapi_statements"),
+    path("xapi/about", xapi.about, name="xapi_about"),
     path("me/competencies/", targets.my_competencies, name="my_competencies"),
     path("me/notifications/", notifications.notification_centre, name="notifications"),
     path(

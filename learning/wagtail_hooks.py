@@ -18,6 +18,7 @@ from learning.people.organisation_admin import (
 )
 from learning.roster import admin as roster_admin  # noqa: F401
 from learning.targets.admin import CompetencyTargetViewSet
+from learning.xapi import admin as xapi_admin  # noqa: F401
 
 
 class OrganisationViewSetGroup(ViewSetGroup):

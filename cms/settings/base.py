@@ -517,6 +517,17 @@ H5P_MAX_UPLOAD_BYTES = env.int("H5P_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024
 H5P_MAX_TOTAL_BYTES = env.int("H5P_MAX_TOTAL_BYTES", default=300 * 1024 * 1024)
 H5P_MAX_FILES = env.int("H5P_MAX_FILES", default=5000)
 H5P_MAX_RATIO = env.int("H5P_MAX_RATIO", default=100)
+# The LRS (learning/xapi): a result counts only for a launch issued at most this many
+# hours before and at least this many seconds before its statement arrives.
+XAPI_LAUNCH_VALID_HOURS = env.int("XAPI_LAUNCH_VALID_HOURS", default=24)
+XAPI_MIN_ATTEMPT_SECONDS = env.int("XAPI_MIN_ATTEMPT_SECONDS", default=5)
+# Statement bytes one learner (or one tool) may store per day, and statement
+# requests per minute per learner or tool and per address.
+XAPI_DAILY_BYTES = env.int("XAPI_DAILY_BYTES", default=5 * 1024 * 1024)
+XAPI_POSTS_PER_MINUTE = env.int("XAPI_POSTS_PER_MINUTE", default=120)
+XAPI_POSTS_PER_MINUTE_PER_ADDRESS = env.int(
+    "XAPI_POSTS_PER_MINUTE_PER_ADDRESS", default=600
+)
 # Roster imports: refused before parsing above these sizes (zip bombs, runaway files).
 ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=50 * 1024 * 1024)
 # A 200,000-row workbook unpacks to about 100 MB; its shared strings are read into

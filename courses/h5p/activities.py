@@ -15,18 +15,33 @@ import re
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import QuerySet
+from wagtail.models import Page
 
 from assessments.models import Competency
 
 from ..streams import stream_blocks
 
 ACTIVITY_PATH = "/xapi/activities/h5p/"
-_IRI = re.compile(
-    r"^https?://[^/]+"
-    + re.escape(ACTIVITY_PATH)
-    + r"(?P<lesson>[0-9a-f-]{36})/(?P<block>[0-9a-f-]{36})/?$"
-)
+_IRI = re.compile(r"^(?P<lesson>[0-9a-f-]{36})/(?P<block>[0-9a-f-]{36})/?$")
+
+
+def site_base_url() -> str:
+    """This site's configured base URL (setting SITE_URL), without a trailing slash:
+    the home of its activity IRIs and of its learners' xAPI accounts."""
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+
+
+def site_activity_base() -> str:
+    """The start every IRI of this site's H5P activities has."""
+    return site_base_url() + ACTIVITY_PATH
+
+
+def is_site_iri(iri: str) -> bool:
+    """An IRI on this site (its configured base URL); any other host is foreign."""
+    base = site_base_url()
+    return iri == base or iri.startswith(base + "/")
 
 
 @dataclass(frozen=True)
@@ -36,6 +51,7 @@ class ActivityInfo:
     iri: str
     lesson_id: int  # a live LessonPage (any language version) holding the block
     lesson_key: uuid.UUID  # the lesson's translation_key
+    course_key: uuid.UUID  # the translation_key of the course holding the lesson
     block_id: str
     package_id: int
     required: bool  # the lesson completes only once this activity is completed
@@ -44,12 +60,22 @@ class ActivityInfo:
     level: int | None  # … at this level
 
 
-def activity_iri(*, base_url: str, lesson_key: uuid.UUID | str, block_id: str) -> str:
-    return f"{base_url.rstrip('/')}{ACTIVITY_PATH}{lesson_key}/{block_id}"
+def activity_iri(
+    *, lesson_key: uuid.UUID | str, block_id: str, base_url: str | None = None
+) -> str:
+    """The IRI of an H5P activity: on this site's configured base URL unless another
+    base is given (another site's IRI, in tests)."""
+    base = (base_url or site_base_url()).rstrip("/")
+    return f"{base}{ACTIVITY_PATH}{lesson_key}/{block_id}"
 
 
 def parse_activity_iri(iri: str) -> tuple[uuid.UUID, str] | None:
-    match = _IRI.match(iri or "")
+    """The (lesson key, block id) an IRI of this site names; None for any other IRI
+    (another host counts as another site's activity)."""
+    base = site_activity_base()
+    if not (iri or "").startswith(base):
+        return None
+    match = _IRI.match(iri[len(base) :])
     if match is None:
         return None
     try:
@@ -60,7 +86,7 @@ def parse_activity_iri(iri: str) -> tuple[uuid.UUID, str] | None:
 
 def activities_in_lessons(iris, *, lessons: QuerySet) -> dict[str, ActivityInfo]:
     """The activities these IRIs name among `lessons` (the live lesson pages, any
-    language version), in one query, two when activities are aligned to
+    language version), in two queries, three when activities are aligned to
     competencies. IRIs that name nothing (unknown lesson or block, a lesson not in
     `lessons`, another shape) are absent from the answer: the caller refuses
     statements about them."""
@@ -73,11 +99,20 @@ def activities_in_lessons(iris, *, lessons: QuerySet) -> dict[str, ActivityInfo]
         return {}
     lessons = lessons.filter(translation_key__in={key for key, _block in wanted})
     matches = []
-    for lesson in lessons.only("id", "translation_key", "body"):
+    for lesson in lessons.only("id", "translation_key", "body", "path"):
         for block_id, value in stream_blocks(lesson.body, "h5p"):
             key = (lesson.translation_key, block_id)
             if key in wanted and value.get("package"):
                 matches.append((lesson, key, value))
+    # The course is the lesson's parent page (any language version: same key).
+    parents = {lesson.path[: -Page.steplen] for lesson, _k, _v in matches}
+    course_keys = (
+        dict(
+            Page.objects.filter(path__in=parents).values_list("path", "translation_key")
+        )
+        if parents
+        else {}
+    )
     codes = {value.get("competency") for _l, _k, value in matches} - {None, ""}
     competency_ids = (
         dict(Competency.objects.filter(code__in=codes).values_list("code", "pk"))
@@ -93,6 +128,7 @@ def activities_in_lessons(iris, *, lessons: QuerySet) -> dict[str, ActivityInfo]
                     iri=iri,
                     lesson_id=lesson.pk,
                     lesson_key=lesson.translation_key,
+                    course_key=course_keys[lesson.path[: -Page.steplen]],
                     block_id=key[1],
                     package_id=int(value["package"]),
                     required=bool(value.get("required")),

@@ -22,7 +22,12 @@ from learning.journey.services import (
     lesson_open,
     passed_quiz_ids,
 )
-from learning.xapi.services import statements_store
+from learning.xapi.services import (
+    Writer,
+    launches_issue,
+    learner_actor,
+    statements_store,
+)
 
 COMPLETED = "service-oriented-administration"
 IN_PROGRESS = "security-awareness"
@@ -75,34 +80,36 @@ def _pass(quiz, learner, when: datetime.datetime) -> Attempt:
     )
 
 
-DEMO_SITE = "http://127.0.0.1:8000"
-
-
 def play_activities(learner, lesson, when: datetime.datetime) -> None:
-    """Answer the lesson's required H5P activities right, as the player would."""
+    """Answer the lesson's required H5P activities right, as the player would: the
+    page is rendered at `when` (the launch), the answers arrive three minutes later
+    (the learner is enrolled)."""
+    iris = [
+        activity_iri(lesson_key=lesson.translation_key, block_id=block_id)
+        for block_id in lesson.required_h5p_block_ids
+    ]
+    if not iris:
+        return
+    launches = launches_issue(learner=learner, activity_iris=iris, now=when)
     statements = [
         {
+            "actor": learner_actor(learner=learner),
             "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
-            "object": {
-                "id": activity_iri(
-                    base_url=DEMO_SITE,
-                    lesson_key=lesson.translation_key,
-                    block_id=block_id,
-                ),
-                "objectType": "Activity",
-            },
+            "object": {"id": iri, "objectType": "Activity"},
             "result": {
                 "score": {"scaled": 1, "raw": 1, "min": 0, "max": 1},
                 "completion": True,
                 "success": True,
             },
+            "context": {"registration": str(launches[iri])},
         }
-        for block_id in lesson.required_h5p_block_ids
+        for iri in iris
     ]
-    if statements:
-        statements_store(
-            learner=learner, payload=statements, base_url=DEMO_SITE, now=when
-        )
+    statements_store(
+        writer=Writer(learner=learner),
+        payload=statements,
+        now=when + datetime.timedelta(minutes=3),
+    )
 
 
 @transaction.atomic
@@ -123,17 +130,14 @@ def seed(*, now: datetime.datetime | None = None) -> int:
             # Passed before enrolling here, so that every date stays in the past.
             _pass(quiz, learner, start - datetime.timedelta(days=1))
         lessons = list(done.lessons())
-        for day, lesson in enumerate(lessons):
-            # Played before enrolling (dated), or the activity's hook would complete
-            # the lesson today.
-            play_activities(
-                learner, lesson, start + datetime.timedelta(days=day, hours=2)
-            )
         enrollment, _new = course_enroll(learner=learner, course=done, now=start)
         created += 1
         for day, lesson in enumerate(lessons):
             when = start + datetime.timedelta(days=day, hours=2)
             read_lesson(learner, enrollment, lesson, when)
+            # After the reading, as a learner would.
+            played = when + datetime.timedelta(minutes=lesson.minimum_active_minutes)
+            play_activities(learner, lesson, played)
             lesson_complete(
                 learner=learner,
                 lesson=lesson,
@@ -143,14 +147,13 @@ def seed(*, now: datetime.datetime | None = None) -> int:
     if started is not None:
         start = now - datetime.timedelta(days=6)
         first = started.lessons().first()
-        if first is not None:
-            play_activities(
-                learner, first, start + datetime.timedelta(hours=1, minutes=20)
-            )
         enrollment, _new = course_enroll(learner=learner, course=started, now=start)
         created += 1
         if first is not None:
             read_lesson(learner, enrollment, first, start + datetime.timedelta(hours=1))
+            play_activities(
+                learner, first, start + datetime.timedelta(hours=1, minutes=20)
+            )
             lesson_complete(
                 learner=learner, lesson=first, now=start + datetime.timedelta(hours=2)
             )

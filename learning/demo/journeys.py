@@ -18,10 +18,11 @@ The administrative approval service bureau (the demo leader's) takes part almost
 whole. Who does what and when comes from a fixed seed; the questions each attempt
 draws are random, as in production, so totals differ a little between databases.
 
-The order of the calls is chosen so that nothing happens at today's date: the
-activity results and final quizzes of a journey are recorded (with their past
-dates) before the enrolment, as a learner who met the final quiz elsewhere first;
-otherwise the services' own hooks would complete lessons "now".
+The order of the calls is chosen so that nothing happens at today's date: the final
+quizzes of a journey are recorded (with their past dates) before the enrolment, as a
+learner who met the final quiz elsewhere first; otherwise the services' own hooks
+would complete lessons "now". H5P activities are played after enrolling (a result
+counts only for a launch issued to an enrolled learner), each with its own date.
 
 It runs once: when anyone outside the demo accounts is enrolled, it does nothing.
 """
@@ -377,11 +378,7 @@ class _Journeys:
         learned = ability + (course.teaches + rng.uniform(-0.03, 0.06)) * learns
         page = course.page
         self.quiz(page.pre_test, learner, ability * 0.85, plan.pre_at)
-        # Recorded before enrolling, with their own dates (see the module's note).
         lesson_times = [t for t in plan.lesson_at if t < self.cutoff]
-        for lesson, when in zip(course.lessons, lesson_times, strict=False):
-            if lesson.required_h5p_block_ids:
-                play_activities(learner, lesson, when)
         passed_at = None
         for number, when in enumerate(plan.quiz_at):
             attempt = self.quiz(
@@ -406,6 +403,10 @@ class _Journeys:
             elif not lesson.required_h5p_block_ids:
                 read_lesson(learner, enrollment, lesson, when)
                 when += datetime.timedelta(minutes=lesson.minimum_active_minutes + 1)
+            if lesson.required_h5p_block_ids:
+                # Answered a few minutes after the page launched them.
+                play_activities(learner, lesson, when)
+                when += datetime.timedelta(minutes=4)
             lesson_complete(learner=learner, lesson=lesson, now=when)
         enrollment.refresh_from_db(fields=["status", "completed_at"])
         if enrollment.status != Enrollment.Status.COMPLETED:

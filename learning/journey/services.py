@@ -219,15 +219,17 @@ def _require_live(course: CoursePage) -> None:
         raise ValidationError(_("This course is not published."))
 
 
-def lesson_activity_done(*, learner, lesson_id: int) -> LessonProgress | None:
+def lesson_activity_done(
+    *, learner, lesson_id: int, now: datetime.datetime | None = None
+) -> LessonProgress | None:
     """After an H5P result: complete the lesson (and maybe the course) when nothing
     else in it is left to do. Quietly nothing when the learner is not enrolled or
-    something is still open."""
+    something is still open. `now`: when the result was stored."""
     lesson = LessonPage.objects.live().filter(pk=lesson_id).first()
     if lesson is None:
         return None
     try:
-        return lesson_complete(learner=learner, lesson=lesson)
+        return lesson_complete(learner=learner, lesson=lesson, now=now)
     except (PermissionDenied, ValidationError):
         return None
 

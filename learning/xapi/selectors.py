@@ -1,4 +1,6 @@
-"""Reading a learner's own xAPI statements back: filters and a stable cursor."""
+"""Reading statements back: what a reader may see (a learner their own, a tool the
+people of its department and what it wrote), the xAPI 1.0.3 query filters, and a
+stable cursor."""
 
 from __future__ import annotations
 
@@ -6,13 +8,34 @@ import base64
 import binascii
 import datetime
 import uuid
+from dataclasses import dataclass
 
-from django.db.models import Q
-from django.utils.dateparse import parse_datetime
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from learning.xapi.models import XAPIStatement
-from learning.xapi.statements import DEFAULT_LIMIT, MAX_LIMIT, StatementInvalid
+from learning.xapi.statements import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    StatementInvalid,
+    moment_parse,
+)
+
+
+@dataclass(frozen=True)
+class StatementQuery:
+    """The filters of GET /xapi/statements, already parsed."""
+
+    agent_ifi: str = ""
+    verb: str = ""
+    activity: str = ""
+    registration: uuid.UUID | None = None
+    related_activities: bool = False
+    related_agents: bool = False
+    since: datetime.datetime | None = None
+    until: datetime.datetime | None = None
+    ascending: bool = False
+    limit: int = DEFAULT_LIMIT
 
 
 def cursor_encode(*, stored: datetime.datetime, pk: int) -> str:
@@ -22,43 +45,81 @@ def cursor_encode(*, stored: datetime.datetime, pk: int) -> str:
 
 def cursor_decode(*, cursor: str) -> tuple[datetime.datetime, int]:
     """The (stored, pk) a cursor names; StatementInvalid when it names nothing."""
+    stored = None
+    pk = 0
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stored_text, pk_text = raw.rsplit("|", 1)
-        stored = parse_datetime(stored_text)
+        stored = moment_parse(stored_text)
         pk = int(pk_text)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         stored = None
-    if stored is None:
+    if stored is None or not 0 < pk < 2**63:
         raise StatementInvalid(_("The cursor is not valid."))
     return stored, pk
 
 
+def statements_visible(*, learner=None, credential=None) -> QuerySet:
+    """The statements a reader may see: a signed-in learner their own; a tool those
+    about people of its department subtree and those it wrote itself."""
+    rows = XAPIStatement.objects.all()
+    if credential is not None:
+        return rows.filter(
+            Q(credential=credential)
+            | Q(
+                learner__learner_profile__department__path__startswith=(
+                    credential.department.path
+                )
+            )
+        )
+    return rows.filter(learner=learner)
+
+
+def _matching(query: StatementQuery) -> Q | None:
+    """The query's non-time filters as one condition (None when there are none)."""
+    condition = Q()
+    if query.agent_ifi:
+        if query.related_agents:
+            condition &= Q(related_agents__contains=f"[{query.agent_ifi}]")
+        else:
+            condition &= Q(agents__contains=f"[{query.agent_ifi}]")
+    if query.verb:
+        condition &= Q(verb=query.verb)
+    if query.activity:
+        if query.related_activities:
+            condition &= Q(related_activities__contains=f"[{query.activity}]")
+        else:
+            condition &= Q(activity_iri=query.activity)
+    if query.registration is not None:
+        condition &= Q(registration=query.registration)
+    return condition if condition else None
+
+
 def statements_list(
-    *,
-    learner,
-    verb: str = "",
-    activity: str = "",
-    since: datetime.datetime | None = None,
-    cursor: str = "",
-    limit: int = DEFAULT_LIMIT,
+    *, visible: QuerySet, query: StatementQuery, cursor: str = ""
 ) -> tuple[list[dict], str]:
-    """The learner's statements, newest stored first, filtered, one page at a time.
-    Returns the bodies and the cursor of the next page ("" on the last page)."""
-    limit = max(1, min(limit, MAX_LIMIT))
-    rows = XAPIStatement.objects.filter(learner=learner)
-    if verb:
-        rows = rows.filter(verb=verb)
-    if activity:
-        rows = rows.filter(activity_iri=activity)
-    if since is not None:
-        rows = rows.filter(stored__gt=since)
+    """One page of the statements `visible` holds that match `query`, newest stored
+    first (oldest with ascending); voided statements are left out. A statement
+    whose object is a StatementRef matches when the statement it targets does (one
+    level). Returns the bodies and the cursor of the next page ("" on the last)."""
+    limit = MAX_LIMIT if query.limit == 0 else max(1, min(query.limit, MAX_LIMIT))
+    rows = visible.filter(voided=False)
+    condition = _matching(query)
+    if condition is not None:
+        targets = visible.filter(condition).values("statement_id")
+        rows = rows.filter(condition | Q(statement_ref__in=targets))
+    if query.since is not None:
+        rows = rows.filter(stored__gt=query.since)
+    if query.until is not None:
+        rows = rows.filter(stored__lte=query.until)
     if cursor:
         stored, pk = cursor_decode(cursor=cursor)
-        rows = rows.filter(Q(stored__lt=stored) | Q(stored=stored, pk__lt=pk))
-    page = list(
-        rows.order_by("-stored", "-pk").values_list("pk", "stored", "body")[: limit + 1]
-    )
+        if query.ascending:
+            rows = rows.filter(Q(stored__gt=stored) | Q(stored=stored, pk__gt=pk))
+        else:
+            rows = rows.filter(Q(stored__lt=stored) | Q(stored=stored, pk__lt=pk))
+    order = ("stored", "pk") if query.ascending else ("-stored", "-pk")
+    page = list(rows.order_by(*order).values_list("pk", "stored", "body")[: limit + 1])
     more = ""
     if len(page) > limit:
         page = page[:limit]
@@ -66,14 +127,17 @@ def statements_list(
     return [body for _pk, _stored, body in page], more
 
 
-def statement_get(*, learner, statement_id: str) -> dict | None:
-    """One of the learner's statements by id, or None (unknown, or someone else's)."""
+def statement_get(
+    *, visible: QuerySet, statement_id: str, voided: bool = False
+) -> dict | None:
+    """One statement by id among those the reader may see, or None (unknown,
+    someone else's, or voided when `voided` is false / not voided when true)."""
     try:
         wanted = uuid.UUID(statement_id)
     except ValueError:
         return None
     return (
-        XAPIStatement.objects.filter(learner=learner, statement_id=wanted)
+        visible.filter(statement_id=wanted, voided=voided)
         .values_list("body", flat=True)
         .first()
     )

@@ -1,87 +1,292 @@
-"""Storing xAPI statements for the signed-in learner and turning final ones into H5P
-results, evidence and lesson progress."""
+"""The LRS's writes: storing statements (from a learner's own player or from a tool
+with LRS credentials), voiding, the launches the server issues for H5P activities,
+and turning final statements of a real attempt into H5P results, evidence and
+lesson progress.
+
+A result counts only when all of this holds (else the statement is stored with the
+reason it did not, see Credit):
+- the statement is a top-level final statement (answered/completed/passed/failed)
+  about an activity of this site (its configured base URL), one that exists;
+- its actor is a person of this site, and its context.registration is a launch the
+  server issued when it rendered that activity to that person, who was enrolled in
+  the course then and still is;
+- the launch is recent (XAPI_LAUNCH_VALID_HOURS) and at least
+  XAPI_MIN_ATTEMPT_SECONDS old when the statement arrives (no answer sooner than
+  the activity can be answered).
+"""
 
 from __future__ import annotations
 
 import datetime
+import hashlib
+import hmac
+import json
 import logging
+import secrets
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from assessments.models import Competency
 from assessments.services.evidence import evidence_record
-from courses.h5p.activities import ActivityInfo
+from courses.h5p.activities import ActivityInfo, is_site_iri, site_base_url
 from courses.selectors import activities_for_iris
-from learning.journey.models import H5PResult
+from learning import policy
+from learning.journey.models import Enrollment, H5PResult
 from learning.journey.services import lesson_activity_done
-from learning.xapi.models import XAPIStatement
+from learning.xapi.models import (
+    Credit,
+    LaunchRegistration,
+    LRSCredential,
+    XAPIStatement,
+)
 from learning.xapi.statements import (
-    _SERVER_KEYS,
+    VOIDED_VERB,
     ActivityForbidden,
     CheckedStatement,
     StatementConflict,
+    StatementInvalid,
+    TooManyRequests,
+    agent_ifi,
+    mbox_sha1sum,
+    statement_comparable,
     statements_check,
 )
 
 logger = logging.getLogger(__name__)
 
 
-def learner_actor(*, learner, base_url: str) -> dict:
-    """The xAPI actor that stands for the signed-in learner."""
+@dataclass(frozen=True)
+class Writer:
+    """Who is sending statements: a signed-in learner (their own player) or a tool
+    with LRS credentials."""
+
+    learner: Any = None
+    credential: LRSCredential | None = None
+
+    @property
+    def key(self) -> str:
+        if self.credential is not None:
+            return f"credential:{self.credential.pk}"
+        return f"user:{getattr(self.learner, 'pk', '')}"
+
+
+def learner_actor(*, learner) -> dict:
+    """The xAPI actor that stands for a person of this site: an account on the
+    site's configured base URL named by the username."""
     return {
         "objectType": "Agent",
         "name": learner.get_full_name() or learner.get_username(),
-        "account": {
-            "homePage": base_url.rstrip("/"),
-            "name": learner.get_username(),
-        },
+        "account": {"homePage": site_base_url(), "name": learner.get_username()},
     }
 
 
-def _comparable(body: dict, *, keep_timestamp: bool) -> dict:
-    skipped = _SERVER_KEYS if keep_timestamp else (*_SERVER_KEYS, "timestamp")
-    return {key: value for key, value in body.items() if key not in skipped}
+def learner_ifis(learner) -> set[str]:
+    """The identifiers an actor may use to be this person: the site account, and
+    the person's e-mail address (plain or hashed) when they have one."""
+    ifis = {agent_ifi(learner_actor(learner=learner))}
+    if learner.email:
+        mbox = "mailto:" + learner.email
+        ifis.add("mbox:" + mbox.lower())
+        ifis.add("mbox_sha1sum:" + mbox_sha1sum(mbox))
+    return ifis
 
 
-def _new_statements(
-    *, learner, checked: list[CheckedStatement]
-) -> list[CheckedStatement]:
-    """The statements not stored yet (one query); raise StatementConflict when an id
-    is already used by another statement or another learner."""
-    unique: dict[uuid.UUID, CheckedStatement] = {}
-    first_index: dict[uuid.UUID, int] = {}
-    for index, statement in enumerate(checked):
-        held = unique.get(statement.statement_id)
-        if held is None:
-            unique[statement.statement_id] = statement
-            first_index[statement.statement_id] = index
-        elif _comparable(held.body, keep_timestamp=True) != _comparable(
-            statement.body, keep_timestamp=True
+def _account_usernames(checked: list[CheckedStatement]) -> dict[str, str]:
+    """actor IFI -> username, for actors that are accounts on this site."""
+    base = site_base_url()
+    names = {}
+    for statement in checked:
+        account = statement.actor.get("account")
+        if (
+            statement.actor.get("objectType", "Agent") == "Agent"
+            and isinstance(account, dict)
+            and str(account.get("homePage", "")).rstrip("/") == base
         ):
-            raise StatementConflict(
-                _("Statement %(index)s: id %(id)s is used twice in this request.")
-                % {"index": index, "id": statement.statement_id}
+            names[statement.actor_ifi] = account["name"]
+    return names
+
+
+def _learners_of(
+    *, writer: Writer, checked: list[CheckedStatement]
+) -> list[Any]:
+    """The site person each statement is about (None for nobody of this site);
+    ActivityForbidden when the writer may not write about that actor."""
+    if writer.learner is not None:
+        own = learner_ifis(writer.learner)
+        for index, statement in enumerate(checked):
+            if statement.actor_ifi not in own:
+                raise ActivityForbidden(
+                    _(
+                        "Statement %(index)s, actor: you may record statements "
+                        "only about yourself."
+                    )
+                    % {"index": index}
+                )
+        return [writer.learner] * len(checked)
+    credential = writer.credential
+    assert credential is not None
+    usernames = _account_usernames(checked)
+    people = {
+        user.get_username(): user
+        for user in get_user_model()
+        .objects.filter(username__in=set(usernames.values()))
+        .select_related("learner_profile__department")
+    }
+    learners = []
+    for index, statement in enumerate(checked):
+        person = people.get(usernames.get(statement.actor_ifi, ""))
+        if person is not None and not _in_scope(person, credential):
+            raise ActivityForbidden(
+                _(
+                    "Statement %(index)s, actor: this credential may not record "
+                    "statements about people outside its department."
+                )
+                % {"index": index}
             )
-    stored = XAPIStatement.objects.filter(statement_id__in=list(unique)).values_list(
-        "statement_id", "learner_id", "body"
+        learners.append(person)
+    return learners
+
+
+def _in_scope(person, credential: LRSCredential) -> bool:
+    profile = getattr(person, "learner_profile", None)
+    department = getattr(profile, "department", None)
+    return department is not None and department.path.startswith(
+        credential.department.path
+    )
+
+
+def _existing(checked: list[CheckedStatement]) -> set[uuid.UUID]:
+    """The ids of the request already stored (replays, left alone);
+    StatementConflict when an id is stored with another statement (one query)."""
+    stored = dict(
+        XAPIStatement.objects.filter(
+            statement_id__in=[s.statement_id for s in checked]
+        ).values_list("statement_id", "body")
     )
     known = set()
-    for statement_id, learner_id, body in stored:
-        statement = unique[statement_id]
-        keep = statement.timestamp_given
-        if learner_id != learner.pk or _comparable(
-            body, keep_timestamp=keep
-        ) != _comparable(statement.body, keep_timestamp=keep):
+    for index, statement in enumerate(checked):
+        body = stored.get(statement.statement_id)
+        if body is None:
+            continue
+        compare = dict(statement.body)
+        if not statement.timestamp_given:  # the LRS filled it in, both times
+            compare["timestamp"] = body.get("timestamp")
+        if statement_comparable(body) != statement_comparable(compare):
             raise StatementConflict(
                 _("Statement %(index)s: id %(id)s is already in use.")
-                % {"index": first_index[statement_id], "id": statement_id}
+                % {"index": index, "id": statement.statement_id}
             )
-        known.add(statement_id)
-    return [s for s in unique.values() if s.statement_id not in known]
+        known.add(statement.statement_id)
+    return known
+
+
+def _voiding_check(*, writer: Writer, checked: list[CheckedStatement]) -> None:
+    """A voiding statement may not target a voiding statement (400) nor someone
+    else's statement (403). A target the LRS does not hold is no reason to refuse."""
+    batch = {s.statement_id: s for s in checked}
+    rows = {
+        row.statement_id: row
+        for row in XAPIStatement.objects.filter(
+            statement_id__in=[s.voids for s in checked if s.voids]
+        ).only("statement_id", "verb", "learner_id", "credential_id")
+    }
+    for index, statement in enumerate(checked):
+        target = statement.voids
+        if target is None:
+            continue
+        in_batch = batch.get(target)
+        row = rows.get(target)
+        verb = in_batch.verb if in_batch else (row.verb if row else "")
+        if verb == statement.verb:
+            raise StatementInvalid(
+                _(
+                    "Statement %(index)s, object.id: a voiding statement cannot be "
+                    "voided."
+                )
+                % {"index": index}
+            )
+        if row is not None and not _may_change(writer, row):
+            raise ActivityForbidden(
+                _("Statement %(index)s, object.id: you may not void %(id)s.")
+                % {"index": index, "id": target}
+            )
+
+
+def _may_change(writer: Writer, row: XAPIStatement) -> bool:
+    if writer.learner is not None:
+        return row.learner_id == writer.learner.pk
+    assert writer.credential is not None
+    return row.credential_id == writer.credential.pk or (
+        row.learner_id is not None
+        and XAPIStatement.objects.filter(
+            pk=row.pk,
+            learner__learner_profile__department__path__startswith=(
+                writer.credential.department.path
+            ),
+        ).exists()
+    )
+
+
+def _size(statement: CheckedStatement) -> int:
+    return len(json.dumps(statement.body, ensure_ascii=False).encode())
+
+
+def _quota_check(*, writer: Writer, new: list[CheckedStatement], now) -> list[int]:
+    """The size of each new statement; TooManyRequests when they would take the
+    writer past the bytes a learner (or a tool) may store per day."""
+    sizes = [_size(s) for s in new]
+    limit = settings.XAPI_DAILY_BYTES
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = XAPIStatement.objects.filter(stored__gte=start, stored__lte=now)
+    if writer.credential is not None:
+        rows = rows.filter(credential=writer.credential)
+    else:
+        rows = rows.filter(learner=writer.learner, credential=None)
+    used = rows.aggregate(total=Sum("size"))["total"] or 0
+    if used + sum(sizes) > limit:
+        raise TooManyRequests(
+            _(
+                "You have stored %(used)s of the %(limit)s bytes of statements "
+                "allowed per day; try again tomorrow."
+            )
+            % {"used": used, "limit": limit}
+        )
+    return sizes
+
+
+def post_rate_check(*, writer: Writer, address: str) -> None:
+    """Count one statement request for the writer and for the address it came from;
+    TooManyRequests past XAPI_POSTS_PER_MINUTE (per person or tool) or
+    XAPI_POSTS_PER_MINUTE_PER_ADDRESS within the current minute."""
+    minute = int(timezone.now().timestamp() // 60)
+    for key, limit in (
+        (f"xapi-rate:{writer.key}:{minute}", settings.XAPI_POSTS_PER_MINUTE),
+        (
+            f"xapi-rate:addr:{address}:{minute}",
+            settings.XAPI_POSTS_PER_MINUTE_PER_ADDRESS,
+        ),
+    ):
+        cache.add(key, 0, timeout=120)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # evicted between add and incr
+            cache.set(key, 1, timeout=120)
+            count = 1
+        if count > limit:
+            raise TooManyRequests(
+                _("Too many statements sent in a minute; wait a minute and send again.")
+            )
 
 
 def _activity_of(iri: str) -> str:
@@ -89,50 +294,190 @@ def _activity_of(iri: str) -> str:
     return iri.split("?", 1)[0]
 
 
-def _activities(checked: list[CheckedStatement]) -> dict[str, ActivityInfo]:
-    """The activity each statement is about (a question inside an activity counts
-    as that activity); ActivityForbidden for any the learner may not record."""
-    found = activities_for_iris({_activity_of(s.activity_iri) for s in checked})
-    activities = {}
-    for index, statement in enumerate(checked):
-        activity = found.get(_activity_of(statement.activity_iri))
-        if activity is None:
-            raise ActivityForbidden(
-                _("Statement %(index)s, object.id: you may not record %(iri)s.")
-                % {"index": index, "iri": statement.activity_iri}
+def launch_registration(
+    *, learner_id: int, activity_iri: str, issued: int
+) -> uuid.UUID:
+    """The registration of a launch of `activity_iri` to a person at `issued`
+    (seconds since 1970): the time in the first 32 bits, then an HMAC (keyed by
+    SECRET_KEY) of person, activity and time, as a UUID. Nobody without the key
+    can make one, and checking one needs no stored row."""
+    mac = salted_hmac(
+        "learning.xapi.launch",
+        f"{learner_id}|{activity_iri}|{issued}",
+        algorithm="sha256",
+    ).digest()
+    value = ((issued & 0xFFFFFFFF) << 96) | int.from_bytes(mac[:12], "big")
+    return uuid.UUID(int=value, version=4)
+
+
+def launches_issue(
+    *, learner, activity_iris: list[str], now: datetime.datetime | None = None
+) -> dict[str, uuid.UUID]:
+    """A launch registration for each activity the server renders to a learner
+    (the caller checks the enrollment): activity IRI -> registration. Writes
+    nothing; the player puts it in every statement's context.registration."""
+    issued = int((now or timezone.now()).timestamp())
+    return {
+        iri: launch_registration(learner_id=learner.pk, activity_iri=iri, issued=issued)
+        for iri in activity_iris
+    }
+
+
+def _launch_issued_at(
+    registration: uuid.UUID | None, *, learner_id: int, activity_iri: str
+) -> datetime.datetime | None:
+    """When the server issued this registration to this person for this activity;
+    None when it did not."""
+    if registration is None:
+        return None
+    issued = registration.int >> 96
+    expected = launch_registration(
+        learner_id=learner_id, activity_iri=activity_iri, issued=issued
+    )
+    if not hmac.compare_digest(expected.bytes, registration.bytes):
+        return None
+    return datetime.datetime.fromtimestamp(issued, tz=datetime.UTC)
+
+
+def _credits(
+    *,
+    new: list[CheckedStatement],
+    learners: dict[uuid.UUID, Any],
+    now: datetime.datetime,
+) -> tuple[dict[uuid.UUID, str], dict[str, ActivityInfo], list[LaunchRegistration]]:
+    """What each new statement counts for (a Credit value), the activities the
+    counted ones are about, and the launches they used (three queries at most)."""
+    finals = [s for s in new if s.is_final]
+    found = activities_for_iris(
+        {_activity_of(s.activity_iri) for s in finals if is_site_iri(s.activity_iri)}
+    )
+    people = {getattr(learners[s.statement_id], "pk", None) for s in finals} - {None}
+    courses = {activity.course_key for activity in found.values()}
+    enrollments = (
+        {
+            (e.learner_id, e.course_key): e
+            for e in Enrollment.objects.filter(
+                learner_id__in=people, course_key__in=courses
             )
-        activities[statement.activity_iri] = activity
-    return activities
+        }
+        if people and courses
+        else {}
+    )
+    valid_for = datetime.timedelta(hours=settings.XAPI_LAUNCH_VALID_HOURS)
+    minimum = datetime.timedelta(seconds=settings.XAPI_MIN_ATTEMPT_SECONDS)
+    credit: dict[uuid.UUID, str] = {}
+    activities: dict[str, ActivityInfo] = {}
+    used: dict[uuid.UUID, LaunchRegistration] = {}
+    for statement in new:
+        if statement.voids is not None:
+            credit[statement.statement_id] = Credit.VOIDING
+            continue
+        if not statement.is_final:
+            credit[statement.statement_id] = Credit.NOT_FINAL
+            continue
+        learner = learners[statement.statement_id]
+        activity = found.get(_activity_of(statement.activity_iri))
+        issued_at = enrollment = None
+        if learner is not None and activity is not None:
+            issued_at = _launch_issued_at(
+                statement.registration, learner_id=learner.pk, activity_iri=activity.iri
+            )
+            enrollment = enrollments.get((learner.pk, activity.course_key))
+        if not is_site_iri(statement.activity_iri):
+            reason = Credit.FOREIGN
+        elif activity is None:
+            reason = Credit.UNKNOWN_ACTIVITY
+        elif activity.iri != statement.activity_iri:
+            reason = Credit.NOT_FINAL  # a question inside the activity
+        elif learner is None:
+            reason = Credit.NO_LEARNER
+        elif statement.registration is None:
+            reason = Credit.NO_REGISTRATION
+        elif issued_at is None or issued_at > now:
+            reason = Credit.BAD_REGISTRATION
+        elif now - issued_at > valid_for:
+            reason = Credit.EXPIRED
+        elif (
+            enrollment is None
+            # Issued only to the enrolled: a launch older than the enrollment (or
+            # than taking the course again) belongs to no attempt of this one.
+            or enrollment.enrolled_at.replace(microsecond=0) > issued_at
+            or (enrollment.retaken_at is not None and enrollment.retaken_at > issued_at)
+        ):
+            reason = Credit.NOT_ENROLLED
+        elif now - issued_at < minimum:
+            reason = Credit.TOO_FAST
+        else:
+            reason = Credit.COUNTED
+            activities[statement.activity_iri] = activity
+            used.setdefault(
+                statement.registration,
+                LaunchRegistration(
+                    registration=statement.registration,
+                    learner=learner,
+                    activity_iri=activity.iri,
+                    enrollment=enrollment,
+                    issued_at=issued_at,
+                    first_used_at=now,
+                ),
+            )
+        credit[statement.statement_id] = reason
+    return credit, activities, list(used.values())
+
+
+def _authority(writer: Writer) -> dict:
+    if writer.credential is not None:
+        return {
+            "objectType": "Agent",
+            "name": writer.credential.label,
+            "account": {
+                "homePage": site_base_url(),
+                "name": f"lrs:{writer.credential.key}",
+            },
+        }
+    return learner_actor(learner=writer.learner)
 
 
 @transaction.atomic
 def statements_store(
-    *, learner, payload, base_url: str, now: datetime.datetime | None = None
+    *, writer: Writer, payload, now: datetime.datetime | None = None
 ) -> list[str]:
-    """Check and store a request's statements for `learner`, then update their H5P
-    results; all or nothing. Returns the statement ids in request order. Raises an
-    XAPIError subclass (400, 403, 409 or 413) and stores nothing on any problem.
-    `now`: when they were stored (the demo's history), the present by default."""
+    """Check and store a request's statements, void what they void, then update the
+    H5P results of those that count; all or nothing. Returns the statement ids in
+    request order. Raises an XAPIError subclass (400, 403, 409, 413 or 429) and
+    stores nothing on any problem. A statement already stored unchanged is a replay
+    and changes nothing. `now`: when they were stored (the demo's history), the
+    present by default."""
     now = now or timezone.now()
     checked = statements_check(payload=payload, now=now)
-    activities = _activities(checked)
-    actor = learner_actor(learner=learner, base_url=base_url)
+    learner_list = _learners_of(writer=writer, checked=checked)
+    learners = {
+        s.statement_id: person for s, person in zip(checked, learner_list, strict=True)
+    }
+    authority = _authority(writer)
     for attempt in range(_STORE_ATTEMPTS):
-        new = _new_statements(learner=learner, checked=checked)
+        known = _existing(checked)
+        new = [s for s in checked if s.statement_id not in known]
         if not new:
             break
-        # Only a statement about the activity itself (not a question inside it) is
-        # final.
-        final = {
-            s.statement_id
-            for s in new
-            if s.is_final and activities[s.activity_iri].iri == s.activity_iri
-        }
+        _voiding_check(writer=writer, checked=new)
+        sizes = _quota_check(writer=writer, new=new, now=now)
+        credit, activities, launches = _credits(new=new, learners=learners, now=now)
+        rows = [
+            _row(
+                s,
+                learner=learners[s.statement_id],
+                writer=writer,
+                authority=authority,
+                now=now,
+                credit=credit[s.statement_id],
+                size=size,
+            )
+            for s, size in zip(new, sizes, strict=True)
+        ]
         try:
             with transaction.atomic():
-                XAPIStatement.objects.bulk_create(
-                    [_row(s, learner, actor, now, s.statement_id in final) for s in new]
-                )
+                XAPIStatement.objects.bulk_create(rows)
         except IntegrityError:
             # A parallel request stored one of these ids between the check and the
             # insert: look again (the same statement is then a replay, another one
@@ -140,12 +485,26 @@ def statements_store(
             if attempt == _STORE_ATTEMPTS - 1:
                 raise
             continue
-        results_apply(
-            learner=learner,
-            statements=[s for s in new if s.statement_id in final],
-            activities=activities,
-            now=now,
-        )
+        # The launches first used now, bound to person, activity and enrollment.
+        LaunchRegistration.objects.bulk_create(launches, ignore_conflicts=True)
+        voided = [s.voids for s in new if s.voids]
+        if voided:
+            XAPIStatement.objects.filter(statement_id__in=voided).exclude(
+                verb=VOIDED_VERB
+            ).update(voided=True)
+        counted = [s for s in new if credit[s.statement_id] == Credit.COUNTED]
+        by_learner: dict[int, list[CheckedStatement]] = {}
+        for statement in counted:
+            by_learner.setdefault(learners[statement.statement_id].pk, []).append(
+                statement
+            )
+        for statements in by_learner.values():
+            results_apply(
+                learner=learners[statements[0].statement_id],
+                statements=statements,
+                activities=activities,
+                now=now,
+            )
         break
     return [str(s.statement_id) for s in checked]
 
@@ -155,22 +514,41 @@ def statements_store(
 _STORE_ATTEMPTS = 3
 
 
+def _bracketed(values: set[str]) -> str:
+    return "".join(f"[{value}]" for value in sorted(values))
+
+
 def _row(
-    statement: CheckedStatement, learner, actor: dict, now, final: bool
+    statement: CheckedStatement,
+    *,
+    learner,
+    writer: Writer,
+    authority: dict,
+    now,
+    credit: str,
+    size: int,
 ) -> XAPIStatement:
-    body = {**statement.body, "actor": actor, "stored": now.isoformat()}
+    body = {**statement.body, "authority": authority, "stored": now.isoformat()}
     return XAPIStatement(
         statement_id=statement.statement_id,
         learner=learner,
+        credential=writer.credential,
+        actor_ifi=statement.actor_ifi[:600],
         verb=statement.verb,
         activity_iri=statement.activity_iri,
+        statement_ref=statement.statement_ref,
         registration=statement.registration,
         timestamp=statement.timestamp,
         stored=now,
         score_scaled=statement.scaled,
         success=statement.success,
         completion=statement.completion,
-        is_final=final,
+        is_final=statement.is_final,
+        credit=credit,
+        agents=_bracketed(statement.agents),
+        related_activities=_bracketed(statement.related_activities),
+        related_agents=_bracketed(statement.related_agents | {agent_ifi(authority)}),
+        size=size,
         body=body,
     )
 
@@ -229,7 +607,7 @@ def results_apply(
     activities: dict[str, ActivityInfo],
     now: datetime.datetime,
 ) -> list[H5PResult]:
-    """Update the learner's H5P results with newly stored final statements (in
+    """Update the learner's H5P results with newly stored statements that count (in
     timestamp order); write evidence for results passed for the first time and tell
     the journey about lessons whose required activities changed. Returns the changed
     results."""
@@ -290,5 +668,75 @@ def results_apply(
             )
     # A required activity changed: the lesson (and so the course) may complete now.
     for lesson_id in lessons_to_notify:
-        lesson_activity_done(learner=learner, lesson_id=lesson_id)
+        lesson_activity_done(learner=learner, lesson_id=lesson_id, now=now)
     return list(results.values())
+
+
+# LRS credentials ----------------------------------------------------------------
+
+
+def _secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def credential_create(
+    *,
+    actor,
+    label: str,
+    department,
+    can_read: bool = True,
+    can_write: bool = True,
+) -> tuple[LRSCredential, str]:
+    """A new key and secret for a tool (only site admins give them out). Returns
+    the credential and the secret, shown once: only its hash is kept."""
+    if not policy.is_site_admin(actor):
+        raise ValidationError(_("Only site administrators may create LRS credentials."))
+    if not (can_read or can_write):
+        raise ValidationError(
+            _("Give the credential the right to read, write or both.")
+        )
+    secret = secrets.token_urlsafe(32)
+    credential = LRSCredential(
+        label=label.strip(),
+        key="lrs_" + secrets.token_hex(12),
+        secret_hash=_secret_hash(secret),
+        department=department,
+        can_read=can_read,
+        can_write=can_write,
+        created_by=actor,
+    )
+    credential.full_clean()
+    credential.save()
+    return credential, secret
+
+
+def credential_revoke(
+    *, actor, credential: LRSCredential, now: datetime.datetime | None = None
+) -> LRSCredential:
+    """Revoke a credential: the tool's next request is refused (401). Revoking it
+    again changes nothing."""
+    if not policy.is_site_admin(actor):
+        raise ValidationError(_("Only site administrators may revoke LRS credentials."))
+    if credential.revoked_at is None:
+        credential.revoked_at = now or timezone.now()
+        credential.save(update_fields=["revoked_at"])
+    return credential
+
+
+def credential_authenticate(*, key: str, secret: str) -> LRSCredential | None:
+    """The active credential with this key and secret, or None (one query; the
+    comparison takes the same time whatever part is wrong)."""
+    credential = (
+        LRSCredential.objects.filter(key=key, revoked_at=None)
+        .select_related("department")
+        .first()
+    )
+    expected = credential.secret_hash if credential else _secret_hash("")
+    if not hmac.compare_digest(expected, _secret_hash(secret)) or credential is None:
+        return None
+    now = timezone.now()
+    if credential.last_used_at is None or now - credential.last_used_at > (
+        datetime.timedelta(minutes=5)
+    ):
+        LRSCredential.objects.filter(pk=credential.pk).update(last_used_at=now)
+    return credential

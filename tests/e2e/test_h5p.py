@@ -67,7 +67,7 @@ def lesson_with_activity():
 
 
 def test_learner_plays_an_h5p_activity_on_a_phone(
-    live_server, phone, lesson_with_activity, tmp_path
+    live_server, phone, lesson_with_activity, tmp_path, settings
 ):
     shots = Path(SHOTS_ENV) if SHOTS_ENV else tmp_path
     shots.mkdir(parents=True, exist_ok=True)
@@ -101,6 +101,10 @@ def test_learner_plays_an_h5p_activity_on_a_phone(
     # h5p-standalone plays the activity in a same-origin frame.
     activity = phone.frame_locator("iframe.h5p-iframe").locator(".h5p-civiccheck")
     activity.wait_for(timeout=20_000)
+    # A person reads the question first: an answer sooner than the minimum after
+    # the page issued the launch would be stored but count for nothing.
+    settings.XAPI_MIN_ATTEMPT_SECONDS = 2
+    phone.wait_for_timeout(2500)
     # A wrong answer first: stored, not passed, the lesson stays open.
     activity.get_by_label("请申请人回去补齐后重新排队").check()
     activity.locator("button[type=submit]").click()
@@ -119,6 +123,9 @@ def test_learner_plays_an_h5p_activity_on_a_phone(
     assert XAPIStatement.objects.filter(learner=learner, is_final=True).count() == 2
     statement = XAPIStatement.objects.filter(learner=learner).first()
     assert statement.body["actor"]["account"]["name"] == learner.username
+    # The launch the page issued came back with every statement.
+    assert statement.registration is not None
+    assert XAPIStatement.objects.filter(learner=learner, credit="counted").count() == 2
     assert LessonProgress.objects.get(pk=progress.pk).completed_at is not None
     evidence = Evidence.objects.get(learner=learner, kind="h5p")
     assert (evidence.competency_id, evidence.level) == (tree.framework.c3.pk, 2)

@@ -30,11 +30,27 @@
     return node ? node.parentNode.querySelector(".h5p-status") : null;
   }
 
+  // The learner is the actor, and the launch the server issued for the activity
+  // (data-h5p-registration) goes into context.registration: without it a result
+  // is stored but counts for nothing.
+  function withLaunch(statement) {
+    var iri = statement.object.id.replace(/\?.*$/, "");
+    var node = nodes.filter(function (n) { return n.getAttribute("data-h5p-iri") === iri; })[0];
+    var registration = node && node.getAttribute("data-h5p-registration");
+    if (config.actor) statement.actor = config.actor;
+    if (registration) {
+      statement.context = statement.context || {};
+      statement.context.registration = registration;
+    }
+    return statement;
+  }
+
   var FINAL = /\/(answered|completed|passed|failed)$/;
   function onStatement(event) {
     var statement = event && event.data && event.data.statement;
     if (!statement || !statement.object || !statement.object.id) return;
     if (statement.object.id.indexOf(config.activityBase) !== 0) return;
+    withLaunch(statement);
     post(config.xapiUrl, statement, { "X-Experience-API-Version": "1.0.3" })
       .then(function (response) {
         var parent = statement.context && statement.context.contextActivities &&
