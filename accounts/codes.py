@@ -113,6 +113,11 @@ def code_candidates(
         people = people.filter(Department.subtree_q([department], "department__"))
     if not_activated_only:
         people = people.filter(not_activated_q("user__"))
+    # A code is a new password: never for an account that holds powers the actor
+    # does not hold over it (a county HR officer whose record sits in a bureau).
+    above = policy.accounts_above(actor, people.values_list("user_id", flat=True))
+    if above:
+        people = people.exclude(user_id__in=above)
     return people.select_related("user", "department").order_by(
         "department__path", "employee_number"
     )
@@ -156,6 +161,7 @@ def signin_codes_issue(
     profiles = list(profiles)
     for profile in profiles:
         policy.require_person_manager(actor, profile)
+        policy.require_account_changer(actor, profile.user)
         if not profile.is_active or not profile.user.is_active:
             raise ValidationError(
                 _(

@@ -267,7 +267,8 @@ class DirectoryBackend(BaseBackend):
                 source=_("staff directory"),
             )
             try:
-                return sso.account_for_employee_number(number, source=_("staff directory"))
+                source = _("staff directory")
+                return sso.account_for_employee_number(number, source=source)
             except sso.SignInRefused as refusal:
                 if (
                     refusal.code != sso.UNKNOWN_PERSON

@@ -29,7 +29,9 @@ class AuditEntry(models.Model):
         verbose_name=_("who"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # An entry outlives the account: deleting a user leaves its entries as they
+        # are (no constraint, nothing to update; actor_label keeps the name).
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -271,7 +272,7 @@ def accounts_above(actor: Any | None, user_ids: Iterable[int]) -> set[int]:
         return ids
     if actor.is_superuser:
         return set()
-    user_model = type(actor)
+    user_model = get_user_model()
     above = set(
         user_model.objects.filter(pk__in=ids, is_superuser=True).values_list(
             "pk", flat=True

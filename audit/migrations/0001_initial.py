@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
                 ('object_id', models.CharField(blank=True, max_length=64, verbose_name='object id')),
                 ('object_label', models.CharField(blank=True, max_length=255, verbose_name='object')),
                 ('changes', models.JSONField(blank=True, default=dict, verbose_name='changes')),
-                ('actor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='who')),
+                ('actor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='who')),
             ],
             options={
                 'verbose_name': 'audit entry',

@@ -24,3 +24,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 SECURE_SSL_REDIRECT = False
 AXES_ENABLED = True
+
+# The audit log is append-only (a database trigger refuses UPDATE): the test runner
+# must not serialise its rows and write them back between tests.
+TEST_NON_SERIALIZED_APPS = ["audit"]

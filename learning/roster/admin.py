@@ -174,9 +174,7 @@ def roster_report_download_view(request, pk: int):
     response["Content-Disposition"] = (
         f'attachment; filename="roster-check-{roster_import.pk}.xlsx"'
     )
-    record_export(
-        f"roster check {roster_import.pk}", file_format="xlsx", rows=len(rows)
-    )
+    record_export(f"roster check {roster_import.pk}", file_format="xlsx")
     return response
 
 

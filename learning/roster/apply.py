@@ -17,6 +17,7 @@ whose claim was taken over rolls back instead of writing a second time.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +34,7 @@ from learning import policy
 from learning.curricula.services import assignments_sync_after_roster
 from learning.organisation.models import Department, LearnerProfile
 from learning.people.services import department_create
+from learning.people.tasks import email_change_send
 from learning.roster.models import RosterImport
 from learning.roster.planning import BATCH, User, _Plan, _plan, _report, _Scope, _today
 from learning.roster.reading import RosterFileError
@@ -259,7 +261,31 @@ def _apply_plan(plan: _Plan, *, actor, report: Callable[[int], None]) -> list[in
                 )
             done += len(batch)
             report(done)
+    _emails_confirm(plan, actor=actor)
     return touched
+
+
+def _emails_confirm(plan: _Plan, *, actor) -> None:
+    """New addresses of known people are not written: after commit each owner is
+    sent a link to confirm theirs, the old address a notice (as for HR's form). The
+    operator's command line (no actor) writes them at once."""
+    if not plan.emails:
+        return
+    if actor is None:  # the operator's command line writes them, as person_update
+        User.objects.bulk_update(
+            [User(pk=user_id, email=email) for user_id, email in plan.emails],
+            ["email"],
+            batch_size=BATCH,
+        )
+        return
+    profile = policy.profile_of(actor)
+    requested_by = (profile.full_name if profile else "") or actor.get_username()
+    for user_id, email in plan.emails:
+        transaction.on_commit(
+            functools.partial(
+                email_change_send.delay, user_id, email, str(requested_by)
+            )
+        )
 
 
 def roster_apply(

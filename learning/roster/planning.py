@@ -102,6 +102,9 @@ class _Plan:
     # A full roster: how many active people are in scope (the deactivation guard's
     # base).
     in_scope_active: int = 0
+    # (user id, new e-mail): written only once its owner confirms it (a link is sent
+    # after the apply commits), as when HR edits the address on the person's form.
+    emails: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def error_count(self) -> int:
@@ -228,6 +231,11 @@ class _Planner:
                 "user__email",
             ).iterator(chunk_size=5000)
         }
+        # Accounts whose e-mail and status the importer may not change (they hold
+        # powers the importer does not hold over them: policy.accounts_above).
+        self.above = policy.accounts_above(
+            scope.actor, scope.profiles().values_list("user_id", flat=True)
+        )
         self.own_profile_id = None
         if scope.actor is not None:
             profile = policy.profile_of(scope.actor)
@@ -566,8 +574,14 @@ class _Planner:
         if phone and phone != existing[8]:
             profile["phone"] = phone
             changes.append(["phone", existing[8], phone])
+        protected = existing[2] in self.above
+        if protected and (
+            (email and email != existing[10]) or active != existing[9]
+        ):
+            self._protected_error(row, existing, label)
+            return
         if email and email != existing[10]:
-            user["email"] = email
+            self.plan.emails.append((existing[2], email))
             changes.append(["email", existing[10], email])
         if "full_name" in profile:
             user["first_name"] = profile["full_name"][:150]
@@ -597,6 +611,28 @@ class _Planner:
         self.plan.updates.append((existing[1], existing[2], profile, user, action))
         self.plan.lines.append(
             [row, existing[0], existing[3], label, action, changes, []]
+        )
+
+    def _protected_error(self, row: int | None, existing: tuple, label: str) -> None:
+        self.plan.counts["errors"] += 1
+        self.plan.lines.append(
+            [
+                row,
+                existing[0],
+                existing[3],
+                label,
+                "error",
+                [],
+                [
+                    _(
+                        "This person's account holds powers (a role, group or "
+                        "scope) that you do not hold over them, so a roster you "
+                        "import may not change their e-mail address or record them "
+                        "as a leaver. Ask a site administrator, or leave the row as "
+                        "it is."
+                    )
+                ],
+            ]
         )
 
     def missing_people(self) -> None:
@@ -630,6 +666,10 @@ class _Planner:
                         ],
                     ]
                 )
+                continue
+            if existing[2] in self.above:
+                label = self._department_label(existing[4])
+                self._protected_error(None, existing, label)
                 continue
             self.plan.counts["deactivate"] += 1
             self.plan.updates.append(

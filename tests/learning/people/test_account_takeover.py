@@ -4,6 +4,8 @@ the county HR officer's e-mail address (the county officer works in the bureau),
 asked for a password reset at that address. Now a new address changes nothing until
 its owner confirms it, and an account above the actor cannot be changed at all."""
 
+import csv
+import io
 import re
 
 import pytest
@@ -215,3 +217,76 @@ def test_the_batch_rule_agrees_with_the_single_one(county):
     assert above == {hr_above.pk, admin.pk, editor.pk}
     for user in everyone:
         assert (user.pk in above) == bool(policy.account_powers_missing(hr, user))
+
+
+# The same rule through a roster import ----------------------------------------------
+
+
+def roster_of(rows):
+    from learning.roster.services import roster_check  # noqa: PLC0415
+
+    def checked(actor, *, full_roster=False):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["工号", "姓名", "部门", "邮箱"])
+        writer.writerows(rows)
+        return roster_check(
+            actor=actor,
+            content=buffer.getvalue().encode(),
+            file_name="r.csv",
+            full_roster=full_roster,
+        )
+
+    return checked
+
+
+def test_a_roster_cannot_repoint_or_drop_the_county_officer(county, county_officer):
+    bureau_hr = scoped_user(RoleScope.Role.HR, county.bureau_a).user
+    check = roster_of(
+        [
+            [
+                county_officer.employee_number,
+                county_officer.full_name,
+                county.bureau_a.code,
+                "attacker@evil.test",
+            ],
+            [bureau_hr.learner_profile.employee_number, "HR", county.bureau_a.code, ""],
+        ]
+    )
+    checked = check(bureau_hr)
+    errors = [line for line in checked.report["lines"] if line[4] == "error"]
+    assert len(errors) == 1 and errors[0][1] == county_officer.employee_number
+
+    # Left out of a full roster: not recorded as a leaver either.
+    full = roster_of(
+        [[bureau_hr.learner_profile.employee_number, "HR", county.bureau_a.code, ""]]
+    )(bureau_hr, full_roster=True)
+    numbers = {line[1]: line[4] for line in full.report["lines"]}
+    assert numbers[county_officer.employee_number] == "error"
+
+
+def test_a_roster_email_for_a_colleague_waits_for_their_confirmation(
+    county, django_capture_on_commit_callbacks
+):
+    from learning.roster.apply import roster_apply  # noqa: PLC0415
+
+    bureau_hr = scoped_user(RoleScope.Role.HR, county.bureau_a).user
+    colleague = person_in(county.section_a1, user__email="old@county.test")
+    checked = roster_of(
+        [
+            [
+                colleague.employee_number,
+                colleague.full_name,
+                county.section_a1.code,
+                "new@county.test",
+            ]
+        ]
+    )(bureau_hr)
+    with django_capture_on_commit_callbacks(execute=True):
+        roster_apply(roster_import=checked)
+    colleague.user.refresh_from_db()
+    assert colleague.user.email == "old@county.test"
+    assert [message.to for message in mail.outbox] == [
+        ["new@county.test"],
+        ["old@county.test"],
+    ]
