@@ -51,7 +51,7 @@ $(REPORT_FONTS)/.copied: node_modules/.installed
 # Compiled catalogues are committed; with GNU gettext present they are rebuilt here.
 messages: $(VENV)/.installed ## compile translations (.po -> .mo)
 	@if command -v msgfmt >/dev/null 2>&1; then \
-		for app in cms learning courses assessments analytics accounts; do \
+		for app in cms learning courses assessments analytics accounts audit; do \
 			if [ -d $$app/locale ]; then \
 				(cd $$app && DEBUG=1 ../$(PY) ../manage.py compilemessages --verbosity 0); \
 			fi; \
