@@ -183,6 +183,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic work; every task is idempotent. django-celery-beat copies these into its
 # tables, where an administrator can pause or re-time them.
 CELERY_BEAT_SCHEDULE = {
+    "roster-uploads-purge": {
+        "task": "learning.roster_uploads_purge",
+        "schedule": crontab(hour=3, minute=50),
+    },
     "audit-purge": {
         "task": "audit.purge",
         "schedule": crontab(hour=3, minute=40),
@@ -536,6 +540,9 @@ ROSTER_MAX_UNPACKED_BYTES = env.int(
     "ROSTER_MAX_UNPACKED_BYTES", default=400 * 1024 * 1024
 )
 ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=300_000)
+# An uploaded roster (names, phones, e-mails of all staff) is deleted once applied, and
+# after this many days if never applied; its report stays.
+ROSTER_UPLOAD_RETENTION_DAYS = env.int("ROSTER_UPLOAD_RETENTION_DAYS", default=30)
 # A full roster that would record more than this share of the active people in scope
 # as leavers is applied only once HR types how many (a file cut short, a wrong sheet).
 ROSTER_CONFIRM_DEACTIVATE_SHARE = env.float(

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, connections, transaction
@@ -330,6 +331,14 @@ def _apply_claimed(
                 _("The person who uploaded this roster no longer has an account.")
             )
         policy.require_roster_importer(actor)
+        if not roster_import.content:
+            raise ValidationError(
+                _(
+                    "The uploaded file was deleted %(days)s days after its upload, as "
+                    "staff data is kept no longer. Upload the file again."
+                )
+                % {"days": settings.ROSTER_UPLOAD_RETENTION_DAYS}
+            )
         scope = _Scope(actor)
         with transaction.atomic():
             # Reading and checking is the first half of the bar, writing the second.
@@ -373,6 +382,9 @@ def _apply_claimed(
                 pk=roster_import.pk, status=Status.APPLYING, claim_token=token
             ).update(
                 status=Status.APPLIED,
+                # The file (names, phones, e-mails of all staff) is not kept once
+                # applied; the report stays.
+                content=b"",
                 processed_rows=plan.total_rows,
                 total_rows=plan.total_rows,
                 report=report,
@@ -404,6 +416,21 @@ def _apply_claimed(
         )
     finally:
         writer.close()
+
+
+def roster_uploads_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete the stored files of uploads older than ROSTER_UPLOAD_RETENTION_DAYS
+    that were never applied (applied ones are deleted at once); their reports stay.
+    Returns how many files were deleted."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(
+        days=settings.ROSTER_UPLOAD_RETENTION_DAYS
+    )
+    return (
+        RosterImport.objects.filter(created_at__lt=cutoff)
+        .exclude(status=RosterImport.Status.APPLYING)
+        .exclude(content=b"")
+        .update(content=b"")
+    )
 
 
 def _fail(roster_import: RosterImport, message: str, *, token: str) -> None:

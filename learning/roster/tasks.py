@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from learning.roster.apply import roster_apply
+from learning.roster.apply import roster_apply, roster_uploads_purge
 from learning.roster.models import RosterImport
 
 
@@ -17,3 +17,9 @@ def roster_import_apply(import_id: int) -> str:
     return roster_apply(
         roster_import=roster_import, waiting=(RosterImport.Status.QUEUED,)
     ).status
+
+
+@shared_task(name="learning.roster_uploads_purge")
+def roster_uploads_purge_task() -> int:
+    """Daily: delete the files of uploads past their retention (reports stay)."""
+    return roster_uploads_purge()
