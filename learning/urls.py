@@ -13,6 +13,7 @@ app_name = "learning"
 
 urlpatterns = [
     path("me/", me.me, name="me"),
+    path("me/data.<str:fmt>", me.my_data, name="my_data"),
     path("xapi/statements", xapi.statements, name="xapi_statements"),
     path("xapi/about", xapi.about, name="xapi_about"),
     path("me/competencies/", targets.my_competencies, name="my_competencies"),

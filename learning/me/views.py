@@ -1,13 +1,17 @@
 """The learner's home page: assignments, courses, hours, competencies, certificates."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 from wagtail.models import Site
 
+from audit.services import record_export
 from learning.curricula.selectors import my_assignments
 from learning.hours.selectors import study_hour_entries, study_hours_summary
 from learning.journey.selectors import my_activity_results, my_courses
+from learning.me.export import my_data_json, my_data_zip
 from learning.organisation.selectors import (
     department_ancestors,
     profile_get_for_user,
@@ -40,3 +44,22 @@ def me(request):
             user=request.user, profile=profile
         )
     return render(request, "learning/me.html", context)
+
+
+@login_required
+@require_GET
+def my_data(request, fmt: str):
+    """The person's whole record as JSON, or as CSV files in a ZIP."""
+    if fmt not in ("json", "zip"):
+        raise Http404
+    stamp = timezone.localdate().isoformat()
+    if fmt == "json":
+        content, kind = my_data_json(request.user), "application/json"
+    else:
+        content, kind = my_data_zip(request.user), "application/zip"
+    record_export("my record", file_format=fmt)
+    response = HttpResponse(content, content_type=kind)
+    name = f"my-record-{stamp}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
