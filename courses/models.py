@@ -5,12 +5,12 @@ hooks so that this app never imports the one above it."""
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Prefetch, Q
-from django.templatetags.static import static
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -421,18 +421,12 @@ def h5p_player_context(request, lesson: "LessonPage", context: dict) -> dict:
     # Activity IRIs live on the configured site URL whichever host served the page:
     # only those count as this site's activities.
     base = site_activity_base()
-    try:
-        frame_js = static(f"{H5P_PLAYER_STATIC}frame.bundle.js")
-        frame_css = static(f"{H5P_PLAYER_STATIC}styles/h5p.css")
-        main_js = static(f"{H5P_PLAYER_STATIC}main.bundle.js")
-    except ValueError:  # not collected: npm was not available at build time
-        frame_js = frame_css = main_js = ""
     return {
         "h5p_activity_base": base,
-        "h5p_main_js": main_js,
         "h5p_config": {
-            "frameJs": frame_js,
-            "frameCss": frame_css,
+            # Messages from the activities' sandboxed frames come from this origin:
+            # H5P_CONTENT_ORIGIN, or the sandbox's opaque one (courses.h5p.serving).
+            "contentOrigin": settings.H5P_CONTENT_ORIGIN or "null",
             "xapiUrl": "/xapi/statements",
             "stateUrl": f"/h5p/state/{lesson.translation_key}/",
             "activityBase": base,

@@ -1,6 +1,6 @@
 """Which back-office groups may edit course topics and H5P packages (pages use
 Wagtail's own page permissions: Editors add and edit, Moderators also publish), and
-who may be served an H5P package's files."""
+who may play an H5P package."""
 
 from django.contrib.auth.models import Group, Permission
 from wagtail.permissions import policy_registry
@@ -25,15 +25,25 @@ def topic_permissions_ensure() -> None:
         group.permissions.add(*permissions)
 
 
-def h5p_files_may_read(user, package_id: int) -> bool:
-    """A package's files are served to signed-in, active people when a published
-    lesson uses it; a draft's files only to those who may add or change H5P packages
-    (editors previewing; site admins), by the same Wagtail permission policy as the
-    package admin. Access to the admin alone (HR, for one) is not enough."""
+def h5p_play_mode(user, package_id: int) -> str | None:
+    """How this person may play a package, decided when a lesson page renders (the
+    frame and files themselves never see the session): "published" for signed-in,
+    active people when a published lesson uses it; "preview" for a draft, only to
+    those who may add or change H5P packages (editors previewing; site admins), by
+    the same Wagtail permission policy as the package admin; None for anyone else.
+    Access to the admin alone (HR, for one) is not enough."""
     if not (user.is_authenticated and user.is_active):
-        return False
+        return None
     if package_id in used_package_ids():
-        return True
-    return policy_registry.get_by_type(H5PPackage).user_has_any_permission(
+        return "published"
+    if policy_registry.get_by_type(H5PPackage).user_has_any_permission(
         user, {"add", "change"}
-    )
+    ):
+        return "preview"
+    return None
+
+
+def h5p_grant_may_play(grant) -> bool:
+    """A token keeps working while a published lesson uses its package; a preview
+    token (issued only by h5p_play_mode) plays a draft too, until it expires."""
+    return grant.preview or grant.package_id in used_package_ids()

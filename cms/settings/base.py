@@ -6,6 +6,7 @@ SECRET_KEY and DEBUG=0; a production start without SECRET_KEY fails on purpose.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -82,6 +83,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # H5P_CONTENT_ORIGIN serves H5P frames and files only, without cookies.
+    "courses.h5p.origin.H5PContentOriginMiddleware",
     "cms.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -521,6 +524,23 @@ H5P_MAX_UPLOAD_BYTES = env.int("H5P_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024
 H5P_MAX_TOTAL_BYTES = env.int("H5P_MAX_TOTAL_BYTES", default=300 * 1024 * 1024)
 H5P_MAX_FILES = env.int("H5P_MAX_FILES", default=5000)
 H5P_MAX_RATIO = env.int("H5P_MAX_RATIO", default=100)
+# Uploaded H5P code never runs as the site (courses.h5p.serving): each activity plays
+# in a sandboxed frame with an opaque origin. H5P_CONTENT_ORIGIN, e.g.
+# "https://h5p.example.gov.cn", serves frames and package files from a second host
+# name of this app instead (no session cookie is sent or accepted there; never set
+# SESSION_COOKIE_DOMAIN to a parent domain of both). Empty: this site's own host.
+H5P_CONTENT_ORIGIN = env.str("H5P_CONTENT_ORIGIN", default="").rstrip("/")
+if H5P_CONTENT_ORIGIN:
+    _h5p_origin = urlsplit(H5P_CONTENT_ORIGIN)
+    if _h5p_origin.scheme not in ("http", "https") or not _h5p_origin.hostname or (
+        _h5p_origin.path or _h5p_origin.query or _h5p_origin.fragment
+    ):
+        raise ImproperlyConfigured(
+            "H5P_CONTENT_ORIGIN must be an origin such as https://h5p.example.gov.cn"
+        )
+    ALLOWED_HOSTS.append(_h5p_origin.hostname)
+# How long a lesson page's signed links to its activities' files keep working.
+H5P_CONTENT_URL_HOURS = env.int("H5P_CONTENT_URL_HOURS", default=12)
 # The LRS (learning/xapi): a result counts only for a launch issued at most this many
 # hours before and at least this many seconds before its statement arrives.
 XAPI_LAUNCH_VALID_HOURS = env.int("XAPI_LAUNCH_VALID_HOURS", default=24)

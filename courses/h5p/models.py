@@ -41,3 +41,38 @@ class H5PPackage(models.Model):
     @property
     def library_list(self) -> str:
         return ", ".join(self.libraries)
+
+
+class H5PInstalledLibrary(models.Model):
+    """A library (its code: JavaScript, CSS, svg) that a site administrator has
+    installed by uploading a package that brings it. Editors' packages may use only
+    libraries installed here, byte for byte (the checksum covers every file of the
+    library folder); a new or changed library is refused (courses.h5p.services)."""
+
+    folder = models.CharField(_("library"), max_length=255, unique=True)
+    machine_name = models.CharField(_("machine name"), max_length=255)
+    major_version = models.PositiveIntegerField(_("major version"))
+    minor_version = models.PositiveIntegerField(_("minor version"))
+    patch_version = models.PositiveIntegerField(_("patch version"))
+    checksum = models.CharField(_("checksum (SHA-256)"), max_length=64)
+    installed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("installed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    installed_at = models.DateTimeField(_("installed at"), auto_now=True)
+
+    class Meta:
+        ordering = ["folder"]
+        verbose_name = _("installed H5P library")
+        verbose_name_plural = _("installed H5P libraries")
+
+    def __str__(self) -> str:
+        return f"{self.folder} ({self.version})"
+
+    @property
+    def version(self) -> str:
+        return f"{self.major_version}.{self.minor_version}.{self.patch_version}"

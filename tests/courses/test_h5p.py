@@ -20,8 +20,8 @@ from courses.h5p.services import h5p_package_store
 from courses.models import H5PPackage, LessonPage
 from courses.selectors import activities_for_iris
 from learning.journey.services import course_enroll, lesson_complete, lesson_open
-from learning.models import H5PActivityState, H5PResult, LessonProgress, RoleScope
-from tests.factories import UserFactory, scoped_user
+from learning.models import H5PActivityState, H5PResult, LessonProgress
+from tests.factories import UserFactory
 from tests.h5p_builder import build_h5p
 
 from .builders import course_tree, publish
@@ -245,66 +245,7 @@ def test_learners_cannot_upload(client):
     assert not H5PPackage.objects.exists()
 
 
-# Serving ----------------------------------------------------------------------------
-
-
-def test_files_are_served_only_for_published_lessons_to_signed_in_people(
-    client, package
-):
-    url = f"/h5p/{package.pk}/h5p.json"
-    assert client.get(url).status_code == 302  # sign in first
-    learner = UserFactory()
-    client.force_login(learner)
-    assert client.get(url).status_code == 404  # no published lesson uses it yet
-
-
-def test_draft_package_files_are_served_to_editors_but_not_to_hr(
-    client, county, package
-):
-    """No lesson is published with the package yet: HR officers have the back office
-    but may not edit H5P packages, so they are refused like learners."""
-    from django.contrib.auth.models import Group
-
-    url = f"/h5p/{package.pk}/h5p.json"
-    hr = scoped_user(RoleScope.Role.HR, county.county).user
-    assert hr.has_perm("wagtailadmin.access_admin")  # HR does have the back office
-    client.force_login(hr)
-    assert client.get(url).status_code == 404
-    editor = UserFactory()
-    editor.groups.add(Group.objects.get(name="Editors"))
-    client.force_login(editor)
-    assert client.get(url).status_code == 200
-    client.force_login(UserFactory(is_superuser=True, is_staff=True))
-    assert client.get(url).status_code == 200
-    client.force_login(UserFactory(is_active=False, is_superuser=True))
-    assert client.get(url).status_code in (302, 404)
-
-
-def test_files_of_a_published_lesson_are_served_to_hr_as_to_any_learner(
-    client, county, tree, package
-):
-    client.force_login(scoped_user(RoleScope.Role.HR, county.county).user)
-    assert client.get(f"/h5p/{package.pk}/h5p.json").status_code == 200
-    tree.reading.unpublish()
-    assert client.get(f"/h5p/{package.pk}/h5p.json").status_code == 404
-
-
-def test_served_files_carry_nosniff_and_a_strict_policy(client, tree, package):
-    client.force_login(UserFactory())
-    response = client.get(f"/h5p/{package.pk}/H5P.CivicCheck-1.0/civiccheck.js")
-    assert response.status_code == 200
-    assert response["Content-Type"] == "text/javascript"
-    assert response["X-Content-Type-Options"] == "nosniff"
-    assert "default-src 'none'" in response["Content-Security-Policy"]
-    for path in (
-        "../../../etc/passwd",
-        "content/../h5p.json",
-        "H5P.CivicCheck-1.0/%2e%2e/h5p.json",
-        ".hidden",
-        "content//content.json",
-        "no-such-file.json",
-    ):
-        assert client.get(f"/h5p/{package.pk}/{path}").status_code == 404, path
+# Serving: the sandboxed frame and signed file URLs are tested in test_h5p_origin.py.
 
 
 # Lesson, statements, results --------------------------------------------------------

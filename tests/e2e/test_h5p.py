@@ -98,8 +98,8 @@ def test_learner_plays_an_h5p_activity_on_a_phone(
     phone.wait_for_url(f"{live_server.url}/")
     phone.goto(f"{live_server.url}{lesson.url}")
 
-    # h5p-standalone plays the activity in a same-origin frame.
-    activity = phone.frame_locator("iframe.h5p-iframe").locator(".h5p-civiccheck")
+    # h5p-standalone plays the activity in a sandboxed frame (an opaque origin).
+    activity = phone.frame_locator("iframe.h5p-sandbox").locator(".h5p-civiccheck")
     activity.wait_for(timeout=20_000)
     # A person reads the question first: an answer sooner than the minimum after
     # the page issued the launch would be stored but count for nothing.
