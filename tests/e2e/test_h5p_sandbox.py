@@ -248,6 +248,10 @@ def test_the_proof_of_concept_package_changes_nothing(live_server, reports):
     seen_console: list[str] = []
     page.on("request", lambda request: files.append(request.url))
     page.on("console", lambda message: seen_console.append(message.text))
+    page.on(
+        "response",
+        lambda response: seen_console.append(f"{response.status} {response.url[:80]}"),
+    )
     page.goto(f"{base}{lesson.url}")
     wait_for_reports(
         page, seen, {"top", "cookie", "me", "xapi", "admin"}, context=seen_console
@@ -291,7 +295,7 @@ def test_the_proof_of_concept_package_changes_nothing(live_server, reports):
 
 
 def wait_for_reports(
-    page, seen, kinds: set[str], timeout_ms: int = 20_000, context=()
+    page, seen, kinds: set[str], timeout_ms: int = 45_000, context=()
 ) -> None:
     """Wait until poc.js has reported each of `kinds` (it runs, whatever it reaches)."""
     waited = 0
@@ -359,7 +363,7 @@ def test_an_activity_answered_in_the_sandbox_is_stored(live_server, reports, set
     frame = page.locator("iframe.h5p-sandbox")
     assert frame.get_attribute("sandbox") == "allow-scripts allow-forms"
     activity = page.frame_locator("iframe.h5p-sandbox")
-    activity.locator(".h5p-civiccheck").wait_for(timeout=20_000)
+    activity.locator(".h5p-civiccheck").wait_for(timeout=45_000)
     # The frame's document has an opaque origin: it cannot read the lesson page.
     inner = page.frames[1]
     assert inner.evaluate("window.origin") == "null"
