@@ -3,7 +3,9 @@ middleware), so that records made deep inside a service know it."""
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +25,27 @@ _current: contextvars.ContextVar[Actor | None] = contextvars.ContextVar(
 
 def current() -> Actor | None:
     return _current.get()
+
+
+_unwatched: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "audit_unwatched", default=False
+)
+
+
+@contextlib.contextmanager
+def unwatched() -> Iterator[None]:
+    """Model changes inside are not recorded field by field (the caller records one
+    entry itself): an anonymisation must not copy the names it removes into the
+    log."""
+    token = _unwatched.set(True)
+    try:
+        yield
+    finally:
+        _unwatched.reset(token)
+
+
+def is_unwatched() -> bool:
+    return _unwatched.get()
 
 
 def request_address(request) -> str | None:

@@ -17,7 +17,7 @@ from django.apps import apps
 from django.contrib.auth import signals as auth_signals
 from django.db.models import Model, signals
 
-from audit.context import request_address
+from audit.context import is_unwatched, request_address
 from audit.services import SECRET_FIELDS, record
 
 
@@ -112,7 +112,7 @@ def _values(instance: Model, fields: list[str]) -> dict[str, Any]:
 
 
 def _pre_save(sender, instance, raw=False, **kwargs) -> None:
-    if raw or instance._state.adding or instance.pk is None:
+    if raw or is_unwatched() or instance._state.adding or instance.pk is None:
         return
     watch = WATCHED[sender._meta.label_lower]
     fields = _fields(sender, watch)
@@ -123,7 +123,7 @@ def _pre_save(sender, instance, raw=False, **kwargs) -> None:
 
 
 def _post_save(sender, instance, created, raw=False, **kwargs) -> None:
-    if raw:
+    if raw or is_unwatched():
         return
     label = sender._meta.label_lower
     watch = WATCHED[label]
@@ -150,6 +150,8 @@ def _post_save(sender, instance, created, raw=False, **kwargs) -> None:
 
 
 def _post_delete(sender, instance, **kwargs) -> None:
+    if is_unwatched():
+        return
     label = sender._meta.label_lower
     watch = WATCHED[label]
     if watch.deletes:
@@ -161,6 +163,8 @@ def _post_delete(sender, instance, **kwargs) -> None:
 def _relation_changed(relation: str):
     def receiver(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
         if action not in ("post_add", "post_remove", "post_clear") or reverse:
+            return
+        if is_unwatched():
             return
         label = instance._meta.label_lower
         names = sorted(str(item) for item in model.objects.filter(pk__in=pk_set or ()))

@@ -3,7 +3,7 @@ deactivated and reactivated through the people services (which ask the policy)."
 
 from django.contrib import messages
 from django.contrib.admin.utils import quote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -28,6 +28,7 @@ from learning.organisation.models import (
 )
 from learning.people.forms import LearnerProfileForm
 from learning.people.services import (
+    person_anonymise,
     person_create,
     person_deactivate,
     person_reactivate,
@@ -79,6 +80,15 @@ class ProfileEditView(ServiceErrorsMixin, ScopedObjectMixin, generic.EditView):
                     priority=15,
                 )
             )
+            if policy.is_site_admin(self.request.user):
+                buttons.append(
+                    Button(
+                        _("Anonymise"),
+                        url=reverse("people:anonymise", args=[quote(self.object.pk)]),
+                        icon_name="user",
+                        priority=20,
+                    )
+                )
         return buttons
 
 
@@ -124,6 +134,37 @@ class ProfileReactivateView(ScopedObjectMixin, generic.DeleteView):
         person_reactivate(actor=self.request.user, profile=self.object)
 
 
+class ProfileAnonymiseView(ProfileReactivateView):
+    """PIPL: a site admin makes a leaver unidentifiable; the GET asks to confirm."""
+
+    template_name = "learning/admin/person_anonymise.html"
+    page_title = _("Anonymise")
+    success_message = _("The person is anonymised.")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not policy.is_site_admin(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_delete_url(self):
+        return reverse("people:anonymise", args=[quote(self.object.pk)])
+
+    @property
+    def confirmation_message(self):
+        return _(
+            "Anonymise %(person)s? Their name, employee number, phone and the "
+            "account's name and e-mail are removed for good; their training records "
+            "stay under a number, so department figures do not change. This cannot "
+            "be undone."
+        ) % {"person": self.object}
+
+    def delete_action(self):
+        try:
+            person_anonymise(actor=self.request.user, profile=self.object)
+        except ValidationError as error:
+            raise PermissionDenied(" ".join(error.messages)) from error
+
+
 class LearnerProfileViewSet(ScopedViewSetMixin, FormClassMixin, ModelViewSet):
     model = LearnerProfile
     form_class = LearnerProfileForm
@@ -151,11 +192,22 @@ class LearnerProfileViewSet(ScopedViewSetMixin, FormClassMixin, ModelViewSet):
             ProfileReactivateView, **self.get_delete_view_kwargs()
         )
 
+    @property
+    def anonymise_view(self):
+        return self.construct_view(
+            ProfileAnonymiseView, **self.get_delete_view_kwargs()
+        )
+
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
             path(
                 f"reactivate/<{self.pk_path_converter}:pk>/",
                 self.reactivate_view,
                 name="reactivate",
-            )
+            ),
+            path(
+                f"anonymise/<{self.pk_path_converter}:pk>/",
+                self.anonymise_view,
+                name="anonymise",
+            ),
         ]

@@ -13,12 +13,15 @@ import functools
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.context import unwatched
+from audit.services import record
 from learning import policy
 from learning.curricula.services import assignments_sync_after_roster
+from learning.notifications.models import Notification
 from learning.organisation import rules
 from learning.organisation.models import (
     Department,
@@ -29,6 +32,9 @@ from learning.organisation.models import (
 )
 from learning.people.email import email_change_read
 from learning.people.tasks import email_change_send
+from learning.xapi.models import XAPIStatement
+from learning.xapi.services import learner_actor
+from learning.xapi.statements import agent_ifi
 
 User = get_user_model()
 
@@ -319,6 +325,72 @@ def person_reactivate(*, actor: Any | None, profile: LearnerProfile) -> LearnerP
     profile.user.save(update_fields=["is_active"])
     assignments_sync_after_roster(profile_ids=[profile.pk])
     return profile
+
+
+@transaction.atomic
+def person_anonymise(*, actor: Any | None, profile: LearnerProfile) -> LearnerProfile:
+    """PIPL: a person who has left no longer identifiable. Site admins only, leavers
+    only. Name, employee number, phone, the account's name, e-mail and password are
+    replaced or cleared, notifications (written to them by name) deleted, and their
+    xAPI statements re-pointed to the new account name. Every training record stays
+    (kept under the new names), so no department figure changes."""
+    if actor is not None and not policy.is_site_admin(actor):
+        raise PermissionDenied(_("Only site administrators may anonymise a person."))
+    stored = LearnerProfile.objects.select_for_update().get(pk=profile.pk)
+    if stored.is_active:
+        raise ValidationError(
+            _("Only a person who has left can be anonymised: record them as a leaver.")
+        )
+    record(
+        "learning.learnerprofile.anonymise",
+        actor=actor,
+        target=stored,
+        object_label=f"#{stored.pk}",
+    )
+    with unwatched():
+        _anonymise(stored)
+    return stored
+
+
+def _anonymise(stored: LearnerProfile) -> None:
+    user = User.objects.select_for_update().get(pk=stored.user_id)
+    old_ifi = agent_ifi(learner_actor(learner=user))
+    old_name = user.get_username()
+    marker = f"ANON-{stored.pk}"
+    stored.full_name = f"#{stored.pk}"
+    stored.employee_number = marker
+    stored.phone = ""
+    stored.save(update_fields=["full_name", "employee_number", "phone"])
+    user.username = marker.lower()
+    user.first_name = user.last_name = user.email = ""
+    user.set_unusable_password()
+    user.save()
+    new_actor = learner_actor(learner=user)
+    new_ifi = agent_ifi(new_actor)
+    statements = XAPIStatement.objects.filter(learner=user)
+    for statement in statements.iterator(chunk_size=500):
+        XAPIStatement.objects.filter(pk=statement.pk).update(
+            body=_agents_renamed(statement.body, old_name, new_actor),
+            actor_ifi=new_ifi,
+            agents=statement.agents.replace(old_ifi, new_ifi),
+            related_agents=statement.related_agents.replace(old_ifi, new_ifi),
+        )
+    Notification.objects.filter(user=user).delete()
+
+
+def _agents_renamed(value: Any, old_name: str, new_actor: dict) -> Any:
+    """A statement with every agent that is the person's site account (the actor,
+    the authority, context agents) replaced by their anonymised account."""
+    if isinstance(value, list):
+        return [_agents_renamed(item, old_name, new_actor) for item in value]
+    if not isinstance(value, dict):
+        return value
+    account = value.get("account")
+    if isinstance(account, dict) and account.get("name") == old_name:
+        return {**value, "name": new_actor["name"], "account": new_actor["account"]}
+    return {
+        key: _agents_renamed(item, old_name, new_actor) for key, item in value.items()
+    }
 
 
 # Role scopes --------------------------------------------------------------------
