@@ -1,10 +1,15 @@
+from django.contrib.contenttypes.models import ContentType
 from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404
 from django.utils.translation import check_for_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 from wagtail import views as wagtail_views
-from wagtail.models import Site
+from wagtail.documents import get_document_model
+from wagtail.documents.views.serve import serve as wagtail_document_serve
+from wagtail.models import Page, ReferenceIndex, Site
+from wagtail.permissions import policy_registry
 
 from learning.organisation.services import profile_set_language
 
@@ -60,3 +65,28 @@ def serve(request, path):
         except Http404:
             request._wagtail_route_for_request = None
     return wagtail_views.serve(request, path)
+
+
+def document_serve(request, document_id, document_filename):
+    """A lesson's document (a checklist, a video, its captions) for people who may
+    see a live page that uses it, or who manage documents; anyone else, and an
+    anonymous visitor counting through ids, gets a 404."""
+    document = get_object_or_404(get_document_model(), pk=document_id)
+    if not _may_read_document(request.user, document):
+        raise Http404
+    return wagtail_document_serve(request, document_id, document_filename)
+
+
+def _may_read_document(user, document) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    policy = policy_registry.get_by_type(type(document))
+    if policy.user_has_any_permission(user, ["add", "change", "choose"]):
+        return True
+    page_type = ContentType.objects.get_for_model(Page)
+    page_ids = (
+        ReferenceIndex.get_references_to(document)
+        .filter(base_content_type=page_type)
+        .values_list("object_id", flat=True)
+    )
+    return Page.objects.live().filter(pk__in=[int(pk) for pk in page_ids]).exists()
