@@ -260,3 +260,12 @@ def _english_outside_requests():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's signed-in site admin, who has also given the back office's
+    second factor (site admins must)."""
+    client.force_login(admin_user)
+    factories.second_factor_passed(client, admin_user)
+    return client

@@ -134,3 +134,16 @@ def scoped_user(role: str, department: Department, **kwargs) -> LearnerProfile:
     if role == RoleScope.Role.HR:
         profile.user.groups.add(role_groups_ensure())
     return profile
+
+
+def second_factor_passed(client, user) -> None:
+    """Mark `client`'s session (signed in as `user`) as having given the back
+    office's second factor, as a site admin with an authenticator has (the back
+    office asks site admins for one)."""
+    from django_otp import DEVICE_ID_SESSION_KEY  # noqa: PLC0415
+    from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: PLC0415
+
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()

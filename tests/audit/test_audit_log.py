@@ -16,7 +16,7 @@ from audit.models import AuditEntry, AuditLogImmutable
 from audit.services import purge, record
 from learning.models import RoleScope
 from learning.people import services as people
-from tests.factories import person_in, scoped_user
+from tests.factories import person_in, scoped_user, second_factor_passed
 
 pytestmark = pytest.mark.django_db
 ADDRESS = "198.51.100.7"
@@ -156,17 +156,6 @@ def test_the_purge_deletes_only_what_is_past_retention(county, settings):
     assert AuditEntry.objects.filter(pk=kept.pk).exists()
 
 
-def verified_second_factor(client, user):
-    """The session of a site admin who has given their second factor (the back
-    office asks admins for one)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: PLC0415
-
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-
-
 def test_site_admins_read_and_export_the_log_nobody_else(county, client, admin_user):
     record("test", object_label="visible")
     hr = scoped_user(RoleScope.Role.HR, county.county)
@@ -176,7 +165,7 @@ def test_site_admins_read_and_export_the_log_nobody_else(county, client, admin_u
     assert client.get(index).status_code in (302, 403)
 
     client.force_login(admin_user)
-    verified_second_factor(client, admin_user)
+    second_factor_passed(client, admin_user)
     page = client.get(index)
     assert page.status_code == 200
     assert "visible" in page.content.decode()

@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 
 from learning.models import Certificate
-from tests.factories import county_tree, person_in
+from tests.factories import county_tree, person_in, second_factor_passed
 
 from .builders import course_tree, publish
 from .test_journey import finish
@@ -135,6 +135,7 @@ def test_an_admin_withdraws_a_certificate_and_the_verify_page_says_so(
     _tree, learner, certificate = completed
     admin = UserFactory(is_superuser=True, is_staff=True)
     client.force_login(admin)
+    second_factor_passed(client, admin)
     listing = client.get("/admin/certificates/", {"q": certificate.code})
     assert certificate.learner_name in listing.content.decode()
     assert client.get("/admin/certificates/new/").status_code in (302, 403)

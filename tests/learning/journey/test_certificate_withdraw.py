@@ -70,6 +70,7 @@ def test_an_admin_withdraws_a_certificate_and_what_it_earned(world, client):
     assert Assignment.objects.get(learner=learner).state == Assignment.State.COMPLETED
 
     client.force_login(admin)
+    factories.second_factor_passed(client, admin)
     withdraw_url = reverse("certificates:withdraw", args=[certificate.pk])
     listing = client.get("/admin/certificates/", {"q": certificate.code})
     assert withdraw_url in listing.content.decode()

@@ -13,8 +13,7 @@ from audit.models import AuditEntry
 from learning.models import LearnerProfile, Notification, RoleScope, XAPIStatement
 from learning.people import services
 from learning.xapi.services import learner_actor
-from tests.audit.test_audit_log import verified_second_factor
-from tests.factories import person_in, scoped_user
+from tests.factories import person_in, scoped_user, second_factor_passed
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +61,7 @@ def test_a_leaver_is_anonymised_and_the_figures_do_not_move(county, client, admi
     services.person_deactivate(actor=None, profile=leaver)
     client.force_login(admin_user)
     before = figures(client, county.county)
-    verified_second_factor(client, admin_user)
+    second_factor_passed(client, admin_user)
     last_entry = AuditEntry.objects.order_by("pk").last().pk
 
     response = client.post(reverse("people:anonymise", args=[leaver.pk]))
@@ -97,7 +96,7 @@ def test_only_site_admins_and_only_leavers(county, client, admin_user):
 
     staying = person_in(county.section_a1, full_name="李在职")
     client.force_login(admin_user)
-    verified_second_factor(client, admin_user)
+    second_factor_passed(client, admin_user)
     client.post(reverse("people:anonymise", args=[staying.pk]))
     assert LearnerProfile.objects.get(pk=staying.pk).full_name == "李在职"
     assert LearnerProfile.objects.get(pk=leaver.pk).full_name != f"#{leaver.pk}"

@@ -8,7 +8,6 @@ import json
 import uuid
 
 import pytest
-from django.apps import apps
 from django.test import Client
 
 from learning.models import XAPIStatement
@@ -19,7 +18,13 @@ from learning.xapi.services import (
     learner_actor,
     statements_store,
 )
-from tests.factories import UserFactory, county_tree, person_in, scoped_user
+from tests.factories import (
+    UserFactory,
+    county_tree,
+    person_in,
+    scoped_user,
+    second_factor_passed,
+)
 from tests.learning.test_xapi import URL, statement
 
 pytestmark = pytest.mark.django_db
@@ -57,14 +62,7 @@ def admin_client(user) -> Client:
     """A signed-in site admin who has passed the back office's second factor."""
     client = Client()
     client.force_login(user)
-    if apps.is_installed("django_otp.plugins.otp_totp"):
-        from django_otp import DEVICE_ID_SESSION_KEY
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+    second_factor_passed(client, user)
     return client
 
 
