@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -86,6 +87,7 @@ MIDDLEWARE = [
     # H5P_CONTENT_ORIGIN serves H5P frames and files only, without cookies.
     "courses.h5p.origin.H5PContentOriginMiddleware",
     "cms.middleware.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -541,6 +543,31 @@ if H5P_CONTENT_ORIGIN:
     ALLOWED_HOSTS.append(_h5p_origin.hostname)
 # How long a lesson page's signed links to its activities' files keep working.
 H5P_CONTENT_URL_HOURS = env.int("H5P_CONTENT_URL_HOURS", default=12)
+
+# Content-Security-Policy (django-csp) on every page of the site: scripts, styles,
+# fonts, media and requests from this site only (nothing is loaded from elsewhere),
+# no plugins, no <base>, forms posted here only. Inline style attributes stay allowed
+# (progress bars set their width). H5P activities are framed from this site or from
+# H5P_CONTENT_ORIGIN; their frames and files carry their own sandbox policy, which
+# this leaves alone. The back office (/admin/) keeps Wagtail's own headers: its
+# editors still use inline scripts.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/"],
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "media-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF] + ([H5P_CONTENT_ORIGIN] if H5P_CONTENT_ORIGIN else []),
+        "frame-ancestors": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    },
+}
 # The LRS (learning/xapi): a result counts only for a launch issued at most this many
 # hours before and at least this many seconds before its statement arrives.
 XAPI_LAUNCH_VALID_HOURS = env.int("XAPI_LAUNCH_VALID_HOURS", default=24)

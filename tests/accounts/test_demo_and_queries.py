@@ -45,4 +45,5 @@ def test_issuing_costs_the_same_queries_for_any_number(county, hr):
     small, small_queries = _issue_queries(hr, county.section_a1)
     large, large_queries = _issue_queries(hr, county.section_a2)
     assert (small, large) == (3, 30)
-    assert small_queries == large_queries <= 6
+    # 6 to issue, 5 more for the one check that no account is above the officer.
+    assert small_queries == large_queries <= 11

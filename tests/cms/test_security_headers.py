@@ -28,3 +28,14 @@ def test_a_signed_in_persons_pages_are_not_stored_by_browsers_or_proxies(
 def test_an_anonymous_page_keeps_its_own_caching(client):
     response = client.get("/accounts/login/")
     assert "private, no-store" != response.get("Cache-Control")
+
+
+def test_every_app_page_has_a_content_security_policy(client, county):
+    for url in ("/accounts/login/", "/"):
+        policy = client.get(url)["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "object-src 'none'" in policy
+        assert "unsafe-eval" not in policy
+    learner = person_in(county.section_a1)
+    client.force_login(learner.user)
+    policy = client.get("/me/")["Content-Security-Policy"]
+    assert "frame-src 'self'" in policy and "frame-ancestors 'self'" in policy

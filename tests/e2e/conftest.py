@@ -46,3 +46,17 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def wait_until(page, expression: str, *, timeout: float = 30.0) -> None:
+    """Wait until `expression` is true in the page. Playwright's wait_for_function
+    evaluates its string with eval inside the page, which the site's
+    Content-Security-Policy (script-src 'self', no 'unsafe-eval') refuses, as it
+    should; page.evaluate runs through the browser's debugging protocol instead."""
+    import time  # noqa: PLC0415
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"() => Boolean({expression})"):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(100)

@@ -17,6 +17,7 @@ from courses.models import LessonPage
 from learning.journey.services import course_enroll, lesson_open
 from learning.models import H5PResult, LessonProgress, XAPIStatement
 from tests.courses.builders import course_tree, publish
+from tests.e2e.conftest import wait_until
 from tests.factories import PASSWORD, UserFactory
 
 from .test_quiz import assert_fits
@@ -108,7 +109,7 @@ def test_learner_plays_an_h5p_activity_on_a_phone(
     # A wrong answer first: stored, not passed, the lesson stays open.
     activity.get_by_label("请申请人回去补齐后重新排队").check()
     activity.locator("button[type=submit]").click()
-    phone.wait_for_function("window.__results >= 1")
+    wait_until(phone, "window.__results >= 1")
     result = H5PResult.objects.get(learner=learner)
     assert result.last_scaled == 0 and result.passed_at is None
     assert LessonProgress.objects.get(pk=progress.pk).completed_at is None
@@ -117,7 +118,7 @@ def test_learner_plays_an_h5p_activity_on_a_phone(
     activity.get_by_label("一次性告知需要补正的全部材料").check()
     activity.locator("button[type=submit]").click()
     activity.locator(".h5p-civiccheck-right").wait_for()
-    phone.wait_for_function("window.__results >= 2")
+    wait_until(phone, "window.__results >= 2")
     result.refresh_from_db()
     assert result.best_scaled == 1 and result.attempts == 2
     assert XAPIStatement.objects.filter(learner=learner, is_final=True).count() == 2

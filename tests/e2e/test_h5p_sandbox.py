@@ -31,6 +31,7 @@ from learning.models import (
 )
 from learning.organisation.services import HR_GROUP, role_groups_ensure
 from tests.courses.builders import course_tree, publish
+from tests.e2e.conftest import wait_until
 from tests.factories import PASSWORD, UserFactory
 from tests.h5p_builder import build_h5p, library_json, manifest
 
@@ -380,7 +381,7 @@ def test_an_activity_answered_in_the_sandbox_is_stored(live_server, reports, set
     activity.get_by_label("一次性告知需要补正的全部材料").check()
     activity.locator("button[type=submit]").click()
     activity.locator(".h5p-civiccheck-right").wait_for()
-    page.wait_for_function("window.__results >= 1")
+    wait_until(page, "window.__results >= 1")
     statements = XAPIStatement.objects.filter(learner=learner)
     assert statements.filter(is_final=True).count() == 1
     body = statements.filter(is_final=True).get().body

@@ -15,6 +15,7 @@ from tests.assessments.quiz_factories import (
     add_fixed,
     small_framework,
 )
+from tests.e2e.conftest import wait_until
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -78,7 +79,7 @@ def test_learner_takes_a_short_quiz_on_a_phone(
     # The timer is visible and counts down from the server's deadline (5 minutes).
     timer = phone.locator("#quiz-timer")
     assert timer.is_visible()
-    phone.wait_for_function(
+    wait_until(phone,
         "/^0[45]:[0-5][0-9]$/.test(document.getElementById('quiz-timer').textContent)"
     )
     assert phone.get_by_role(
@@ -102,7 +103,7 @@ def test_learner_takes_a_short_quiz_on_a_phone(
     phone.keyboard.press("Space")
     phone.keyboard.press("ArrowDown")
     phone.wait_for_selector(f"#status-{true_false.pk}.is-saved")
-    phone.wait_for_function(
+    wait_until(phone,
         "document.getElementById('quiz-answered').textContent === '2'"
     )
     wanted = true_false.options.get(text="False").pk
