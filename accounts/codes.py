@@ -32,6 +32,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import SigninCode
+from audit.context import request_address
 from learning import policy
 from learning.organisation import rules
 from learning.organisation.models import Department, LearnerProfile
@@ -245,7 +246,8 @@ def signin_codes_revoke_many(user_ids: Iterable[int]) -> int:
 
 
 def _client_address(request: Any) -> str:
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    # Found as the lock-out and the audit log find it (REVERSE_PROXIES).
+    return (request_address(request) or "") if request is not None else ""
 
 
 def _attempt_keys(number: str, request: Any) -> list[tuple[str, int]]:

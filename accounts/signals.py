@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from accounts.codes import signin_codes_revoke
 from accounts.sessions import session_signed_in, user_sessions_end
+from accounts.throttle import address_failure_count
 
 
 @receiver(user_logged_in, dispatch_uid="accounts_session_signed_in")
@@ -34,3 +35,8 @@ def _user_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> Non
     ):
         user_sessions_end(user_id=instance.pk)
         signin_codes_revoke(user_id=instance.pk)
+
+
+@receiver(user_login_failed, dispatch_uid="accounts_address_failures")
+def _sign_in_failed(sender: Any, credentials: Any, request: Any = None, **kwargs: Any):
+    address_failure_count(request)

@@ -390,6 +390,10 @@ SIGNIN_CODE_ATTEMPTS_PER_ADDRESS = env.int(
     "SIGNIN_CODE_ATTEMPTS_PER_ADDRESS", default=20
 )
 SIGNIN_CODE_WINDOW_MINUTES = env.int("SIGNIN_CODE_WINDOW_MINUTES", default=15)
+# Failed password sign-ins from one address, whatever the name, before the address
+# waits out the window (a password spray); high, since an office shares an address.
+SIGNIN_FAILURES_PER_ADDRESS = env.int("SIGNIN_FAILURES_PER_ADDRESS", default=30)
+SIGNIN_FAILURES_WINDOW_MINUTES = env.int("SIGNIN_FAILURES_WINDOW_MINUTES", default=15)
 # Signed-in sessions end this many hours after sign-in, however active.
 SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=12)
 # E-mailed reset and activation links stay valid this long (Django's setting).
