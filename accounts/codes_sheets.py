@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from io import BytesIO
 from itertools import groupby
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.conf import settings
@@ -25,8 +24,6 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     KeepTogether,
     PageBreak,
@@ -39,35 +36,15 @@ from reportlab.platypus import (
 
 from accounts.codes import IssuedCode
 from assessments.spreadsheets import xlsx_bytes
+from learning.pdf_fonts import FONT, FONT_BOLD, PdfFontMissing, fonts_register
 
-FONT_DIR = Path(settings.BASE_DIR) / "analytics" / "fonts"
-FONT = "NotoSansSC"
-FONT_BOLD = "NotoSansSC-Bold"
-FONT_FILES = {FONT: "NotoSansSC_400Regular.ttf", FONT_BOLD: "NotoSansSC_700Bold.ttf"}
 INK = colors.HexColor("#1f2933")
 MUTED = colors.HexColor("#52606d")
 NAVY = colors.HexColor("#0b4f6c")
 
 
-class SheetFontMissing(RuntimeError):
-    """The sheet's font is not installed (`make setup` copies it from npm)."""
-
-
-def fonts_register() -> None:
-    registered = set(pdfmetrics.getRegisteredFontNames())
-    for name, filename in FONT_FILES.items():
-        if name in registered:
-            continue
-        path = FONT_DIR / filename
-        if not path.is_file():
-            raise SheetFontMissing(
-                f"{path} is missing: run `make setup` (it copies Noto Sans SC from "
-                "the npm package @expo-google-fonts/noto-sans-sc)"
-            )
-        pdfmetrics.registerFont(TTFont(name, str(path)))
-    pdfmetrics.registerFontFamily(
-        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
-    )
+# The sheets' font error, under the name their screens catch.
+SheetFontMissing = PdfFontMissing
 
 
 def signin_address() -> str:

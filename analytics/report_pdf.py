@@ -10,7 +10,6 @@ even the canvas's initial one.
 from __future__ import annotations
 
 from io import BytesIO
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.conf import settings
@@ -25,7 +24,6 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     KeepTogether,
     Paragraph,
@@ -38,14 +36,12 @@ from reportlab.platypus.flowables import Flowable
 
 from analytics.gaps import GapCell, Heatmap
 from analytics.report import LeadershipReport
-
-FONT_DIR = Path(__file__).resolve().parent / "fonts"
-FONT = "NotoSansSC"
-FONT_BOLD = "NotoSansSC-Bold"
-FONT_FILES = {
-    FONT: "NotoSansSC_400Regular.ttf",
-    FONT_BOLD: "NotoSansSC_700Bold.ttf",
-}
+from learning.pdf_fonts import (
+    FONT,
+    FONT_BOLD,
+    PdfFontMissing,
+    fonts_register,
+)
 
 INK = colors.HexColor("#1f2933")
 MUTED = colors.HexColor("#52606d")
@@ -64,30 +60,8 @@ TONES = {
 LIGHT_TEXT_TONES = {"q0", "q4"}
 
 
-class ReportFontMissing(RuntimeError):
-    """The report font is not installed (`make setup` copies it from npm)."""
-
-
-def fonts_register() -> None:
-    """Register the embedded TrueType fonts once per process."""
-    registered = set(pdfmetrics.getRegisteredFontNames())
-    for name, filename in FONT_FILES.items():
-        if name in registered:
-            continue
-        path = FONT_DIR / filename
-        if not path.is_file():
-            raise ReportFontMissing(
-                f"{path} is missing: run `make setup` (it copies Noto Sans SC from "
-                "the npm package @expo-google-fonts/noto-sans-sc)"
-            )
-        pdfmetrics.registerFont(TTFont(name, str(path)))
-    pdfmetrics.registerFontFamily(
-        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
-    )
-
-
-def fonts_available() -> bool:
-    return all((FONT_DIR / filename).is_file() for filename in FONT_FILES.values())
+# The report's font error, under the name its screen catches.
+ReportFontMissing = PdfFontMissing
 
 
 def _styles() -> dict[str, ParagraphStyle]:

@@ -20,7 +20,6 @@ from django.utils import timezone, translation
 from analytics import urls as analytics_urls
 from analytics.report import first_record_on, month_start, previous_month
 from analytics.report_mail import REPORT_KIND, monthly_reports_send
-from analytics.report_pdf import fonts_available
 from analytics.report_views import report_pdf
 from analytics.snapshots import snapshot_day
 from assessments.models import Competency, Evidence
@@ -30,6 +29,7 @@ from cms import urls as site_urls
 from learning.curricula.models import DigestLog
 from learning.models import RoleScope
 from learning.notifications.models import Notification
+from learning.pdf_fonts import fonts_available
 from learning.targets.services import target_set
 from tests.conftest import service_missing
 from tests.factories import DepartmentFactory, PositionFactory, person_in, scoped_user
