@@ -253,9 +253,12 @@ def test_the_proof_of_concept_package_changes_nothing(live_server, reports):
         "response",
         lambda response: seen_console.append(f"{response.status} {response.url[:80]}"),
     )
-    page.goto(f"{base}{lesson.url}")
-    wait_for_reports(
-        page, seen, {"top", "cookie", "me", "xapi", "admin"}, context=seen_console
+    open_until_reported(
+        page,
+        f"{base}{lesson.url}",
+        seen,
+        {"top", "cookie", "me", "xapi", "admin"},
+        context=seen_console,
     )
     poc_url = next(url for url in files if url.endswith(f"{POC_LIBRARY}/poc.js"))
     svg_url = poc_url.rsplit("/", 1)[0] + "/icon.svg"
@@ -269,8 +272,8 @@ def test_the_proof_of_concept_package_changes_nothing(live_server, reports):
     sign_in(learner_page, base, learner.username)
     lesson_open(enrollment=enrollment, lesson=lesson)
     seen.clear()
-    learner_page.goto(f"{base}{lesson.url}")
-    wait_for_reports(learner_page, seen, {"top", "cookie", "me", "xapi", "admin"})
+    kinds = {"top", "cookie", "me", "xapi", "admin"}
+    open_until_reported(learner_page, f"{base}{lesson.url}", seen, kinds)
     open_document(learner_page, svg_url)
     learner_reports = admin_reports + list(seen)
 
@@ -293,6 +296,22 @@ def test_the_proof_of_concept_package_changes_nothing(live_server, reports):
     assert not XAPIStatement.objects.exists()
     assert not H5PResult.objects.exists()
     assert not LessonProgress.objects.filter(completed_at__isnull=False).exists()
+
+
+def open_until_reported(page, url: str, seen, kinds: set[str], context=()) -> None:
+    """Open the lesson and wait for poc.js's reports. On a loaded machine the player
+    has been seen not to start within the wait (CI, session 6): open the page once
+    more before failing, since this test is about what poc.js can reach, not about
+    how fast the player starts (test_an_activity_answered_in_the_sandbox_is_stored
+    covers that)."""
+    for attempt in (1, 2):
+        page.goto(url)
+        try:
+            wait_for_reports(page, seen, kinds, timeout_ms=40_000, context=context)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
 
 
 def wait_for_reports(
