@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from assessments.models import Evidence
 from courses.h5p.civiccheck import civiccheck_package
@@ -97,11 +98,18 @@ def test_learner_plays_an_h5p_activity_on_a_phone(
     phone.get_by_label("密码").fill(PASSWORD)
     phone.get_by_role("button", name="登录").click()
     phone.wait_for_url(f"{live_server.url}/")
-    phone.goto(f"{live_server.url}{lesson.url}")
-
     # h5p-standalone plays the activity in a sandboxed frame (an opaque origin).
+    # On a loaded machine the player has been seen not to start (CI, session 6;
+    # under investigation): open the page once more before failing.
     activity = phone.frame_locator("iframe.h5p-sandbox").locator(".h5p-civiccheck")
-    activity.wait_for(timeout=20_000)
+    for attempt in (1, 2):
+        phone.goto(f"{live_server.url}{lesson.url}")
+        try:
+            activity.wait_for(timeout=30_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     # A person reads the question first: an answer sooner than the minimum after
     # the page issued the launch would be stored but count for nothing.
     settings.XAPI_MIN_ATTEMPT_SECONDS = 2
