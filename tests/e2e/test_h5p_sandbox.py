@@ -299,19 +299,9 @@ def test_the_proof_of_concept_package_changes_nothing(live_server, reports):
 
 
 def open_until_reported(page, url: str, seen, kinds: set[str], context=()) -> None:
-    """Open the lesson and wait for poc.js's reports. On a loaded machine the player
-    has been seen not to start within the wait (CI, session 6): open the page once
-    more before failing, since this test is about what poc.js can reach, not about
-    how fast the player starts (test_an_activity_answered_in_the_sandbox_is_stored
-    covers that)."""
-    for attempt in (1, 2):
-        page.goto(url)
-        try:
-            wait_for_reports(page, seen, kinds, timeout_ms=40_000, context=context)
-            return
-        except AssertionError:
-            if attempt == 2:
-                raise
+    """Open the lesson and wait for poc.js's reports."""
+    page.goto(url)
+    wait_for_reports(page, seen, kinds, context=context)
 
 
 def wait_for_reports(

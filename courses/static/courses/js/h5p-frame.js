@@ -72,7 +72,7 @@
 
   function start(iri, previous) {
     if (!window.H5PStandalone) {
-      unavailable();
+      unavailable(new Error("the H5P player did not load"));
       return;
     }
     new window.H5PStandalone.H5P(root, {
@@ -112,10 +112,20 @@
     start(data.iri, typeof data.state === "string" ? data.state : null);
   });
 
-  // The lesson page's script may start after this frame: ask until it answers.
-  var asking = setInterval(function () {
-    if (started) clearInterval(asking);
-    else send({ type: "ready" });
-  }, 250);
-  send({ type: "ready" });
+  // Ask only once the player's script (the next <script> in this frame) has run:
+  // on a slow line "init" could otherwise arrive while it is still downloading,
+  // and the activity would be declared unavailable. The lesson page's script may
+  // start after this frame, so ask until it answers.
+  function ask() {
+    var asking = setInterval(function () {
+      if (started) clearInterval(asking);
+      else send({ type: "ready" });
+    }, 250);
+    send({ type: "ready" });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ask);
+  } else {
+    ask();
+  }
 })();
