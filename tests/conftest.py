@@ -202,6 +202,15 @@ def django_db_createdb(request, django_db_modify_db_settings, django_db_blocker)
         return _reused_database_lost_its_rows()
 
 
+def _test_database_in_use() -> bool:
+    """Whether this run set up the test database: a run of tests that use none
+    (tests/reliability/ runs its own servers) leaves the connection on the
+    configured database, which the fixtures below must never read or touch."""
+    from django.db import connection
+
+    return connection.settings_dict["NAME"] == connection.creation._get_test_db_name()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(request, django_db_setup, django_db_blocker, django_db_keepdb):
     """With --reuse-db the test database outlives the run. Transactional tests (live
@@ -210,13 +219,18 @@ def django_db_setup(request, django_db_setup, django_db_blocker, django_db_keepd
     them back at the end, so that the next run starts as a new database would. Not
     after --create-db (as in CI): a run that rebuilds anyway saves the time, and the
     next --reuse-db run rebuilds a database left without its rows (see above)."""
-    if not django_db_keepdb or request.config.getvalue("create_db"):
-        yield
-        return
     from django.apps import apps
     from django.core.management import call_command
     from django.core.management.color import no_style
     from django.db import connection
+
+    if (
+        not django_db_keepdb
+        or request.config.getvalue("create_db")
+        or not _test_database_in_use()
+    ):
+        yield
+        return
 
     with django_db_blocker.unblock():
         baseline = connection.creation.serialize_db_to_string()
@@ -242,7 +256,7 @@ def _release_test_database(django_db_setup, django_db_blocker):
     yield
     from django.db import connection
 
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not _test_database_in_use():
         return
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
