@@ -6,11 +6,14 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from wagtail.models import Locale, Site
 
 from assessments.models import Question, Quiz
 from assessments.services import quizzes
 from cms.services import home_page_ensure
+from courses.h5p.civiccheck import civiccheck_package
+from courses.h5p.services import h5p_package_store
 from courses.models import (
     CourseCompetency,
     CourseIndexPage,
@@ -202,3 +205,26 @@ def pass_quiz(quiz: Quiz, learner, *, right: bool = True):
         options = [o.pk for o in question.options.all() if o.is_correct == right]
         answers[question.pk] = {"option_ids": options[:1] if not right else options}
     return quizzes.attempt_submit(attempt=attempt, learner=learner, answers=answers)
+
+
+def h5p_activity_add(lesson: LessonPage, *, block_id: str, **value) -> LessonPage:
+    """Add an H5P activity (the platform's CivicCheck, stored as an uploaded package)
+    to a lesson and publish it; returns the lesson as published."""
+    package, _new = h5p_package_store(
+        upload=ContentFile(
+            civiccheck_package(
+                title="受理材料",
+                language="zh-hans",
+                question="申请人缺少一份材料时，应当怎么做？",
+                options=["一次性告知需要补正的全部材料", "请申请人回去补齐后重新排队"],
+                correct=0,
+            ),
+            name="check.h5p",
+        )
+    )
+    page = LessonPage.objects.get(pk=lesson.pk)
+    page.body = [
+        *page.body.raw_data,
+        {"type": "h5p", "id": block_id, "value": {"package": package.pk, **value}},
+    ]
+    return publish(page)

@@ -8,15 +8,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.files.base import ContentFile
 
 from assessments.models import Evidence
-from courses.h5p.civiccheck import civiccheck_package
-from courses.h5p.services import h5p_package_store
-from courses.models import LessonPage
 from learning.journey.services import course_enroll, lesson_open
 from learning.models import H5PResult, LessonProgress, XAPIStatement
-from tests.courses.builders import course_tree, publish
+from tests.courses.builders import course_tree, h5p_activity_add
 from tests.e2e.conftest import wait_until
 from tests.factories import PASSWORD, UserFactory
 
@@ -36,34 +32,14 @@ def lesson_with_activity():
     if not PLAYER.exists():
         pytest.fail("The H5P player is not installed: run `make setup` (npm ci).")
     tree = course_tree()
-    package, _new = h5p_package_store(
-        upload=ContentFile(
-            civiccheck_package(
-                title="受理材料",
-                language="zh-hans",
-                question="申请人缺少一份材料时，应当怎么做？",
-                options=["一次性告知需要补正的全部材料", "请申请人回去补齐后重新排队"],
-                correct=0,
-            ),
-            name="check.h5p",
-        )
+    lesson = h5p_activity_add(
+        tree.reading,
+        block_id=BLOCK_ID,
+        required=True,
+        pass_percent=100,
+        competency=tree.framework.c3.code,
+        level=2,
     )
-    lesson = LessonPage.objects.get(pk=tree.reading.pk)
-    lesson.body = [
-        *lesson.body.raw_data,
-        {
-            "type": "h5p",
-            "id": BLOCK_ID,
-            "value": {
-                "package": package.pk,
-                "required": True,
-                "pass_percent": 100,
-                "competency": tree.framework.c3.code,
-                "level": 2,
-            },
-        },
-    ]
-    publish(lesson)
     return tree, lesson
 
 

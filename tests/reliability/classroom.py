@@ -8,47 +8,24 @@ import sys
 
 import django
 
+django.setup()  # a script: the settings and database come from the environment
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from courses.h5p.activities import activity_iri  # noqa: E402
+from learning.journey.services import course_enroll  # noqa: E402
+from learning.xapi.services import launches_issue, learner_actor  # noqa: E402
+from tests import factories  # noqa: E402
+from tests.courses.builders import course_tree, h5p_activity_add  # noqa: E402
+
 
 def build(learners: int) -> dict:
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import make_password
-    from django.contrib.auth.models import Group
-    from django.core.files.base import ContentFile
-    from django.utils import timezone
-
-    from courses.h5p.activities import activity_iri
-    from courses.h5p.civiccheck import civiccheck_package
-    from courses.h5p.services import h5p_package_store
-    from courses.models import LessonPage
-    from learning.journey.services import course_enroll
-    from learning.xapi.services import launches_issue, learner_actor
-    from tests import factories
-    from tests.courses.builders import course_tree, publish
-
     tree = course_tree()
-    package, _new = h5p_package_store(
-        upload=ContentFile(
-            civiccheck_package(
-                title="受理材料",
-                language="zh-hans",
-                question="申请人缺少一份材料时，应当怎么做？",
-                options=["一次性告知需要补正的全部材料", "请申请人回去补齐后重新排队"],
-                correct=0,
-            ),
-            name="check.h5p",
-        )
-    )
     block_id = "0d15ea5e-0000-4000-8000-00000000c0de"
-    lesson = LessonPage.objects.get(pk=tree.reading.pk)
-    lesson.body = [
-        *lesson.body.raw_data,
-        {
-            "type": "h5p",
-            "id": block_id,
-            "value": {"package": package.pk, "required": False, "pass_percent": 60},
-        },
-    ]
-    publish(lesson)
+    lesson = h5p_activity_add(tree.reading, block_id=block_id, pass_percent=60)
     iri = activity_iri(lesson_key=lesson.translation_key, block_id=block_id)
     quiz = tree.quiz
     quiz.max_attempts = 0
@@ -93,5 +70,4 @@ def build(learners: int) -> dict:
 
 
 if __name__ == "__main__":
-    django.setup()
     json.dump(build(int(sys.argv[1])), sys.stdout)

@@ -9,14 +9,10 @@ import uuid
 
 import pytest
 import requests
-from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from assessments.models import Attempt
 from courses.h5p.activities import activity_iri
-from courses.h5p.civiccheck import civiccheck_package
-from courses.h5p.services import h5p_package_store
-from courses.models import LessonPage
 from learning.models import (
     Enrollment,
     H5PActivityState,
@@ -24,7 +20,7 @@ from learning.models import (
     XAPIStatement,
 )
 from learning.xapi.services import launches_issue, learner_actor
-from tests.courses.builders import course_tree, publish
+from tests.courses.builders import course_tree, h5p_activity_add
 from tests.factories import PASSWORD, UserFactory
 from tests.reliability.test_sqlite_classroom import signed_in
 
@@ -36,24 +32,7 @@ BLOCK_ID = "0d15ea5e-0000-4000-8000-00000000c0de"
 @pytest.fixture
 def lesson(require_postgres):
     tree = course_tree()
-    package, _new = h5p_package_store(
-        upload=ContentFile(
-            civiccheck_package(
-                title="受理材料",
-                language="zh-hans",
-                question="申请人缺少一份材料时，应当怎么做？",
-                options=["一次性告知", "回去补齐再来"],
-                correct=0,
-            ),
-            name="check.h5p",
-        )
-    )
-    page = LessonPage.objects.get(pk=tree.reading.pk)
-    page.body = [
-        *page.body.raw_data,
-        {"type": "h5p", "id": BLOCK_ID, "value": {"package": package.pk}},
-    ]
-    publish(page)
+    page = h5p_activity_add(tree.reading, block_id=BLOCK_ID)
     return tree, page
 
 
