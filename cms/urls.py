@@ -25,6 +25,10 @@ urlpatterns = [
     path("accounts/sso/", include("accounts.sso_urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/setlang/", views.set_language, name="set_language"),
+    # Before Wagtail's own: its English sign-in form is never shown (cms.views).
+    path(
+        "admin/login/", views.back_office_sign_in, name="back_office_sign_in"
+    ),
     path("admin/", include(wagtailadmin_urls)),
     # Lesson documents only for those who may see a page using them (cms.views);
     # Wagtail's password form for documents stays.

@@ -1,6 +1,11 @@
+from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -90,3 +95,25 @@ def _may_read_document(user, document) -> bool:
         .values_list("object_id", flat=True)
     )
     return Page.objects.live().filter(pk__in=[int(pk) for pk in page_ids]).exists()
+
+
+@never_cache
+@require_GET
+def back_office_sign_in(request):
+    """Stands in for Wagtail's English sign-in form (/admin/login/, where Wagtail sends
+    whoever it refuses): strangers sign in on the site's own form, people with
+    back-office access go on, and anyone else is told, in their language, that the
+    back office is not for them."""
+    next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    if not request.user.is_authenticated:
+        return redirect_to_login(next_url or reverse("wagtailadmin_home"))
+    if request.user.has_perm("wagtailadmin.access_admin"):
+        return redirect(next_url or reverse("wagtailadmin_home"))
+    # Wagtail queued an English "You do not have permission to access the admin."
+    # on its way here; this page says it instead.
+    list(messages.get_messages(request))
+    return render(request, "cms/no_back_office.html", status=403)

@@ -428,7 +428,10 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
-LOCALE_PATHS = [BASE_DIR / "cms" / "locale"]
+# The project's catalogue, then Chinese for Wagtail's own strings that Wagtail's
+# catalogue lacks (a LOCALE_PATHS catalogue overrides an app's; kept apart so that
+# makemessages for cms leaves it alone).
+LOCALE_PATHS = [BASE_DIR / "cms" / "locale", BASE_DIR / "cms" / "wagtail_locale"]
 LANGUAGE_COOKIE_NAME = "civicskills_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 
@@ -505,6 +508,9 @@ WAGTAILDOCS_INLINE_CONTENT_TYPES = [
 ]
 # Government intranets: no calls home, no avatars from outside.
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Nor the "what's new" banner linking to Wagtail's guide on the internet (the help
+# menu's links are taken out in cms.wagtail_hooks).
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 # Everyone resets a password through the site's own sign-in pages (accounts), which
 # follow the sign-in rules; the back office's reset form is switched off.
 WAGTAIL_PASSWORD_RESET_ENABLED = False

@@ -13,7 +13,9 @@ from tests.conftest import service_missing
 from tests.factories import scoped_user
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOGUES = sorted(ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/django.po"))
+CATALOGUES = sorted(ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/django.po")) + sorted(
+    ROOT.glob("cms/wagtail_locale/zh_Hans/LC_MESSAGES/*.po")
+)
 
 # (url, who, a string in English, the same string in Chinese)
 PAGES = [
