@@ -619,6 +619,12 @@ ROSTER_CONFIRM_DEACTIVATE_SHARE = env.float(
 
 # Answers saved this long after a quiz's deadline still count (network delays).
 QUIZ_DEADLINE_GRACE_SECONDS = env.int("QUIZ_DEADLINE_GRACE_SECONDS", default=30)
+# The organisation that issues certificates, printed at the top of each certificate
+# PDF and on its verification page, e.g. "某某县委组织部 · Organisation Department
+# of X County".
+CERTIFICATE_ISSUER = env.str(
+    "CERTIFICATE_ISSUER", default="CivicSkills 公务员在线学习平台 · CivicSkills"
+)
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-pass-2026")
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
 SITE_TITLE = _("CivicSkills")

@@ -3,6 +3,7 @@ survey) and certificates (the PDF for its holder, the public verification page).
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -169,10 +170,18 @@ def course_feedback(request, code: str):
 @require_GET
 def certificate_verify(request, code: str):
     """Public: anyone holding the code may check the certificate. Shows the name,
-    course, date and validity, nothing more; unknown codes are a plain 404."""
+    course, date, validity and issuer, nothing more; an unknown code gets a page
+    saying so, with the 404 status."""
     certificate = certificate_for_code(code)
     if certificate is None:
-        raise Http404
+        response = render(
+            request,
+            "learning/certificate_unknown.html",
+            {"code": (code or "")[:40]},
+            status=404,
+        )
+        response["X-Robots-Tag"] = "noindex"
+        return response
     today = timezone.localdate()
     if certificate.revoked_at:
         status = "revoked"
@@ -183,7 +192,11 @@ def certificate_verify(request, code: str):
     response = render(
         request,
         "learning/certificate_verify.html",
-        {"certificate": certificate, "status": status},
+        {
+            "certificate": certificate,
+            "status": status,
+            "issuer": settings.CERTIFICATE_ISSUER,
+        },
     )
     response["X-Robots-Tag"] = "noindex"
     return response
