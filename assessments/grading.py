@@ -142,6 +142,20 @@ def _full_or_nothing(correct: bool, points: Decimal) -> Grade:
     )
 
 
+# More digits than any database id has (2**63 - 1 has 19).
+_ID_DIGITS = 19
+
+
+def id_from_text(text: str) -> int | None:
+    """The id a form or a JSON body gave as text: ASCII digits only ("²", "１２"
+    and other Unicode digits pass str.isdigit() but are no id), at most as long as
+    a database id; None otherwise."""
+    text = text.strip()
+    if text.isascii() and text.isdigit() and len(text) <= _ID_DIGITS:
+        return int(text)
+    return None
+
+
 def chosen_option_ids(response: Mapping[str, Any] | None) -> frozenset[int] | None:
     """The option ids in a choice response, or None when the response is malformed."""
     if not isinstance(response, Mapping):
@@ -155,8 +169,8 @@ def chosen_option_ids(response: Mapping[str, Any] | None) -> frozenset[int] | No
             return None
         if isinstance(item, int):
             chosen.add(item)
-        elif isinstance(item, str) and item.strip().isdigit():
-            chosen.add(int(item.strip()))
+        elif isinstance(item, str) and (option_id := id_from_text(item)) is not None:
+            chosen.add(option_id)
         else:
             return None
     return frozenset(chosen)

@@ -619,18 +619,33 @@ def _calamine_open(content: bytes, error_class: ErrorClass) -> CalamineWorkbook:
         raise _refuse(error_class, _damaged_message()) from None
 
 
-def _sheet_choose(workbook: CalamineWorkbook, sheet_name: str) -> int:
+def _sheet_choose(
+    workbook: CalamineWorkbook, sheet_name: str, error_class: ErrorClass
+) -> int:
+    """The index of the worksheet called `sheet_name`, else of the first visible
+    worksheet (a hidden one when all are hidden). A workbook without any worksheet
+    (only chart sheets, or no sheet at all) is refused: it holds no rows."""
     metadata = workbook.sheets_metadata
-    names = [sheet.name for sheet in metadata]
-    if sheet_name in names:
-        return names.index(sheet_name)
     worksheets = [
         index
         for index, sheet in enumerate(metadata)
         if sheet.typ == SheetTypeEnum.WorkSheet  # not a chart or macro sheet
     ]
+    if not worksheets:
+        workbook.close()
+        raise _refuse(
+            error_class,
+            _(
+                "This workbook has no worksheet (only charts, or no sheet at all), "
+                "so it has no rows to read. Put the rows on a worksheet, or copy "
+                "them into the template, and upload it again."
+            ),
+        )
+    names = {metadata[index].name: index for index in worksheets}
+    if sheet_name in names:
+        return names[sheet_name]
     visible = [i for i in worksheets if metadata[i].visible == SheetVisibleEnum.Visible]
-    return (visible or worksheets or [0])[0]
+    return (visible or worksheets)[0]
 
 
 def _sheet_rows(
@@ -802,7 +817,7 @@ def _xlsx_read(
             # A zip but no workbook: .xlsb, .ods, .docx, an H5P package…
             raise _refuse(error_class, _damaged_message())
         workbook = _calamine_open(content, error_class)
-        index = _sheet_choose(workbook, sheet_name)
+        index = _sheet_choose(workbook, sheet_name, error_class)
         try:
             part = _xlsx_sheet_part(archive, index)
             with archive.open(part) as stream:
@@ -989,7 +1004,7 @@ def _xls_read(
         last_row, last_column = max(areas, key=lambda area: area[0] * area[1])
         raise _too_wide(last_row, last_column, error_class)
     workbook = _calamine_open(content, error_class)
-    index = _sheet_choose(workbook, sheet_name)
+    index = _sheet_choose(workbook, sheet_name, error_class)
     name, rows = _sheet_rows(workbook, index, error_class)
     return SpreadsheetRows(
         rows=rows, kind="xls", sheet_name=name, sheet_names=workbook.sheet_names

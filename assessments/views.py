@@ -100,7 +100,8 @@ def _answers_from_post(post: QueryDict, attempt: Attempt) -> dict[str, dict]:
     )
     answers: dict[str, dict] = {}
     for raw in sorted(ids):
-        question_type = types.get(int(raw)) if raw.isdigit() else None
+        question_id = grading.id_from_text(raw)
+        question_type = types.get(question_id) if question_id is not None else None
         answers[raw] = _response_from_fields(
             question_type, post.getlist(f"{_FIELD_PREFIX}{raw}")
         )
@@ -113,7 +114,8 @@ def _answer_from_request(request: HttpRequest) -> tuple[Any, Any]:
     if request.content_type == "application/json":
         try:
             body = json.loads(request.body or b"{}")
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        except (ValueError, RecursionError) as error:
+            # Not JSON, not UTF-8, a number too long to read, or nested too deep.
             raise ValueError("not JSON") from error
         if not isinstance(body, dict) or "question_id" not in body:
             raise ValueError("no question")

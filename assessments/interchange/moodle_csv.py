@@ -17,6 +17,7 @@ import re
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
+from ..grading import id_from_text
 from ..models import Competency, CompetencyRelation, DescriptionFormat, taxonomy_error
 from ..richtext import HTML_FORMATS, rich_text_clean
 from .data import (
@@ -725,25 +726,30 @@ def _rule_config_read(
     base = _dict(_dict(config).get("base"))
     entries = _list(_dict(config).get("competencies"))
     points = base.get("points")
-    ok = isinstance(points, int | str) and str(points).strip().isdigit() and entries
+    # Whole numbers in ASCII digits ("²" passes str.isdigit() but is no number).
+    base_points = (
+        id_from_text(str(points)) if isinstance(points, int | str) else None
+    )
+    ok = base_points is not None and bool(entries)
     parsed = []
     for entry in entries:
         entry = _dict(entry)
         values = [str(entry.get(key, "")).strip() for key in ("id", "points")]
-        if not all(value.isdigit() for value in values) or "required" not in entry:
+        numbers = [id_from_text(value) for value in values]
+        if None in numbers or "required" not in entry:
             ok = False
             break
         parsed.append(
             {
                 "export_id": values[0],
-                "points": int(values[1]),
+                "points": numbers[1],
                 "required": str(entry["required"]).strip().lower() in {"1", "true"},
             }
         )
     if not ok:
         problems.add(where, message)
         return None
-    return {"base": {"points": int(str(points))}, "competencies": parsed}
+    return {"base": {"points": base_points}, "competencies": parsed}
 
 
 def _rules_resolve(items: list[ItemData], problems: Problems) -> None:

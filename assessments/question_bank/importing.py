@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Max, Min
 from django.utils.translation import gettext as _
 
-from ..grading import parse_number
+from ..grading import id_from_text, parse_number
 from ..models import Competency, Question, QuestionCategory, QuestionOption
 from ..spreadsheets import (
     lookup_key,
@@ -382,8 +382,8 @@ class _RowChecker:
             letter = part.upper()
             if len(letter) == 1 and "A" <= letter <= "F":
                 number = ord(letter) - ord("A") + 1
-            elif part.isdigit():
-                number = int(part)
+            elif (digits := id_from_text(part)) is not None:
+                number = digits
             else:
                 number = 0
             if not 1 <= number <= count:

@@ -266,11 +266,8 @@ def _invalid(message: str, code: str) -> ValidationError:
 
 
 def _question_id(attempt: Attempt, raw: object) -> int:
-    try:
-        question_id = int(str(raw))
-    except ValueError:
-        question_id = -1
-    if question_id not in attempt.question_ids:
+    question_id = raw if type(raw) is int else grading.id_from_text(str(raw))
+    if question_id is None or question_id not in attempt.question_ids:
         raise _invalid(
             _(
                 "This question is not part of your attempt. Reload the page and "

@@ -98,6 +98,9 @@ MIDDLEWARE = [
     "audit.context.AuditContextMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A NUL or lone surrogate anywhere in the request is a 400, an id past 2**63 a
+    # 404, before any view reads them (cms/input_checks.py).
+    "cms.input_checks.BadInputMiddleware",
     "cms.middleware.IdleTimeoutMiddleware",
     # Absolute session lifetime, deactivated people, forced password change, 2FA.
     "accounts.middleware.SessionRulesMiddleware",

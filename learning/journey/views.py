@@ -227,7 +227,7 @@ def h5p_state(request, lesson_key, block_id: str):
     """The H5P player saves where the learner is (JSON: {"state": "…"})."""
     try:
         payload = json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # also nested too deep to read
         return JsonResponse({"error": _("The request is not valid JSON.")}, status=400)
     try:
         journey.h5p_state_save(

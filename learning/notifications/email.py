@@ -4,6 +4,7 @@ dropped."""
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -13,9 +14,17 @@ from learning import policy
 from learning.notifications.models import Notification
 
 EMAIL_SWEEP_AFTER = datetime.timedelta(minutes=10)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 EMAIL_SWEEP_FOR = datetime.timedelta(days=2)
+
+
+def subject_line(text: str) -> str:
+    """`text` on one line: line breaks, tabs and other control characters become
+    single spaces. A subject goes into an e-mail header, where a CR or LF would
+    start a new header (Django refuses to send it, BadHeaderError)."""
+    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def _language_of(user) -> str:
@@ -40,7 +49,7 @@ def notification_email(*, notification_id: int) -> bool:
         link = "\n\n" + settings.WAGTAILADMIN_BASE_URL.rstrip("/") + notification.url
     try:
         send_mail(
-            subject=f"[{settings.SITE_TITLE}] {notification.subject}",
+            subject=subject_line(f"[{settings.SITE_TITLE}] {notification.subject}"),
             message=notification.body + link,
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[notification.user.email],

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from learning.notifications.email import subject_line
 from learning.notifications.models import Notification
 from learning.notifications.selectors import UNREAD_CACHE_KEY
 from learning.notifications.tasks import notification_email_send
@@ -20,8 +21,12 @@ def _unread_changed(user_id: int) -> None:
 
 
 def _enqueue_email(notification_id: int) -> None:
-
-    transaction.on_commit(lambda: notification_email_send.delay(notification_id))
+    # Robust: a broker that is down, or a send that fails when tasks run eagerly,
+    # is logged and the notification stays pending for the sweep; it never breaks
+    # the work that committed it (a reminder run would stop half-way).
+    transaction.on_commit(
+        lambda: notification_email_send.delay(notification_id), robust=True
+    )
 
 
 def notification_create(
@@ -33,7 +38,7 @@ def notification_create(
     notification = Notification.objects.create(
         user=user,
         kind=kind,
-        subject=subject[:300],
+        subject=subject_line(subject)[:300],
         body=body,
         url=url[:500],
         email_wanted=wants_email,

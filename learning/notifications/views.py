@@ -28,7 +28,8 @@ def notification_read(request):
     link (only a path on this site)."""
     raw = request.POST.get("id", "")
     if raw:
-        if not (raw.isascii() and raw.isdigit()):
+        # At most a database id's 19 digits (int() refuses 4,300 and more).
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 19):
             messages.error(request, _("That notification does not exist."))
             return redirect("learning:notifications")
         notification = get_object_or_404(notification_list(request.user), pk=int(raw))
