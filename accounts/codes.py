@@ -36,6 +36,7 @@ from audit.context import request_address
 from learning import policy
 from learning.organisation import rules
 from learning.organisation.models import Department, LearnerProfile
+from learning.organisation.selectors import department_paths
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
@@ -124,28 +125,6 @@ def code_candidates(
     )
 
 
-def department_paths(departments: Iterable[Department]) -> dict[int, str]:
-    """Each department's name with its ancestors ("County / Bureau / Section"), in
-    one query for all of them."""
-    departments = list({d.pk: d for d in departments}.values())
-    step = Department.steplen
-    prefixes = {
-        d.path[:end] for d in departments for end in range(step, len(d.path), step)
-    }
-    names = {
-        d.path: d.display_name for d in Department.objects.filter(path__in=prefixes)
-    }
-    names.update({d.path: d.display_name for d in departments})
-    return {
-        d.pk: " / ".join(
-            names[d.path[:end]]
-            for end in range(step, len(d.path) + 1, step)
-            if d.path[:end] in names
-        )
-        for d in departments
-    }
-
-
 # Issuing -----------------------------------------------------------------------------
 
 
@@ -207,7 +186,7 @@ def signin_codes_issue(
             IssuedCode(
                 full_name=profile.full_name,
                 employee_number=profile.employee_number,
-                department=paths[profile.department_id],
+                department=paths[profile.department.path],
                 department_code=profile.department.code,
                 code=code_display(code),
                 department_order=profile.department.path,

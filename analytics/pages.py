@@ -27,7 +27,7 @@ from analytics.gaps import (
 from analytics.hours import HoursReport, hours_report
 from analytics.models import DepartmentSnapshot
 from analytics.scope import DashboardScope, id_param, single_param
-from analytics.tables import Table, department_paths, rounded, shown
+from analytics.tables import Table, rounded, shown
 from analytics.trends import first_month, trend_series
 from assessments.models import Competency
 from courses.models import CourseCompetency
@@ -39,6 +39,7 @@ from learning.curricula.compliance import (
 )
 from learning.curricula.models import Curriculum
 from learning.organisation.models import Department
+from learning.organisation.selectors import department_paths
 
 
 def _percent(part: int, whole: int) -> int | None:

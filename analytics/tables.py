@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from analytics.scope import single_param
 from assessments.spreadsheets import csv_stream, xlsx_bytes
 from audit.services import record_export
-from learning.organisation.models import Department
 
 HIDDEN = "—"
 FORMATS = ("csv", "xlsx")
@@ -38,27 +37,6 @@ class Table:
 
     def add(self, *values: Any) -> None:
         self.rows.append(list(values))
-
-
-def department_paths(departments: Iterable[Department]) -> dict[str, str]:
-    """Full names ("清溪县 / 行政审批服务局 / 综合受理科") of the departments, keyed
-    by tree path, in one query for their ancestors."""
-    departments = list(departments)
-    if not departments:
-        return {}
-    step = departments[0].steplen
-    prefixes = {
-        d.path[:end] for d in departments for end in range(step, len(d.path) + 1, step)
-    }
-    names = dict(
-        (d.path, d.display_name) for d in Department.objects.filter(path__in=prefixes)
-    )
-    return {
-        d.path: " / ".join(
-            names.get(d.path[:end], "?") for end in range(step, len(d.path) + 1, step)
-        )
-        for d in departments
-    }
 
 
 def _filename(title: str, today: datetime.date) -> str:

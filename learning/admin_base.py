@@ -3,8 +3,10 @@ HR officer's department subtree by learning.policy."""
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import QuerySet
+from django.template.defaultfilters import yesno
 from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.usage import UsageView
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -129,3 +131,12 @@ class ScopedDepartmentForm(WagtailAdminModelForm):
         self.fields[self.department_field].queryset = policy.managed_departments(
             self.for_user
         ).order_by("path")
+
+
+class YesNoColumn(Column):
+    """A yes/no field as words in the reader's language ("是"/"否"), where Wagtail's
+    BooleanColumn shows an icon titled "True"/"False"."""
+
+    def get_value(self, instance):
+        value = super().get_value(instance)
+        return "" if value is None else yesno(bool(value))

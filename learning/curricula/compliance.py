@@ -109,6 +109,13 @@ class ComplianceCounts:
         rate = self.completion_rate
         return None if rate is None else round(rate * 100)
 
+    def attention_key(self) -> tuple:
+        """Sorts what needs attention first: the most people overdue, then the
+        lowest completion, then the most not started; units with nobody to
+        complete anything last."""
+        rate = self.completion_rate
+        return (rate is None, -self.overdue, rate or 0.0, -self.not_started)
+
 
 _COUNT_FIELDS = (
     "assigned",
@@ -265,6 +272,9 @@ def compliance_summary(
         )
         for group, unit_only in groups
     ]
+    # Units that need attention first (not the tree's alphabetical zero rows);
+    # the tree order breaks ties. sort() is stable.
+    summary.by_department.sort(key=lambda row: row.counts.attention_key())
     return summary
 
 

@@ -54,6 +54,7 @@ from learning.curricula.status import (
 )
 from learning.curricula.tasks import assignments_remind_now_task
 from learning.organisation.models import Department
+from learning.organisation.selectors import department_labels
 
 PER_PAGE = 50
 
@@ -278,9 +279,11 @@ def people_view(request):
         request.GET.get("page")
     )
     may_remind = policy.has_role(user, policy.HR)
+    labels = department_labels(row.profile.department for row in page.object_list)
     rows = [
         {
             "assignment": row,
+            "department": labels[row.profile.department.path],
             "status_label": AssignmentStatus(row.compliance_status).label,
             "overdue": row.compliance_status == AssignmentStatus.OVERDUE,
             "remindable": row.compliance_status in OPEN_STATUSES,

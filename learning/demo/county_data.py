@@ -377,12 +377,15 @@ RANKS: list[dict] = [
 # --------------------------------------------------------------------------------------
 
 
-def _position(code, title, title_en, is_leader, ranks, kinds) -> dict:
+def _position(code, title, title_en, is_leader, ranks, kinds, *, head=False) -> dict:
+    # A leading position (领导职务: heads and their deputies) or staff; `head` marks
+    # the one position that heads a unit (one director per bureau).
     return {
         "code": code,
         "title": title,
         "title_en": title_en,
         "is_leader": is_leader,
+        "head": head,
         "ranks": ranks,
         "kinds": kinds,
     }
@@ -392,33 +395,38 @@ _ALL_UNITS = ["bureau", "office", "section", "township"]
 
 # fmt: off
 POSITIONS: list[dict] = [
-    # Heads of units (is_leader) and their deputies.
-    _position("JZ", "局长", "Director", True, ["R7", "R6", "R8", "R9"], ["bureau"]),
-    _position("FJZ", "副局长", "Deputy Director", False, ["R5", "R6", "R4", "R7"],
+    # Leading positions: the head of each unit and the deputies.
+    _position("JZ", "局长", "Director", True, ["R7", "R6", "R8", "R9"], ["bureau"],
+              head=True),
+    _position("FJZ", "副局长", "Deputy Director", True, ["R5", "R6", "R4", "R7"],
               ["bureau"]),
-    _position("ZR", "主任", "Director", True, ["R6", "R5", "R7", "R4"], ["office"]),
-    _position("FZR", "副主任", "Deputy Director", False, ["R4", "R5", "R3", "R6"],
+    _position("ZR", "主任", "Director", True, ["R6", "R5", "R7", "R4"], ["office"],
+              head=True),
+    _position("FZR", "副主任", "Deputy Director", True, ["R4", "R5", "R3", "R6"],
               ["office"]),
     _position("GZ", "馆长", "Director of the Archives", True, ["R6", "R5", "R7"],
-              ["office"]),
-    _position("FGZ", "副馆长", "Deputy Director of the Archives", False,
+              ["office"], head=True),
+    _position("FGZ", "副馆长", "Deputy Director of the Archives", True,
               ["R4", "R5", "R3"], ["office"]),
-    _position("ZZ", "镇长", "Town Mayor", True, ["R7", "R6", "R8"], ["township"]),
-    _position("FZZ", "副镇长", "Deputy Town Mayor", False, ["R5", "R4", "R6"],
+    _position("ZZ", "镇长", "Town Mayor", True, ["R7", "R6", "R8"], ["township"],
+              head=True),
+    _position("FZZ", "副镇长", "Deputy Town Mayor", True, ["R5", "R4", "R6"],
               ["township"]),
-    _position("XZ", "乡长", "Township Head", True, ["R7", "R6", "R8"], ["township"]),
-    _position("FXZ", "副乡长", "Deputy Township Head", False, ["R5", "R4", "R6"],
+    _position("XZ", "乡长", "Township Head", True, ["R7", "R6", "R8"], ["township"],
+              head=True),
+    _position("FXZ", "副乡长", "Deputy Township Head", True, ["R5", "R4", "R6"],
               ["township"]),
     _position("JDZR", "街道办事处主任", "Director of the Subdistrict Office", True,
-              ["R7", "R6", "R8"], ["township"]),
+              ["R7", "R6", "R8"], ["township"], head=True),
     _position("JDFZR", "街道办事处副主任", "Deputy Director of the Subdistrict Office",
-              False, ["R5", "R4", "R6"], ["township"]),
-    _position("KZ", "科长", "Section Chief", True, ["R4", "R3", "R5"], ["section"]),
-    _position("FKZ", "副科长", "Deputy Section Chief", False, ["R3", "R2", "R4"],
+              True, ["R5", "R4", "R6"], ["township"]),
+    _position("KZ", "科长", "Section Chief", True, ["R4", "R3", "R5"], ["section"],
+              head=True),
+    _position("FKZ", "副科长", "Deputy Section Chief", True, ["R3", "R2", "R4"],
               ["section"]),
     _position("DDZ", "大队长", "Brigade Captain", True, ["R5", "R4", "R6"],
-              ["section"]),
-    _position("FDDZ", "副大队长", "Deputy Brigade Captain", False, ["R4", "R3", "R5"],
+              ["section"], head=True),
+    _position("FDDZ", "副大队长", "Deputy Brigade Captain", True, ["R4", "R3", "R5"],
               ["section"]),
     # Staff.
     _position("KY", "科员", "Staff Member", False, ["R2", "R3", "R4", "R5"],
@@ -506,7 +514,7 @@ def positions_for(code: str) -> list[dict]:
 
 def head_position(code: str) -> dict:
     """The one leader position that heads the department with this code."""
-    (head,) = [p for p in positions_for(code) if p["is_leader"]]
+    (head,) = [p for p in positions_for(code) if p["head"]]
     return head
 
 

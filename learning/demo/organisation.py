@@ -113,7 +113,7 @@ def _staff_plan(rng: random.Random) -> list[dict]:
     span = (datetime.date(2026, 9, 1) - start).days
     for item in data.DEPARTMENTS:
         fitting = data.positions_for(item["code"])
-        staff_positions = [p for p in fitting if not p["is_leader"]]
+        staff_positions = [p for p in fitting if not p["head"]]
         head = data.head_position(item["code"])
         for index in range(item["weight"]):
             number += 1

@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
@@ -22,10 +22,12 @@ from learning.admin_base import (
     ScopedPermissionPolicy,
     ScopedViewSetMixin,
     ServiceErrorsMixin,
+    YesNoColumn,
 )
 from learning.organisation.models import (
     LearnerProfile,
 )
+from learning.organisation.selectors import department_labels
 from learning.people.forms import LearnerProfileForm
 from learning.people.services import (
     person_anonymise,
@@ -44,6 +46,15 @@ register_permission_policy(LearnerProfile, profile_policy)
 class ProfileIndexView(ScopedIndexMixin, generic.IndexView):
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("department", "position")
+
+    def get_table(self, object_list):
+        # A unit's name alone is ambiguous (综合科 exists in dozens of units): the
+        # column shows its path below the county, for the page in one query.
+        people = list(object_list)
+        labels = department_labels(person.department for person in people)
+        for person in people:
+            person.department_label = labels[person.department.path]
+        return super().get_table(people)
 
 
 class ProfileCreateView(ServiceErrorsMixin, generic.CreateView):
@@ -173,9 +184,9 @@ class LearnerProfileViewSet(ScopedViewSetMixin, FormClassMixin, ModelViewSet):
     list_display = [
         TitleColumn("full_name", label=_("full name"), url_name="people:edit"),
         Column("employee_number", label=_("employee number")),
-        Column("department", label=_("department")),
+        Column("department_label", label=_("department")),
         Column("position", label=_("position")),
-        BooleanColumn("is_active", label=_("active")),
+        YesNoColumn("is_active", label=_("active")),
     ]
     list_filter = ["is_active", "position"]
     search_fields = ["full_name", "employee_number"]

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -22,6 +22,7 @@ from learning.admin_base import (
     ScopedPermissionPolicy,
     ScopedViewSetMixin,
     ServiceErrorsMixin,
+    YesNoColumn,
 )
 from learning.organisation.models import (
     Department,
@@ -137,7 +138,7 @@ class DepartmentViewSet(ScopedViewSetMixin, FormClassMixin, ModelViewSet):
         TitleColumn("tree_label", label=_("Department"), url_name="departments:edit"),
         Column("code", label=_("code")),
         Column("kind", label=_("kind"), accessor="get_kind_display"),
-        BooleanColumn("is_active", label=_("active")),
+        YesNoColumn("is_active", label=_("active")),
     ]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "name_en", "code"]
@@ -202,7 +203,14 @@ class PositionViewSet(ModelViewSet):
     icon = "tag"
     menu_label = _("Positions")
     form_fields = ["code", "title", "title_en", "rank", "is_leader"]
-    list_display = ["title", "title_en", "code", "rank", "is_leader"]
+    list_display = [
+        "title",
+        "title_en",
+        "code",
+        "rank",
+        # Yes/no in the reader's language, not Python's True/False.
+        YesNoColumn("is_leader", label=_("leader position")),
+    ]
     search_fields = ["title", "title_en", "code"]
     copy_view_enabled = False
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from assessments.selectors import competency_profile_for
 from learning import policy
 from learning.curricula.selectors import my_assignments
-from learning.organisation.selectors import department_ancestors
+from learning.organisation.selectors import department_ancestors, department_labels
 from learning.people.email import EmailLinkInvalid, email_change_read
 from learning.people.forms import TeamFilterForm
 from learning.people.selectors import profile_list, team_filter, with_overdue_counts
@@ -43,6 +43,9 @@ def team(request):
     page = Paginator(
         people.order_by("department__path", "employee_number"), 50
     ).get_page(request.GET.get("page"))
+    labels = department_labels(person.department for person in page.object_list)
+    for person in page.object_list:
+        person.department_label = labels[person.department.path]
     return render(request, "learning/team.html", {"form": form, "page": page})
 
 

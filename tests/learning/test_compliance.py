@@ -161,13 +161,16 @@ def test_counts_per_status_drill_down_the_tree(world):
     top = compliance_summary(user=world.hr_county.user, today=today)
     # One scope root: the table starts at its units.
     assert top.department == county.county
+    # Units that need attention first: the bureau with someone overdue, then those
+    # with people not started (tree order between equals), the county's own people
+    # (nobody assigned) last.
     assert [(r.department, r.unit_only) for r in top.by_department] == [
-        (county.county, True),
         (county.bureau_a, False),
         (county.bureau_b, False),
         (county.township, False),
+        (county.county, True),
     ]
-    assert counts_of(top.by_department[1]) == {
+    assert counts_of(top.by_department[0]) == {
         "assigned": 5,
         "completed": 1,
         "in_progress": 1,
@@ -175,9 +178,9 @@ def test_counts_per_status_drill_down_the_tree(world):
         "overdue": 1,
         "exempt": 1,
     }
-    assert top.by_department[0].counts.assigned == 0
-    assert top.by_department[2].counts.not_started == 1
-    assert [r.has_children for r in top.by_department] == [False, True, True, True]
+    assert top.by_department[3].counts.assigned == 0
+    assert top.by_department[1].counts.not_started == 1
+    assert [r.has_children for r in top.by_department] == [True, True, True, False]
     assert counts_of(top.by_curriculum[0]) == {
         "assigned": 7,
         "completed": 1,
@@ -290,10 +293,12 @@ def test_leavers_and_draft_curricula_do_not_count(world):
 
 def test_bureau_hr_sees_only_its_subtree(world):
     summary = compliance_summary(user=world.hr_a.user, today=timezone.localdate())
+    # Attention first: the section with someone overdue, the one with someone not
+    # started, then the bureau's own people (all done or exempt).
     assert [r.department for r in summary.by_department] == [
-        world.county.bureau_a,
         world.county.section_a1,
         world.county.section_a2,
+        world.county.bureau_a,
     ]
     assert summary.total.assigned == 5
     client = client_for(world.hr_a.user)
