@@ -4,9 +4,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _grant_editor_permissions(sender, **kwargs):
-    from .services.permissions import editor_permissions_ensure
+    from .services.permissions import (
+        editor_permissions_ensure,
+        publisher_permissions_ensure,
+    )
 
     editor_permissions_ensure()
+    publisher_permissions_ensure()
 
 
 class AssessmentsConfig(AppConfig):
@@ -14,4 +18,7 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Assessments")
 
     def ready(self):
+        from .services.publication import publication_watch
+
         post_migrate.connect(_grant_editor_permissions, sender=self)
+        publication_watch()

@@ -15,6 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from treebeard.mp_tree import MP_Node
+from wagtail.models import (
+    DraftStateMixin,
+    LockableMixin,
+    RevisionMixin,
+    WorkflowMixin,
+)
 
 from assessments.i18n import localised
 from assessments.richtext import rich_text_html
@@ -492,7 +498,20 @@ class QuestionCategory(models.Model):
         return localised(self.name_zh, self.name)
 
 
-class Question(ClusterableModel):
+class PublishedQuerySet(models.QuerySet):
+    def live(self):
+        """Rows learners see and are graded against: published, not a draft that
+        was never published. A published row always holds the live version (an
+        editor's later draft lives in a revision until it is published)."""
+        return self.filter(live=True)
+
+
+class Question(
+    WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, ClusterableModel
+):
+    """A question of the bank. Edited as a Wagtail snippet with drafts, revisions and
+    the moderation workflow: a change reaches learners only once published."""
+
     class Type(models.TextChoices):
         SINGLE = "single", _("Single choice")
         MULTIPLE = "multiple", _("Multiple choice")
@@ -548,6 +567,8 @@ class Question(ClusterableModel):
     )
     is_active = models.BooleanField(_("active"), default=True)
 
+    objects = PublishedQuerySet.as_manager()
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("question")
@@ -593,7 +614,12 @@ class QuestionOption(models.Model):
 # Quizzes ------------------------------------------------------------------------------
 
 
-class Quiz(ClusterableModel):
+class Quiz(
+    WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, ClusterableModel
+):
+    """A quiz, edited like a question (drafts, revisions, moderation): learners
+    take and are graded against the published version only."""
+
     class Kind(models.TextChoices):
         PRACTICE = "practice", _("Practice")
         GRADED = "graded", _("Graded")
@@ -641,6 +667,8 @@ class Quiz(ClusterableModel):
     )
     is_active = models.BooleanField(_("active"), default=True)
 
+    objects = PublishedQuerySet.as_manager()
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("quiz")
@@ -656,6 +684,11 @@ class Quiz(ClusterableModel):
     @property
     def display_description(self) -> str:
         return localised(self.description_zh, self.description)
+
+    @property
+    def accepts_attempts(self) -> bool:
+        """Whether a learner may start an attempt: published and active."""
+        return self.live and self.is_active
 
     def clean(self):
         if self.paired_with_id is None:
@@ -736,6 +769,20 @@ class Attempt(models.Model):
     # The questions and option order drawn at start, frozen for resume and grading.
     question_ids = models.JSONField(default=list)
     option_order = models.JSONField(default=dict)
+    # The published quiz revision the attempt was started on (None for a quiz that
+    # was live before quizzes had revisions), and what grading needs from that
+    # version, frozen at start: the pass mark, the kind and each drawn question's
+    # answer key (see quiz_selectors.answer_key_freeze). Later publications never
+    # change how this attempt is graded.
+    quiz_revision = models.ForeignKey(
+        "wagtailcore.Revision",
+        verbose_name=_("quiz revision"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    answer_key = models.JSONField(_("answer key at start"), default=dict, blank=True)
     score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     max_score = models.DecimalField(
         max_digits=8, decimal_places=2, null=True, blank=True

@@ -1,11 +1,13 @@
 """Reads for the quiz pages: an attempt's questions as the learner sees them (never
-with the answers), whether its time is up, the review after submitting as the quiz's
-review policy allows, and the learning gain between a pre-test and its post-test."""
+with the answers), whether its time is up, the answer key it is graded against
+(frozen at start), the review after submitting as the quiz's review policy allows,
+and the learning gain between a pre-test and its post-test."""
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -16,6 +18,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import grading
 from .i18n import localised
 from .models import (
     Attempt,
@@ -107,6 +110,140 @@ def _answered(response: dict[str, Any] | None) -> bool:
     return bool(str(response.get("text", response.get("value", ""))).strip())
 
 
+# Answer key -----------------------------------------------------------------------
+# What an attempt is graded against is frozen on it at start (Attempt.answer_key),
+# from the published quiz and questions: an editor's draft never reaches it, and a
+# later publication never changes it. Past attempts are never rescored: their grade,
+# evidence, certificates and hours stay as they were earned.
+
+
+@dataclass(frozen=True)
+class FrozenQuestion:
+    """One question's answer key as it was when the attempt started."""
+
+    key: grading.AnswerKey
+    competency_id: int
+    level: int
+    # The question's published revision then (None before questions had revisions).
+    revision: int | None = None
+
+
+@dataclass(frozen=True)
+class FrozenQuiz:
+    pass_mark_percent: int
+    kind: str
+    revision: int | None = None
+
+
+def _question_key_data(question: Question, correct: set[int]) -> dict[str, Any]:
+    # The same shape as the backfill in migrations/0004_quiz_moderation_data.py.
+    return {
+        "type": question.type,
+        "points": str(question.points),
+        "partial_credit": question.partial_credit,
+        "correct_option_ids": sorted(correct),
+        "accepted_answers": list(question.accepted_answers or []),
+        "numeric_answer": (
+            None if question.numeric_answer is None else str(question.numeric_answer)
+        ),
+        "numeric_tolerance": str(question.numeric_tolerance),
+        "competency_id": question.competency_id,
+        "level": question.level,
+        "revision": question.live_revision_id,
+    }
+
+
+_KEY_FIELDS = (
+    "pk",
+    "type",
+    "points",
+    "partial_credit",
+    "accepted_answers",
+    "numeric_answer",
+    "numeric_tolerance",
+    "competency_id",
+    "level",
+    "live_revision_id",
+)
+
+
+def _question_keys_data(question_ids: list[int]) -> dict[str, dict[str, Any]]:
+    """The answer keys of these questions as their rows hold them now. Two queries."""
+    correct: dict[int, set[int]] = defaultdict(set)
+    for question_id, option_id in (
+        QuestionOption.objects.filter(question_id__in=question_ids, is_correct=True)
+        .order_by()
+        .values_list("question_id", "pk")
+    ):
+        correct[question_id].add(option_id)
+    return {
+        str(question.pk): _question_key_data(question, correct[question.pk])
+        for question in Question.objects.filter(pk__in=question_ids).only(*_KEY_FIELDS)
+    }
+
+
+def answer_key_freeze(*, quiz: Quiz, question_ids: list[int]) -> dict[str, Any]:
+    """What grading an attempt at `quiz` drawing `question_ids` needs, from the rows
+    learners see (the published versions), ready to store on Attempt.answer_key:
+    the quiz's pass mark, kind and live revision, and each question's answer key,
+    competency, level and live revision. Two queries."""
+    return {
+        "quiz": {
+            "pass_mark_percent": quiz.pass_mark_percent,
+            "kind": quiz.kind,
+            "revision": quiz.live_revision_id,
+        },
+        "questions": _question_keys_data(question_ids),
+    }
+
+
+def _frozen_question(data: Mapping[str, Any]) -> FrozenQuestion:
+    return FrozenQuestion(
+        key=grading.AnswerKey.build(
+            type=data["type"],
+            points=data["points"],
+            correct_option_ids=data["correct_option_ids"],
+            accepted_answers=data["accepted_answers"],
+            numeric_answer=data["numeric_answer"],
+            numeric_tolerance=data["numeric_tolerance"],
+            partial_credit=data["partial_credit"],
+        ),
+        competency_id=data["competency_id"],
+        level=data["level"],
+        revision=data.get("revision"),
+    )
+
+
+def attempt_answer_keys(*, attempt: Attempt) -> dict[int, FrozenQuestion]:
+    """Each of the attempt's questions' answer key, as frozen when it started. A
+    question missing from the frozen key (an attempt written by hand rather than by
+    attempt_start) is read from its row, or left out when deleted. No query for an
+    attempt started by attempt_start."""
+    frozen = dict((attempt.answer_key or {}).get("questions") or {})
+    missing = [qid for qid in attempt.question_ids if str(qid) not in frozen]
+    if missing:
+        frozen.update(_question_keys_data(missing))
+    return {
+        qid: _frozen_question(frozen[str(qid)])
+        for qid in attempt.question_ids
+        if str(qid) in frozen
+    }
+
+
+def attempt_quiz_terms(*, attempt: Attempt) -> FrozenQuiz:
+    """The pass mark and kind the attempt is graded by, as frozen when it started (the
+    quiz's row for an attempt written by hand)."""
+    data = (attempt.answer_key or {}).get("quiz")
+    if data:
+        return FrozenQuiz(
+            pass_mark_percent=int(data["pass_mark_percent"]),
+            kind=data["kind"],
+            revision=data.get("revision"),
+        )
+    quiz = attempt.quiz
+    return FrozenQuiz(quiz.pass_mark_percent, quiz.kind, quiz.live_revision_id)
+
+
 # Display --------------------------------------------------------------------------
 
 
@@ -174,12 +311,14 @@ def _options_by_question(
 def attempt_questions_for_display(*, attempt: Attempt) -> list[DisplayQuestion]:
     """The attempt's questions and options in the frozen order, with the learner's
     saved responses. No correctness, accepted answers, numeric answers or
-    explanations: this is what the browser receives before submission. Three
+    explanations: this is what the browser receives before submission. The texts
+    are the published ones; the points are those the attempt is graded with. Three
     queries."""
     questions = Question.objects.filter(pk__in=attempt.question_ids).only(
-        "pk", "type", "text", "text_zh", "points"
+        "pk", "type", "text", "text_zh"
     )
     by_id = {question.pk: question for question in questions}
+    keys = attempt_answer_keys(attempt=attempt)
     options = _options_by_question(attempt, fields=("text", "text_zh"))
     responses = dict(
         AttemptAnswer.objects.filter(attempt=attempt).values_list(
@@ -189,16 +328,17 @@ def attempt_questions_for_display(*, attempt: Attempt) -> list[DisplayQuestion]:
     shown: list[DisplayQuestion] = []
     for question_id in attempt.question_ids:
         question = by_id.get(question_id)
-        if question is None:
+        frozen = keys.get(question_id)
+        if question is None or frozen is None:
             continue
         shown.append(
             DisplayQuestion(
                 id=question.pk,
                 position=len(shown) + 1,
-                type=question.type,
+                type=frozen.key.type,
                 text=question.text,
                 text_zh=question.text_zh,
-                points=question.points,
+                points=frozen.key.points,
                 options=tuple(
                     DisplayOption(id=o.pk, text=o.text, text_zh=o.text_zh)
                     for o in options.get(question.pk, [])
@@ -311,23 +451,33 @@ def _answers_would_help_a_retry(attempt: Attempt, quiz: Quiz) -> bool:
 
 
 def _review_questions(attempt: Attempt, *, full: bool) -> list[ReviewQuestion]:
-    by_id = {q.pk: q for q in Question.objects.filter(pk__in=attempt.question_ids)}
-    options = _options_by_question(attempt, fields=("text", "text_zh", "is_correct"))
+    """The right answers shown are those the attempt was graded against (frozen at
+    start), not whatever was published since; the texts are the published ones."""
+    by_id = {
+        q.pk: q
+        for q in Question.objects.filter(pk__in=attempt.question_ids).only(
+            "pk", "text", "text_zh", "explanation", "explanation_zh"
+        )
+    }
+    keys = attempt_answer_keys(attempt=attempt)
+    options = _options_by_question(attempt, fields=("text", "text_zh"))
     answers = {a.question_id: a for a in AttemptAnswer.objects.filter(attempt=attempt)}
     reviewed: list[ReviewQuestion] = []
     for question_id in attempt.question_ids:
         question = by_id.get(question_id)
-        if question is None:
+        frozen = keys.get(question_id)
+        if question is None or frozen is None:
             continue
+        key = frozen.key
         answer = answers.get(question_id)
         response = answer.response if answer else {}
         chosen = set(response.get("option_ids", [])) if response else set()
         extra: dict[str, Any] = {}
         if full:
             extra = {
-                "accepted_answers": tuple(question.accepted_answers or ()),
-                "numeric_answer": question.numeric_answer,
-                "numeric_tolerance": question.numeric_tolerance,
+                "accepted_answers": key.accepted_answers,
+                "numeric_answer": key.numeric_answer,
+                "numeric_tolerance": key.numeric_tolerance,
                 "explanation": question.explanation,
                 "explanation_zh": question.explanation_zh,
             }
@@ -335,10 +485,10 @@ def _review_questions(attempt: Attempt, *, full: bool) -> list[ReviewQuestion]:
             ReviewQuestion(
                 id=question.pk,
                 position=len(reviewed) + 1,
-                type=question.type,
+                type=key.type,
                 text=question.text,
                 text_zh=question.text_zh,
-                points=question.points,
+                points=key.points,
                 response=response,
                 score=answer.score if answer else None,
                 is_correct=answer.is_correct if answer else None,
@@ -348,7 +498,7 @@ def _review_questions(attempt: Attempt, *, full: bool) -> list[ReviewQuestion]:
                         text=o.text,
                         text_zh=o.text_zh,
                         chosen=o.pk in chosen,
-                        is_correct=o.is_correct if full else None,
+                        is_correct=(o.pk in key.correct_option_ids) if full else None,
                     )
                     for o in options.get(question.pk, [])
                 ),
@@ -483,6 +633,8 @@ def quiz_standings(
 
 def quiz_question_count(*, quiz: Quiz) -> tuple[int, bool]:
     """How many questions an attempt asks, and whether some are drawn at random."""
-    fixed = QuizQuestion.objects.filter(quiz=quiz, question__is_active=True).count()
+    fixed = QuizQuestion.objects.filter(
+        quiz=quiz, question__is_active=True, question__live=True
+    ).count()
     drawn = quiz.draw_rules.aggregate(total=Sum("count"))["total"] or 0
     return fixed + drawn, bool(drawn)

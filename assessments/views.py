@@ -32,6 +32,7 @@ from .quiz_selectors import (
     QuizStanding,
     attempt_counted_positions,
     attempt_questions_for_display,
+    attempt_quiz_terms,
     attempt_ran_out,
     attempt_review,
     attempt_state,
@@ -152,8 +153,11 @@ class QuizGroup:
 
 @login_required
 def quiz_list(request: HttpRequest) -> HttpResponse:
-    """Active quizzes grouped by kind, each with the learner's best score."""
-    quiz_set = list(Quiz.objects.filter(is_active=True).select_related("paired_with"))
+    """Active, published quizzes grouped by kind, each with the learner's best
+    score."""
+    quiz_set = list(
+        Quiz.objects.live().filter(is_active=True).select_related("paired_with")
+    )
     standings = quiz_standings(learner=request.user, quiz_ids=[q.pk for q in quiz_set])
 
     def row(quiz: Quiz) -> QuizRow:
@@ -210,7 +214,7 @@ def _pre_post_context(request: HttpRequest, quiz: Quiz) -> dict[str, Any]:
     """For a post-test: the pre-test score and the learner's normalised gain. For a
     pre-test: the post-test that goes with it."""
     if quiz.kind == Quiz.Kind.PRE_TEST:
-        return {"post_test": Quiz.objects.filter(paired_with=quiz).first()}
+        return {"post_test": Quiz.objects.live().filter(paired_with=quiz).first()}
     if quiz.kind != Quiz.Kind.POST_TEST or not quiz.paired_with_id:
         return {}
     pre_percent = latest_percent(learner=request.user, quiz_id=quiz.paired_with_id)
@@ -231,8 +235,11 @@ class AttemptRow:
 
 @login_required
 def quiz_detail(request: HttpRequest, code: str) -> HttpResponse:
-    """A quiz's overview: what it asks, the learner's attempts and a Start/Resume."""
-    quiz = get_object_or_404(Quiz.objects.select_related("paired_with"), code=code)
+    """A quiz's overview: what it asks, the learner's attempts and a Start/Resume.
+    Only a published quiz has one (an unpublished row may hold an editor's draft)."""
+    quiz = get_object_or_404(
+        Quiz.objects.live().select_related("paired_with"), code=code
+    )
     now = timezone.now()
     attempts = [
         AttemptRow(attempt, attempt_state(attempt=attempt, now=now))
@@ -255,7 +262,7 @@ def quiz_detail(request: HttpRequest, code: str) -> HttpResponse:
         "attempts_left": attempts_left,
         "open_attempt": open_attempt,
         "can_start": open_attempt is not None
-        or (quiz.is_active and attempts_left != 0),
+        or (quiz.accepts_attempts and attempts_left != 0),
         **_pre_post_context(request, quiz),
     }
     return render(request, "assessments/quiz_detail.html", context)
@@ -265,7 +272,7 @@ def quiz_detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def quiz_start(request: HttpRequest, code: str) -> HttpResponse:
     """Start a new attempt or resume the open one; a refusal is told on the overview."""
-    quiz = get_object_or_404(Quiz, code=code)
+    quiz = get_object_or_404(Quiz.objects.live(), code=code)
     try:
         attempt = quizzes.attempt_start(quiz=quiz, learner=request.user)
     except ValidationError as error:
@@ -441,13 +448,16 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
     quiz = attempt.quiz
     used = Attempt.objects.filter(quiz=quiz, learner=request.user).count()
     attempts_left = _attempts_left(quiz, used)
+    # The pass mark and kind the attempt was graded by, not what was published since.
+    terms = attempt_quiz_terms(attempt=attempt)
     context = {
         "quiz": quiz,
         "attempt": attempt,
+        "pass_mark_percent": terms.pass_mark_percent,
         "review": attempt_review(attempt=attempt),
         "attempts_left": attempts_left,
-        "can_retry": quiz.is_active and attempts_left != 0,
-        "counts_as_evidence": quiz.kind in quizzes.EVIDENCE_KINDS,
+        "can_retry": quiz.accepts_attempts and attempts_left != 0,
+        "counts_as_evidence": terms.kind in quizzes.EVIDENCE_KINDS,
         "ran_out_message": (
             _time_ran_out_message(attempt) if attempt_ran_out(attempt=attempt) else ""
         ),

@@ -1,5 +1,7 @@
 """Back office for competence: frameworks (view, import, export), the question bank
-(edit, import, export, template) and quizzes as snippets that lessons can use."""
+(edit, import, export, template) and quizzes as snippets that lessons can use.
+Questions and quizzes have drafts, revisions and the moderation workflow: editors
+submit, moderators publish (assessments.services.publication)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -15,7 +17,12 @@ from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
-from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
+from wagtail.admin.ui.tables import (
+    BooleanColumn,
+    Column,
+    LiveStatusTagColumn,
+    TitleColumn,
+)
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -265,6 +272,7 @@ class QuestionViewSet(SnippetViewSet):
         Column("level", label=gettext_lazy("level")),
         Column("type", label=gettext_lazy("type"), accessor="get_type_display"),
         BooleanColumn("is_active", label=gettext_lazy("active")),
+        LiveStatusTagColumn(),
     ]
     list_filter = ["type", "category", "level", "is_active"]
     search_fields = ["code", "text", "text_zh"]
@@ -320,6 +328,7 @@ class QuizViewSet(SnippetViewSet):
         Column("kind", label=gettext_lazy("kind"), accessor="get_kind_display"),
         Column("pass_mark_percent", label=gettext_lazy("pass mark (%)")),
         BooleanColumn("is_active", label=gettext_lazy("active")),
+        LiveStatusTagColumn(),
     ]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "title", "title_zh"]

@@ -5,6 +5,12 @@ Rules every function here keeps:
 - a learner has at most one open attempt per quiz (the partial unique constraint
   `assessments_attempt_one_open`); starting again resumes it;
 - the questions and option order are drawn once, at start, and frozen on the attempt;
+- only published (live) quizzes and questions are drawn, and the answer keys, pass
+  mark and kind are frozen on the attempt at start (Attempt.answer_key): an editor's
+  draft never reaches a learner, and a publication during an attempt does not change
+  how it is graded;
+- a published change never rescores a submitted attempt: its score, pass, evidence,
+  certificates and hours stay as they were earned (see quiz_selectors' answer key);
 - answers saved after the deadline plus QUIZ_DEADLINE_GRACE_SECONDS (default 30) are
   ignored, the ones saved before still count;
 - a rejected save or submit changes nothing; submitting twice grades once.
@@ -40,7 +46,13 @@ from ..models import (
     QuizQuestion,
     level_error,
 )
-from ..quiz_selectors import attempt_expired_q, attempt_is_expired
+from ..quiz_selectors import (
+    answer_key_freeze,
+    attempt_answer_keys,
+    attempt_expired_q,
+    attempt_is_expired,
+    attempt_quiz_terms,
+)
 from ..signals import attempt_graded
 from .evidence import competency_levels_recompute_many, evidence_expiry
 
@@ -63,17 +75,6 @@ OPTION_NOT_IN_QUESTION = "option_not_in_question"
 INVALID_RESPONSE = "invalid_response"
 
 _RESULT_FIELDS = ("status", "submitted_at", "score", "max_score", "percent", "passed")
-_GRADING_FIELDS = (
-    "id",
-    "type",
-    "points",
-    "accepted_answers",
-    "numeric_answer",
-    "numeric_tolerance",
-    "partial_credit",
-    "competency_id",
-    "level",
-)
 
 
 # Start ----------------------------------------------------------------------------
@@ -83,13 +84,15 @@ def quiz_draw(
     *, quiz: Quiz, rng: random.Random | None = None
 ) -> tuple[list[int], dict[str, list[int]]]:
     """Draw one attempt's questions: the quiz's fixed questions, then `count` per
-    draw rule at random, never the same question twice and only active questions. A
-    rule on a competency also draws from the competencies below it. Returns the
-    question ids (shuffled if the quiz says so) and each choice question's option ids
-    (shuffled if the quiz says so; true/false keeps True before False)."""
+    draw rule at random, never the same question twice and only active, published
+    questions. A rule on a competency also draws from the competencies below it.
+    Returns the question ids (shuffled if the quiz says so) and each choice question's
+    option ids (shuffled if the quiz says so; true/false keeps True before False)."""
     rng = rng or random.SystemRandom()
     chosen: list[int] = list(
-        QuizQuestion.objects.filter(quiz=quiz, question__is_active=True)
+        QuizQuestion.objects.filter(
+            quiz=quiz, question__is_active=True, question__live=True
+        )
         .order_by("sort_order", "pk")
         .values_list("question_id", flat=True)
     )
@@ -97,7 +100,7 @@ def quiz_draw(
     for rule in quiz.draw_rules.select_related("category", "competency").order_by(
         "sort_order", "pk"
     ):
-        pool = Question.objects.filter(is_active=True)
+        pool = Question.objects.live().filter(is_active=True)
         if rule.category_id:
             pool = pool.filter(category_id=rule.category_id)
         if rule.competency_id:
@@ -161,7 +164,9 @@ def attempt_start(
 
     An open attempt whose deadline and grace have passed is submitted first (graded
     with the answers saved in time), as the time limit is kept by the server. A new
-    attempt is refused with a ValidationError when the quiz is inactive, when every
+    attempt is drawn from the published quiz and questions and keeps their answer
+    keys (see answer_key_freeze). It is refused with a ValidationError when the quiz
+    is inactive or not published, when every
     allowed attempt is used, or when a draw rule cannot be filled. Two starts at the
     same moment (two tabs, a double click) end with the same open attempt."""
     now = now or timezone.now()
@@ -172,7 +177,7 @@ def attempt_start(
         if not attempt_is_expired(attempt=current, now=now):
             return current
         _submit(attempt_id=current.pk, learner_id=learner.pk, answers=None, now=now)
-    if not quiz.is_active:
+    if not quiz.accepts_attempts:
         raise ValidationError(
             _("The quiz “%(quiz)s” is closed. Ask your training officer when it opens.")
             % {"quiz": quiz.display_title},
@@ -204,6 +209,8 @@ def attempt_start(
         ),
         question_ids=question_ids,
         option_order=option_order,
+        quiz_revision_id=quiz.live_revision_id,
+        answer_key=answer_key_freeze(quiz=quiz, question_ids=question_ids),
     )
     # The database constraints decide races; checking them here would only turn a
     # lost race into an error instead of a resume.
@@ -361,11 +368,19 @@ def answer_save(
         _require_open(locked)
         if not attempt_is_expired(attempt=locked, now=now):
             qid = _question_id(locked, question_id)
-            question_type = Question.objects.values_list("type", flat=True).get(pk=qid)
+            frozen = attempt_answer_keys(attempt=locked).get(qid)
+            if frozen is None:  # deleted since the draw
+                raise _invalid(
+                    _(
+                        "This question is not part of your attempt. Reload the page "
+                        "and answer the questions shown."
+                    ),
+                    NOT_IN_ATTEMPT,
+                )
             cleaned = _clean_response(
                 attempt=locked,
                 question_id=qid,
-                question_type=question_type,
+                question_type=frozen.key.type,
                 response=response,
             )
             answer, _created = AttemptAnswer.objects.update_or_create(
@@ -457,21 +472,19 @@ def _submit(
         _require_owner(locked, learner_id)
         if locked.status == Attempt.Status.SUBMITTED:
             return locked
+        # Graded against the answer keys frozen at start, never the live rows: a
+        # publication during the attempt does not change its grade.
+        existing = set(
+            Question.objects.filter(pk__in=locked.question_ids).values_list(
+                "pk", flat=True
+            )
+        )
         questions = {
-            q.pk: q
-            for q in Question.objects.filter(pk__in=locked.question_ids).only(
-                *_GRADING_FIELDS
-            )
+            qid: frozen
+            for qid, frozen in attempt_answer_keys(attempt=locked).items()
+            if qid in existing
         }
-        correct_options: dict[int, set[int]] = defaultdict(set)
-        for question_id, option_id in (
-            QuestionOption.objects.filter(
-                question_id__in=locked.question_ids, is_correct=True
-            )
-            .order_by()
-            .values_list("question_id", "pk")
-        ):
-            correct_options[question_id].add(option_id)
+        terms = attempt_quiz_terms(attempt=locked)
         stored = {
             a.question_id: a for a in AttemptAnswer.objects.filter(attempt=locked)
         }
@@ -485,7 +498,7 @@ def _submit(
                 final[qid] = _clean_response(
                     attempt=locked,
                     question_id=qid,
-                    question_type=questions[qid].type,
+                    question_type=questions[qid].key.type,
                     response=response,
                 )
 
@@ -507,12 +520,10 @@ def _submit(
                 to_update.append(answer)
             if qid in final:
                 answer.response, answer.saved_at = final[qid], now
-            result = grading.grade(
-                _answer_key(question, correct_options[qid]), answer.response
-            )
+            result = grading.grade(question.key, answer.response)
             answer.score, answer.is_correct = result.score, result.is_correct
             score += result.score
-            max_score += question.points
+            max_score += question.key.points
             results.append((question.competency_id, question.level, result.is_correct))
 
         percent = _percent(score, max_score)
@@ -522,7 +533,7 @@ def _submit(
             "score": score,
             "max_score": max_score,
             "percent": percent,
-            "passed": percent >= locked.quiz.pass_mark_percent,
+            "passed": percent >= terms.pass_mark_percent,
         }
         # Claim the attempt: without row locks (SQLite) this is what keeps a second,
         # concurrent submit from grading again.
@@ -538,7 +549,7 @@ def _submit(
         AttemptAnswer.objects.bulk_update(
             to_update, ["response", "saved_at", "score", "is_correct"]
         )
-        if locked.passed and locked.quiz.kind in EVIDENCE_KINDS:
+        if locked.passed and terms.kind in EVIDENCE_KINDS:
             _evidence_write(
                 attempt=locked, levels=attempt_evidence_levels(results), observed_at=now
             )
@@ -547,18 +558,6 @@ def _submit(
             lambda: attempt_graded.send(sender=Attempt, attempt=graded)
         )
     return locked
-
-
-def _answer_key(question: Question, correct_option_ids: set[int]) -> grading.AnswerKey:
-    return grading.AnswerKey.build(
-        type=question.type,
-        points=question.points,
-        correct_option_ids=correct_option_ids,
-        accepted_answers=question.accepted_answers or (),
-        numeric_answer=question.numeric_answer,
-        numeric_tolerance=question.numeric_tolerance,
-        partial_credit=question.partial_credit,
-    )
 
 
 def _evidence_write(
