@@ -430,16 +430,26 @@ def question_import_view(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = question_io.question_bank_import(file=upload, filename=upload.name)
+            result = question_io.question_bank_import(
+                file=upload, filename=upload.name, user=request.user
+            )
         except question_io.QuestionImportError as error:
             for message in error.messages:
                 form.add_error("file", message)
         else:
-            messages.success(
-                request,
-                _("Question bank imported: %(created)s new, %(updated)s updated.")
-                % {"created": result.created, "updated": result.updated},
-            )
+            counts = {"created": result.created, "updated": result.updated}
+            if result.published:
+                message = _(
+                    "Question bank imported and published: %(created)s new, "
+                    "%(updated)s updated."
+                )
+            else:
+                message = _(
+                    "Question bank imported as drafts: %(created)s new, %(updated)s "
+                    "updated, each submitted for moderation. Learners keep the "
+                    "published questions until a moderator approves the changes."
+                )
+            messages.success(request, message % counts)
             return redirect("competence_io:index")
     return TemplateResponse(
         request,

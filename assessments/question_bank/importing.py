@@ -24,6 +24,7 @@ from typing import IO
 from django.db import transaction
 from django.db.models import Max, Min
 from django.utils.translation import gettext as _
+from wagtail.permissions import policy_registry
 
 from ..grading import id_from_text, parse_number
 from ..models import Competency, Question, QuestionCategory, QuestionOption
@@ -479,19 +480,26 @@ def question_bank_parse(
 
 
 def question_bank_import(
-    *, file: bytes | IO[bytes], filename: str = ""
+    *, file: bytes | IO[bytes], filename: str = "", user=None
 ) -> ImportResult:
     """Import a question bank file (XLSX or CSV in UTF-8, UTF-8 with BOM or GB18030).
     All or nothing: any wrong row raises QuestionImportError listing every problem
     ("Row N, column X: …") and nothing is saved; otherwise every row is created or
     updated by code in one transaction. Updating keeps option ids where the option's
-    position is unchanged, so earlier attempts still show what was chosen."""
+    position is unchanged, so earlier attempts still show what was chosen.
+
+    Questions are moderated like an edit in the back office: a `user` who may publish
+    questions (or no user: a command) publishes every row at once; anyone else's
+    rows become drafts submitted to the moderation workflow, and learners keep the
+    published versions until a moderator approves."""
     parsed = question_bank_parse(file=file, filename=filename)
-    return _write(parsed)
+    policy = policy_registry.get_by_type(Question)
+    publish = user is None or policy.user_has_permission(user, "publish")
+    return _write(parsed, user=user, publish=publish)
 
 
 @transaction.atomic
-def _write(parsed: list[ParsedQuestion]) -> ImportResult:
+def _write(parsed: list[ParsedQuestion], *, user, publish: bool) -> ImportResult:
     codes = [p.code for p in parsed]
     existing = {q.code: q for q in Question.objects.filter(code__in=codes)}
     old_options: dict[int, list[QuestionOption]] = {}
@@ -503,7 +511,8 @@ def _write(parsed: list[ParsedQuestion]) -> ImportResult:
     for item in parsed:
         question = existing.get(item.code)
         if question is None:
-            question = Question(code=item.code)
+            # Never live before it is published (below, or by a moderator).
+            question = Question(code=item.code, live=False)
             created += 1
         else:
             updated += 1
@@ -522,37 +531,37 @@ def _write(parsed: list[ParsedQuestion]) -> ImportResult:
         # Foreign keys were looked up by this import; checking them again would cost
         # a query per row and cell.
         question.full_clean(exclude=["category", "competency"], validate_unique=False)
-        question.save()
-        _options_sync(
-            question=question,
-            wanted=item.options,
-            current=old_options.get(question.pk, []),
+        question.options = _options(
+            wanted=item.options, current=old_options.get(question.pk, [])
         )
-    return ImportResult(created=created, updated=updated)
+        _question_save(question, user=user, publish=publish)
+    return ImportResult(created=created, updated=updated, published=publish)
 
 
-def _options_sync(
-    *,
-    question: Question,
-    wanted: list[tuple[str, str, bool]],
-    current: list[QuestionOption],
-) -> None:
+def _question_save(question: Question, *, user, publish: bool) -> None:
+    """Save one imported question the way the back office's edit view would: a live
+    question's row (what learners get) changes only when a revision is published."""
+    if not question.live:
+        question.save()  # a draft's row holds the draft
+    revision = question.save_revision(user=user, log_action=True)
+    if publish:
+        revision.publish(user=user, skip_permission_checks=True)
+        return
+    workflow = question.get_workflow()
+    if workflow is not None and not question.workflow_in_progress:
+        workflow.start(question, user)
+
+
+def _options(
+    *, wanted: list[tuple[str, str, bool]], current: list[QuestionOption]
+) -> list[QuestionOption]:
+    """The question's options in the file's order, reusing the current option (and
+    its id) at each position; options past the file's last are dropped."""
+    options = []
     for order, (text, text_zh, is_correct) in enumerate(wanted):
-        if order < len(current):
-            option = current[order]
-            if (option.text, option.text_zh, option.is_correct, option.sort_order) == (
-                text,
-                text_zh,
-                is_correct,
-                order,
-            ):
-                continue
-        else:
-            option = QuestionOption(question=question)
+        option = current[order] if order < len(current) else QuestionOption()
         option.text, option.text_zh = text, text_zh
         option.is_correct, option.sort_order = is_correct, order
         option.full_clean(exclude=["question"])
-        option.save()
-    surplus = [option.pk for option in current[len(wanted) :]]
-    if surplus:
-        QuestionOption.objects.filter(pk__in=surplus).delete()
+        options.append(option)
+    return options

@@ -86,6 +86,8 @@ class QuestionImportError(ValidationError):
 class ImportResult:
     created: int
     updated: int
+    # False: the rows were saved as drafts and submitted for moderation.
+    published: bool = True
 
 
 @dataclass

@@ -18,6 +18,8 @@ unpublication is recorded in the audit log with the fields and options that chan
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import signals
@@ -47,6 +49,19 @@ _BOOKKEEPING = {
 }
 
 
+def _plain(value: Any) -> Any:
+    """JSON-ready, with equal numbers written alike (1, 1.00 and 1.0000 are "1")."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    return value
+
+
 def _content(data: dict[str, Any], *, parent: str) -> dict[str, Any]:
     """A serialised quiz or question without bookkeeping; its child rows (options,
     fixed questions, draw rules) without their own id and the key to `parent`."""
@@ -59,7 +74,7 @@ def _content(data: dict[str, Any], *, parent: str) -> dict[str, Any]:
                 {k: v for k, v in item.items() if k not in ("pk", parent)}
                 for item in value
             ]
-        content[name] = value
+        content[name] = _plain(value)
     return content
 
 

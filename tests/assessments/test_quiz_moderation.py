@@ -9,6 +9,7 @@ import importlib
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -16,10 +17,12 @@ from django.urls import reverse
 from wagtail.models import Page, Workflow
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
+from assessments import question_bank as question_io
 from assessments.models import Attempt, Question, Quiz
 from assessments.services import quizzes
 from audit.models import AuditEntry
 from tests.assessments.quiz_factories import (
+    CategoryFactory,
     QuestionFactory,
     QuizFactory,
     add_fixed,
@@ -433,3 +436,71 @@ def _page_queries(client: Client, fw, count: int) -> tuple[int, int]:
 
 def test_learner_quiz_pages_do_not_query_per_question(client, fw):
     assert _page_queries(client, fw, 2) == _page_queries(client, fw, 8)
+
+
+# The question bank import -------------------------------------------------------------
+
+
+def _bank_file(code: str, *, correct: str) -> SimpleUploadedFile:
+    from tests.assessments.test_question_io import row, xlsx
+
+    CategoryFactory(code="egov-service")
+    data = xlsx([row(code=code, competency="T-1.1", level=1, correct=correct)])
+    return SimpleUploadedFile("bank.xlsx", data)
+
+
+def test_an_editor_import_changes_answer_keys_only_as_drafts_in_moderation(fw, editor):
+    editor_client, editor_user = editor
+    question_io.question_bank_import(file=_bank_file("IMP-1", correct="1").read())
+    question = Question.objects.get(code="IMP-1")
+    assert question.live and question.options.get(sort_order=0).is_correct
+    quiz = QuizFactory()
+    add_fixed(quiz, [question])
+
+    response = editor_client.post(
+        reverse("competence_io:question_import"),
+        {"file": _bank_file("IMP-1", correct="2")},
+    )
+    assert response.status_code == 302
+    question.refresh_from_db()
+    assert question.options.get(sort_order=0).is_correct  # learners: unchanged
+    assert not question.options.get(sort_order=1).is_correct
+    assert question.has_unpublished_changes and question.workflow_in_progress
+    assert publications(question)[-1].changes["revision"][0] is None  # the first
+    learner = UserFactory()
+    assert answer_all(start(quiz, learner), learner, "A").percent == 100
+
+    # A new question imported by an editor is a draft: never drawn until published.
+    editor_client.post(
+        reverse("competence_io:question_import"),
+        {"file": _bank_file("IMP-2", correct="1")},
+    )
+    new = Question.objects.get(code="IMP-2")
+    assert not new.live and new.workflow_in_progress
+    assert not editor_user.has_perm("assessments.publish_question")
+
+
+def test_a_moderator_import_publishes_and_is_audited(fw, moderator):
+    moderator_client, moderator_user = moderator
+    question_io.question_bank_import(file=_bank_file("IMP-3", correct="1").read())
+    question = Question.objects.get(code="IMP-3")
+    option_ids = list(
+        question.options.order_by("sort_order").values_list("pk", flat=True)
+    )
+    response = moderator_client.post(
+        reverse("competence_io:question_import"),
+        {"file": _bank_file("IMP-3", correct="2")},
+    )
+    assert response.status_code == 302
+    question.refresh_from_db()
+    assert [o.is_correct for o in question.options.order_by("sort_order")] == [
+        False,
+        True,
+    ]
+    assert (
+        list(question.options.order_by("sort_order").values_list("pk", flat=True))
+        == option_ids
+    )
+    entry = publications(question)[-1]
+    assert entry.actor_id == moderator_user.pk
+    assert [o["is_correct"] for o in entry.changes["options"][1]] == [False, True]

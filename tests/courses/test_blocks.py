@@ -30,6 +30,14 @@ def test_a_block_whose_object_was_deleted_renders_nothing(block, value):
     assert block.render(block.to_python(value)).strip() == ""
 
 
+def test_a_quiz_block_shows_nothing_of_a_quiz_never_published():
+    quiz = QuizFactory(code="QZ-DRAFT", title_zh="草稿测验", live=False)
+    html = QuizBlock().render(
+        QuizBlock().to_python({"quiz": quiz.pk, "required": True})
+    )
+    assert "QZ-DRAFT" not in html and "草稿测验" not in html
+
+
 def test_video_has_a_captions_track(tmp_path, settings):
     from django.core.files.base import ContentFile
 
