@@ -3,10 +3,14 @@ their scope. Every save and delete runs a curricula service (its rules, its poli
 checks, its sync); these screens only show the form and the service's messages."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.urls import path
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from wagtail import hooks
 from wagtail.admin.panels import (
     FieldPanel,
@@ -30,6 +34,7 @@ from learning.admin_base import (
 from learning.curricula.forms import CurriculumForm
 from learning.curricula.models import Assignment, Curriculum
 from learning.curricula.services import (
+    audience_count,
     curriculum_check_deletable,
     curriculum_create,
     curriculum_delete,
@@ -210,6 +215,52 @@ class CurriculumViewSet(ScopedViewSetMixin, ModelViewSet):
         ],
         base_form_class=CurriculumForm,
     )
+
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("preview/", require_POST(self.preview_view), name="preview"),
+        ]
+
+    def preview_view(self, request):
+        """How many people the form's audience selects, as the form stands (nothing
+        is saved): curriculum-form.js shows it as HR edits. Only people in the
+        officer's scope are counted, by the rule assignments follow."""
+        if not curriculum_policy.user_has_any_permission(
+            request.user, ["add", "change"]
+        ):
+            raise PermissionDenied
+        form = self.get_form_class()(
+            request.POST, instance=Curriculum(), for_user=request.user
+        )
+        form.is_valid()  # the count uses what is valid; the form shows the rest
+        data = getattr(form, "cleaned_data", {})
+        owner = data.get("owner_department")
+        if owner is None:
+            return JsonResponse(
+                {
+                    "count": None,
+                    "state": "incomplete",
+                    "text": gettext(
+                        "Choose the owning department to see whom this selects."
+                    ),
+                }
+            )
+        count = audience_count(
+            owner_department=owner, audience=form.submitted_audience()
+        )
+        text = ngettext(
+            "This selects %(count)d person.", "This selects %(count)d people.", count
+        ) % {"count": count}
+        active = data.get("status") == Curriculum.Status.ACTIVE
+        if not active:
+            text += " " + gettext(
+                "Nobody is assigned while the curriculum is not active."
+            )
+        return JsonResponse(
+            {"count": count, "state": "active" if active else "draft", "text": text}
+        )
 
 
 @hooks.register("register_admin_viewset")

@@ -14,6 +14,7 @@ from learning.curricula.services import CurriculumAudience, curriculum_rules_che
 from learning.organisation import rules
 from learning.organisation.forms import DepartmentChoiceField
 from learning.organisation.models import LearnerProfile
+from learning.organisation.selectors import department_paths
 
 
 class EmployeeNumbersField(forms.CharField):
@@ -28,6 +29,22 @@ class EmployeeNumbersField(forms.CharField):
             n.strip() for n in text.replace(",", "\n").replace("，", "\n").split()
         ]
         return list(dict.fromkeys(n for n in numbers if n))
+
+
+class DepartmentTreeWidget(forms.CheckboxSelectMultiple):
+    """The department tree as a checklist (indented labels) with a filter that
+    matches each department's whole path (curriculum-form.js); without script, a
+    plain checklist. `paths` maps tree paths to full names, set by the form."""
+
+    template_name = "learning/widgets/department_tree.html"
+    paths: dict[str, str] = {}
+
+    def create_option(self, name, value, label, selected, index, **kwargs):
+        option = super().create_option(name, value, label, selected, index, **kwargs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-path"] = self.paths.get(instance.path, "")
+        return option
 
 
 class CurriculumForm(WagtailAdminModelForm):
@@ -67,15 +84,20 @@ class CurriculumForm(WagtailAdminModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "positions": forms.CheckboxSelectMultiple,
             "ranks": forms.CheckboxSelectMultiple,
-            "departments": forms.SelectMultiple(attrs={"size": 10}),
-            "departments_exact": forms.SelectMultiple(attrs={"size": 6}),
-            "excluded_departments": forms.SelectMultiple(attrs={"size": 6}),
+            "departments": DepartmentTreeWidget,
+            "departments_exact": DepartmentTreeWidget,
+            "excluded_departments": DepartmentTreeWidget,
         }
+
+    class Media:
+        js = ["learning/js/curriculum-form.js"]
+        css = {"all": ["learning/css/curriculum-form.css"]}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         scope = policy.managed_departments(self.for_user).filter(is_active=True)
         scope = scope.order_by("path")
+        paths = department_paths(scope)
         for name in (
             "owner_department",
             "departments",
@@ -87,6 +109,12 @@ class CurriculumForm(WagtailAdminModelForm):
             field.label_from_instance = (
                 DepartmentChoiceField.label_from_instance.__get__(field)
             )
+            if isinstance(field.widget, DepartmentTreeWidget):
+                field.widget.paths = paths
+        self.fields["status"].help_text = _(
+            "A draft assigns nobody: set it to active when the courses and the "
+            "audience are right, and everyone it selects is assigned."
+        )
         if self.instance.pk:
             self.fields["individual_numbers"].initial = "\n".join(
                 self.instance.individuals.values_list("employee_number", flat=True)

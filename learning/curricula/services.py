@@ -18,6 +18,7 @@ from learning.curricula.models import Assignment, Curriculum, CurriculumCourse
 from learning.curricula.sync import (
     SyncResult,
     assignments_sync,
+    audience_people,
     curriculum_lock,
 )
 from learning.curricula.tasks import assignments_sync_task
@@ -379,3 +380,20 @@ def assignment_unexempt(*, actor, assignment: Assignment) -> Assignment:
             profile_ids=[assignment.profile_id],
         )
     return assignment
+
+
+def audience_count(
+    *, owner_department: Department, audience: CurriculumAudience
+) -> int:
+    """How many active people `audience` selects inside `owner_department`'s
+    subtree: the curriculum form's live preview, by the rule assignments follow."""
+    return audience_people(
+        owner_path=owner_department.path,
+        department_paths=[d.path for d in audience.departments],
+        exact_ids=[d.pk for d in audience.departments_exact],
+        position_ids=[p.pk for p in audience.positions],
+        rank_ids=[r.pk for r in audience.ranks],
+        individual_ids=[p.pk for p in audience.individuals],
+        excluded_paths=[d.path for d in audience.excluded_departments],
+        excluded_ids=[p.pk for p in audience.excluded_people],
+    ).count()

@@ -65,17 +65,37 @@ class SyncResult:
 
 
 def curriculum_audience(curriculum: Curriculum) -> QuerySet:
-    """Active people the rules select: (any listed department, with or without its
-    subtree) AND (any listed position) AND (any listed rank), where an empty list
-    does not narrow, OR a named individual; minus excluded departments and people;
-    always inside the owning department's subtree. No rule at all selects nobody."""
-    department_paths = [d.path for d in curriculum.departments.all()]
-    exact_ids = [d.pk for d in curriculum.departments_exact.all()]
-    position_ids = [p.pk for p in curriculum.positions.all()]
-    rank_ids = [r.pk for r in curriculum.ranks.all()]
-    individual_ids = [p.pk for p in curriculum.individuals.all()]
+    """Active people the saved curriculum selects (audience_people)."""
+    return audience_people(
+        owner_path=curriculum.owner_department.path,
+        department_paths=[d.path for d in curriculum.departments.all()],
+        exact_ids=[d.pk for d in curriculum.departments_exact.all()],
+        position_ids=[p.pk for p in curriculum.positions.all()],
+        rank_ids=[r.pk for r in curriculum.ranks.all()],
+        individual_ids=[p.pk for p in curriculum.individuals.all()],
+        excluded_paths=[d.path for d in curriculum.excluded_departments.all()],
+        excluded_ids=[p.pk for p in curriculum.excluded_people.all()],
+    )
+
+
+def audience_people(
+    *,
+    owner_path: str,
+    department_paths: list[str],
+    exact_ids: list[int],
+    position_ids: list[int],
+    rank_ids: list[int],
+    individual_ids: list[int],
+    excluded_paths: list[str],
+    excluded_ids: list[int],
+) -> QuerySet:
+    """Active people an audience selects: (any listed department, with or without
+    its subtree) AND (any listed position) AND (any listed rank), where an empty
+    list does not narrow, OR a named individual; minus excluded departments and
+    people; always inside the owning department's subtree. No rule at all selects
+    nobody. The one home of the rule: assignments and the form's preview use it."""
     people = LearnerProfile.objects.filter(
-        Department.subtree_q([curriculum.owner_department], "department__"),
+        Department.subtree_q([owner_path], "department__"),
         is_active=True,
     )
     by_rules = None
@@ -92,10 +112,8 @@ def curriculum_audience(curriculum: Curriculum) -> QuerySet:
     if by_rules is not None:
         selected |= by_rules
     people = people.filter(selected)
-    excluded_paths = [d.path for d in curriculum.excluded_departments.all()]
     if excluded_paths:
         people = people.exclude(Department.subtree_q(excluded_paths, "department__"))
-    excluded_ids = [p.pk for p in curriculum.excluded_people.all()]
     if excluded_ids:
         people = people.exclude(pk__in=excluded_ids)
     return people

@@ -91,12 +91,33 @@ def test_hr_assigns_a_curriculum_and_the_learner_sees_it(
     page.select_option("#id_status", "active")
     page.locator("#id_items-ADD").click()
     page.locator("select[name='items-0-course']").select_option(label="一次办好")
+    # The audience: a checklist of the tree, filtered by any part of a path, and
+    # a live count of whom it selects.
     page.locator("[role=tab]").nth(1).click()
-    page.select_option("#id_departments", label=owner)
+    departments = page.locator("[data-dept-tree]").first
+    departments.locator(".dept-tree__search").fill("窗口")
+    visible = [
+        label.text_content()
+        for label in departments.locator("label").all()
+        if label.is_visible()
+    ]
+    assert len(visible) == 1 and "窗口服务科" in visible[0]
+    departments.locator(".dept-tree__search").fill("")
+    departments.get_by_label(owner, exact=True).check()
+    assert "测试县" in departments.locator(".dept-tree__chosen").text_content()
+    preview = page.locator(".curriculum-preview")
+    preview.filter(has_text="将选中 4 人").wait_for()
+    # Only the fields that apply to the due rule are shown.
     page.locator("[role=tab]").nth(2).click()
+    page.select_option("#id_due_kind", "fixed")
+    assert page.locator("#id_due_date").is_visible()
     page.select_option("#id_due_kind", "after_assignment")
+    assert page.locator("#id_due_date").is_hidden()
+    assert page.locator("#id_renewal_window_days").is_hidden()
     page.fill("#id_due_days", "30")
     page.fill("#id_recurrence_months", "12")
+    page.locator("#id_recurrence_months").dispatch_event("input")
+    assert page.locator("#id_renewal_window_days").is_visible()
     page.locator("button[type=submit]").filter(has_text="创建").first.click()
     page.wait_for_url(f"{base}/admin/curricula/")
     curriculum = Curriculum.objects.get()

@@ -2,6 +2,7 @@
 bad input, and saving an active curriculum assigns it at once."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -311,3 +312,113 @@ def test_delete_is_refused_with_assignments_and_allowed_without(
     response = client.post(reverse("curricula:delete", args=[draft.pk]))
     assert response.status_code == 302
     assert not Curriculum.objects.filter(pk=draft.pk).exists()
+
+
+# The form's live audience count --------------------------------------------------
+
+
+def preview(client, data):
+    return client.post(reverse("curricula:preview"), data)
+
+
+def test_preview_counts_whom_the_audience_selects_and_saves_nothing(
+    client, county, hr, tree, django_capture_on_commit_callbacks
+):
+    factories.person_in(county.section_a1)
+    factories.person_in(county.section_a2)
+    factories.person_in(county.section_b1)
+    gone = factories.person_in(county.section_a1)
+    gone.is_active = False
+    gone.save()
+    client.force_login(hr.user)
+    data = form_data(county, tree.course, departments=[county.bureau_a.pk])
+    answer = preview(client, {**data, "status": "draft"}).json()
+    # Two active people in bureau A; a draft assigns none of them.
+    assert answer["count"] == 2 and answer["state"] == "draft"
+    assert "2 people" in answer["text"] and "Nobody is assigned" in answer["text"]
+    assert not Curriculum.objects.exists() and not Assignment.objects.exists()
+
+    # Excluding a section and naming someone outside the departments: the same rule
+    # as the assignments that saving the form makes.
+    data = form_data(
+        county,
+        tree.course,
+        departments=[county.bureau_a.pk],
+        excluded_departments=[county.section_a2.pk],
+        individual_numbers=county_person_number(county.section_b1),
+    )
+    answer = preview(client, data).json()
+    assert answer == {
+        "count": 2,
+        "state": "active",
+        "text": "This selects 2 people.",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("curricula:add"), data)
+    assert Assignment.objects.count() == answer["count"]
+
+
+def county_person_number(department):
+    from learning.models import LearnerProfile
+
+    return LearnerProfile.objects.filter(department=department).get().employee_number
+
+
+def test_preview_in_chinese_and_without_an_owner(client, county, hr, tree):
+    client.force_login(hr.user)
+    data = form_data(county, tree.course, owner_department="")
+    answer = preview(client, data).json()
+    assert answer["count"] is None and "owning department" in answer["text"]
+    factories.person_in(county.section_a1)
+    answer = client.post(
+        reverse("curricula:preview"),
+        form_data(county, tree.course),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    ).json()
+    assert answer["count"] >= 1
+
+
+def test_preview_counts_only_inside_the_officers_scope(client, county, tree):
+    bureau_hr = factories.scoped_user(RoleScope.Role.HR, county.bureau_a)
+    in_english(bureau_hr.user)
+    factories.person_in(county.section_a1)
+    factories.person_in(county.section_b1)
+    client.force_login(bureau_hr.user)
+    # The whole county as owner and audience is outside this officer's scope: the
+    # form refuses both fields, and nothing outside bureau A is counted or named.
+    answer = preview(client, form_data(county, tree.course)).json()
+    assert answer["count"] is None
+    answer = preview(
+        client,
+        form_data(
+            county,
+            tree.course,
+            owner_department=county.bureau_a.pk,
+            departments=[county.bureau_a.pk, county.bureau_b.pk],
+        ),
+    ).json()
+    assert answer["count"] <= 2  # bureau A's own people only (officer + one)
+
+
+def test_preview_is_for_hr_only(client, county, tree):
+    data = form_data(county, tree.course)
+    assert preview(client, data).status_code == 302  # to the sign-in page
+    learner = factories.person_in(county.section_a1)
+    client.force_login(learner.user)
+    assert preview(client, data).status_code in (302, 403)
+    leader = factories.scoped_user(RoleScope.Role.LEADER, county.county)
+    client.force_login(leader.user)
+    assert preview(client, data).status_code in (302, 403)
+    hr = factories.scoped_user(RoleScope.Role.HR, county.county)
+    client.force_login(hr.user)
+    assert client.get(reverse("curricula:preview")).status_code == 405
+
+
+def test_the_form_offers_filterable_department_checklists(client, county, hr):
+    client.force_login(hr.user)
+    body = client.get(reverse("curricula:add")).content.decode()
+    # Three checklists (the page also carries their templates as JSON).
+    assert body.count('<div class="dept-tree" data-dept-tree') == 3
+    # Each option carries its department's whole path for the filter.
+    assert re.search(r'data-path="[^"/]+ / [^"/]+ / [^"/]+"', body)
+    assert "curriculum-form.js" in body and "A draft assigns nobody" in body
