@@ -505,6 +505,11 @@ class PublishedQuerySet(models.QuerySet):
         editor's later draft lives in a revision until it is published)."""
         return self.filter(live=True)
 
+    def in_use(self):
+        """Published and active: the quizzes learners may start, the questions an
+        attempt may draw (Quiz.accepts_attempts as a filter)."""
+        return self.filter(live=True, is_active=True)
+
 
 class Question(
     WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, ClusterableModel
@@ -687,7 +692,8 @@ class Quiz(
 
     @property
     def accepts_attempts(self) -> bool:
-        """Whether a learner may start an attempt: published and active."""
+        """Whether a learner may start an attempt: published and active (in SQL:
+        Quiz.objects.in_use())."""
         return self.live and self.is_active
 
     def clean(self):

@@ -634,7 +634,7 @@ def quiz_standings(
 def quiz_question_count(*, quiz: Quiz) -> tuple[int, bool]:
     """How many questions an attempt asks, and whether some are drawn at random."""
     fixed = QuizQuestion.objects.filter(
-        quiz=quiz, question__is_active=True, question__live=True
+        quiz=quiz, question__in=Question.objects.in_use()
     ).count()
     drawn = quiz.draw_rules.aggregate(total=Sum("count"))["total"] or 0
     return fixed + drawn, bool(drawn)

@@ -155,9 +155,7 @@ class QuizGroup:
 def quiz_list(request: HttpRequest) -> HttpResponse:
     """Active, published quizzes grouped by kind, each with the learner's best
     score."""
-    quiz_set = list(
-        Quiz.objects.live().filter(is_active=True).select_related("paired_with")
-    )
+    quiz_set = list(Quiz.objects.in_use().select_related("paired_with"))
     standings = quiz_standings(learner=request.user, quiz_ids=[q.pk for q in quiz_set])
 
     def row(quiz: Quiz) -> QuizRow:

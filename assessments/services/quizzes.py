@@ -90,9 +90,7 @@ def quiz_draw(
     option ids (shuffled if the quiz says so; true/false keeps True before False)."""
     rng = rng or random.SystemRandom()
     chosen: list[int] = list(
-        QuizQuestion.objects.filter(
-            quiz=quiz, question__is_active=True, question__live=True
-        )
+        QuizQuestion.objects.filter(quiz=quiz, question__in=Question.objects.in_use())
         .order_by("sort_order", "pk")
         .values_list("question_id", flat=True)
     )
@@ -100,7 +98,7 @@ def quiz_draw(
     for rule in quiz.draw_rules.select_related("category", "competency").order_by(
         "sort_order", "pk"
     ):
-        pool = Question.objects.live().filter(is_active=True)
+        pool = Question.objects.in_use()
         if rule.category_id:
             pool = pool.filter(category_id=rule.category_id)
         if rule.competency_id:

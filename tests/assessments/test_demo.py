@@ -20,7 +20,7 @@ def test_seed_is_idempotent_and_complete():
         assert first[key] == second[key]
     assert second["categories"] == 5
     # Published: learners take them at once.
-    assert Quiz.objects.count() == Quiz.objects.live().filter(is_active=True).count()
+    assert Quiz.objects.count() == Quiz.objects.in_use().count()
     assert Question.objects.count() == Question.objects.live().count()
     assert Question.objects.filter(competency__code__startswith="DC22-").exists()
     assert Question.objects.filter(competency__code__startswith="EG-").exists()

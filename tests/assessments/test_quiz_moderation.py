@@ -504,3 +504,15 @@ def test_a_moderator_import_publishes_and_is_audited(fw, moderator):
     entry = publications(question)[-1]
     assert entry.actor_id == moderator_user.pk
     assert [o["is_correct"] for o in entry.changes["options"][1]] == [False, True]
+
+
+def test_quizzes_in_use_in_sql_agree_with_accepts_attempts(fw):
+    quizzes_made = [
+        QuizFactory(live=live, is_active=active)
+        for live in (True, False)
+        for active in (True, False)
+    ]
+    in_use = set(Quiz.objects.in_use())
+    for quiz in quizzes_made:
+        assert (quiz in in_use) == quiz.accepts_attempts, (quiz.live, quiz.is_active)
+    assert len(in_use) == 1
