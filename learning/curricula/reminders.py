@@ -19,9 +19,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from learning import policy
 from learning.curricula.models import (
@@ -37,7 +36,6 @@ from learning.curricula.status import (
     status_expression,
     status_of,
 )
-from learning.notifications.email import _language_of
 from learning.notifications.services import notification_create
 from learning.organisation.models import RoleScope
 
@@ -68,53 +66,30 @@ def reminder_kind(assignment: Assignment, today: datetime.date) -> str | None:
     return None
 
 
-def _reminder_text(assignment: Assignment, kind: str, today: datetime.date) -> tuple:
-    name = assignment.curriculum.display_name
-    due = assignment.due_on.isoformat()
-    days = (assignment.due_on - today).days
-    if kind.startswith("manual_"):
-        # HR's "remind now" says what the learner's situation is today.
-        kind = reminder_kind(assignment, today) or ("overdue_" if days < 0 else "")
-    if kind.startswith("before_"):
-        subject = ngettext(
-            "“%(name)s” is due in %(days)s day",
-            "“%(name)s” is due in %(days)s days",
-            days,
-        ) % {"name": name, "days": days}
-    elif kind == "due":
-        subject = _("“%(name)s” is due today") % {"name": name}
-    elif kind.startswith("overdue_"):
-        subject = _("“%(name)s” is overdue") % {"name": name}
-    else:
-        subject = _("Reminder: “%(name)s” is due on %(due)s") % {
-            "name": name,
-            "due": due,
-        }
-    values = {
-        "name": name,
-        "due": due,
+def reminder_params(assignment: Assignment, today: datetime.date) -> dict:
+    """What a reminder about this assignment says, in both languages' terms: the
+    curriculum's names, the due date, days left (as of today) and progress."""
+    curriculum = assignment.curriculum
+    return {
+        "name_zh": curriculum.name,
+        "name_en": curriculum.name_en,
+        "due": assignment.due_on.isoformat(),
+        "days": (assignment.due_on - today).days,
+        "overdue": assignment.due_on < today,
         "done": assignment.courses_done,
         "required": assignment.courses_required,
     }
-    if days < 0:
-        body = (
-            _(
-                "Your mandatory training “%(name)s” was due on %(due)s and is not "
-                "finished: you have completed %(done)s of %(required)s required "
-                "courses. Please complete it as soon as you can."
-            )
-            % values
-        )
-    else:
-        body = (
-            _(
-                "Your mandatory training “%(name)s” is due on %(due)s. You have "
-                "completed %(done)s of %(required)s required courses. Open your "
-                "learning page to continue."
-            )
-            % values
-        )
-    return subject, body
+
+
+def _reminder_message(kind: str) -> str:
+    """The message (learning.notifications.messages) of a reminder kind."""
+    if kind.startswith("manual_"):
+        return "assignment_from_hr"  # HR's "remind now", told apart from ours
+    if kind.startswith("before_"):
+        return "assignment_before"
+    if kind == "due":
+        return "assignment_due"
+    return "assignment_overdue"
 
 
 def _send_reminder(
@@ -130,15 +105,18 @@ def _send_reminder(
             AssignmentReminder.objects.create(
                 assignment=assignment, kind=kind, sent_at=timezone.now(), sent_by=actor
             )
-            with translation.override(_language_of(assignment.learner)):
-                subject, body = _reminder_text(assignment, kind, today)
-                notification_create(
-                    user=assignment.learner,
-                    kind="assignment_reminder",
-                    subject=subject,
-                    body=body,
-                    url=reverse("learning:me") + "#assignments",
-                )
+            notification_create(
+                user=assignment.learner,
+                kind=(
+                    "assignment_reminder_hr"
+                    if kind.startswith("manual_")
+                    else "assignment_reminder"
+                ),
+                message=_reminder_message(kind),
+                params=reminder_params(assignment, today),
+                url=reverse("learning:me") + "#assignments",
+                assignment_id=assignment.pk,
+            )
     except IntegrityError:
         return False
     return True
@@ -260,30 +238,22 @@ def leader_digests_send(*, today: datetime.date | None = None) -> int:
                 DigestLog.objects.create(
                     user=leader, kind="overdue", period=period, sent_at=timezone.now()
                 )
-                with translation.override(_language_of(leader)):
-                    total = len(set().union(*counts.values()))
-                    lines = [
-                        _("%(name)s: %(count)s overdue")
-                        % {"name": curricula[cid].display_name, "count": len(people)}
-                        for cid, people in sorted(
-                            counts.items(), key=lambda item: -len(item[1])
-                        )
-                    ]
-                    subject = ngettext(
-                        "%(count)s person in your units is overdue with mandatory "
-                        "training",
-                        "%(count)s people in your units are overdue with mandatory "
-                        "training",
-                        total,
-                    ) % {"count": total}
-                    body = "\n".join(lines)
-                    notification_create(
-                        user=leader,
-                        kind="overdue_digest",
-                        subject=subject,
-                        body=body,
-                        url=reverse("learning:team") + "?overdue=1",
+                lines = [
+                    [curricula[cid].name, curricula[cid].name_en, len(people)]
+                    for cid, people in sorted(
+                        counts.items(), key=lambda item: -len(item[1])
                     )
+                ]
+                notification_create(
+                    user=leader,
+                    kind="overdue_digest",
+                    message="overdue_digest",
+                    params={
+                        "total": len(set().union(*counts.values())),
+                        "lines": lines,
+                    },
+                    url=reverse("learning:team") + "?overdue=1",
+                )
         except IntegrityError:
             continue
         sent += 1

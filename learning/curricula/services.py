@@ -22,6 +22,7 @@ from learning.curricula.sync import (
     curriculum_lock,
 )
 from learning.curricula.tasks import assignments_sync_task
+from learning.notifications.services import notifications_resolve
 from learning.organisation.models import Department, LearnerProfile, Position, Rank
 
 # Above this many people changed at once, the sync runs for everyone instead.
@@ -363,6 +364,7 @@ def assignment_exempt(*, actor, assignment: Assignment, reason: str) -> Assignme
     assignment.exempt_reason = reason[:300]
     assignment.exempted_by = actor
     assignment.save(update_fields=["state", "exempt_reason", "exempted_by"])
+    notifications_resolve(assignment_ids=[assignment.pk])
     return assignment
 
 

@@ -18,11 +18,16 @@ from types import SimpleNamespace
 from dateutil.relativedelta import relativedelta
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from learning.curricula.models import Assignment, Curriculum
 from learning.curricula.status import current_cycle
 from learning.journey.models import Certificate, Enrollment
+from learning.notifications.services import (
+    notifications_create_many,
+    notifications_resolve,
+)
 from learning.organisation.models import Department, LearnerProfile
 
 BATCH = 2000
@@ -629,7 +634,45 @@ def _sync_one_locked(
                 _UPDATE_FIELDS,
                 batch_size=BATCH,
             )
+        # Reminders about cycles finished or no longer assigned call for nothing.
+        notifications_resolve(
+            assignment_ids=[
+                row.id
+                for row in to_update.values()
+                if row.state != Assignment.State.OPEN
+            ]
+            + state_only[Assignment.State.CLOSED]
+            + state_only[Assignment.State.EXPIRED]
+        )
+        if to_create:
+            _assigned_notify(curriculum, assigned_at=now)
     return result
+
+
+def _assigned_notify(curriculum: Curriculum, *, assigned_at) -> int:
+    """Tell each person given an open cycle of the curriculum in this run (new or
+    renewed) that they have new mandatory training."""
+    rows = Assignment.objects.filter(
+        curriculum=curriculum, assigned_at=assigned_at, state=Assignment.State.OPEN
+    ).values_list("pk", "learner_id", "due_on", "courses_required")
+    return notifications_create_many(
+        kind="assignment_assigned",
+        message="assignment_assigned",
+        url=reverse("learning:me") + "#assignments",
+        rows=(
+            (
+                learner_id,
+                pk,
+                {
+                    "name_zh": curriculum.name,
+                    "name_en": curriculum.name_en,
+                    "due": due_on.isoformat(),
+                    "required": required,
+                },
+            )
+            for pk, learner_id, due_on, required in rows.iterator(chunk_size=BATCH)
+        ),
+    )
 
 
 def assignments_sync(
@@ -702,6 +745,11 @@ def assignments_on_course_event(*, learner, course_key) -> int:
             previous_done[curriculum_id] = assignment.completed_at
     if changed:
         Assignment.objects.bulk_update(changed, _UPDATE_FIELDS)
+        notifications_resolve(
+            assignment_ids=[
+                a.pk for a in changed if a.state == Assignment.State.COMPLETED
+            ]
+        )
     return len(changed)
 
 

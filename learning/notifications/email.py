@@ -8,7 +8,7 @@ import re
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from learning import policy
 from learning.notifications.models import Notification
@@ -47,10 +47,13 @@ def notification_email(*, notification_id: int) -> bool:
     link = ""
     if notification.url:
         link = "\n\n" + settings.WAGTAILADMIN_BASE_URL.rstrip("/") + notification.url
+    # In the recipient's language, whatever the language of the request or task.
+    with translation.override(_language_of(notification.user)):
+        subject, body = notification.text
     try:
         send_mail(
-            subject=subject_line(f"[{settings.SITE_TITLE}] {notification.subject}"),
-            message=notification.body + link,
+            subject=subject_line(f"[{settings.SITE_TITLE}] {subject}"),
+            message=body + link,
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[notification.user.email],
         )

@@ -129,12 +129,15 @@ def test_hr_assigns_a_curriculum_and_the_learner_sees_it(
     page.goto(f"{base}/admin/compliance/people/?q={learner.employee_number}")
     page.get_by_role("button", name="立即提醒").first.click()
     page.wait_for_selector(".messages")
-    assert Notification.objects.filter(user=learner.user).count() == 1
+    # The notice of the new training, then HR's reminder (told apart from ours).
+    assert sorted(
+        Notification.objects.filter(user=learner.user).values_list("kind", flat=True)
+    ) == ["assignment_assigned", "assignment_reminder_hr"]
     assert any(learner.user.email in message.to for message in mail.outbox)
     desk.close()
 
     sign_in(phone, base, learner.user.username)
-    assert phone.locator(".badge-count").text_content().strip() == "1"
+    assert phone.locator(".badge-count").text_content().strip() == "2"
     phone.goto(f"{base}/me/")
     item = phone.locator(".assignment").first
     assert "年度网络安全意识培训" in item.text_content()
@@ -144,4 +147,6 @@ def test_hr_assigns_a_curriculum_and_the_learner_sees_it(
     phone.wait_for_url(f"{base}{tree.course.url}")
     phone.goto(f"{base}/me/notifications/")
     assert phone.get_by_text("年度网络安全意识培训").first.is_visible()
+    assert phone.get_by_text("新的必修培训").first.is_visible()
+    assert phone.get_by_text("人事干部发出", exact=True).count() == 1
     assert_fits(phone)

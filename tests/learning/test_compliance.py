@@ -36,6 +36,12 @@ from learning.models import (
 from tests import factories
 from tests.learning.test_curricula import complete, keys, make_curriculum
 
+
+def reminders():
+    """The reminders (automatic or HR's), not the other notifications."""
+    return Notification.objects.filter(kind__startswith="assignment_reminder")
+
+
 pytestmark = pytest.mark.django_db
 
 DAY = datetime.timedelta(days=1)
@@ -336,7 +342,7 @@ def test_out_of_scope_exports_and_actions_are_refused(world):
     assert client.post(remind, {"assignment": outside.pk}).status_code == 404
     outside.refresh_from_db()
     assert outside.state == Assignment.State.OPEN
-    assert not Notification.objects.filter(user=world.outsider.user).exists()
+    assert not reminders().filter(user=world.outsider.user).exists()
 
 
 def test_a_learner_has_no_compliance_screens(world, county):
@@ -377,7 +383,7 @@ def test_a_leader_reads_but_cannot_remind_or_exempt(world):
     )
     row.refresh_from_db()
     assert row.state == Assignment.State.OPEN
-    assert not Notification.objects.exists()
+    assert not reminders().exists()
     assert client.get(reverse("compliance:export", args=["csv"])).status_code == 200
 
 
@@ -447,17 +453,17 @@ def test_remind_now_sends_once_a_day(world):
     )
     assert first.status_code == 302
     assert "Sent 1 reminder" in messages_of(first)
-    assert Notification.objects.filter(user=world.in_progress.user).count() == 1
+    assert reminders().filter(user=world.in_progress.user).count() == 1
     again = client.post(url, {"assignment": row.pk})
     assert "reminded today already" in messages_of(again)
-    assert Notification.objects.filter(user=world.in_progress.user).count() == 1
+    assert reminders().filter(user=world.in_progress.user).count() == 1
     reminder = AssignmentReminder.objects.get(assignment=row)
     assert reminder.sent_by == world.hr_a.user
     listed = client.get(reverse("compliance:people"), {"q": "李进行"})
     assert listed.context["rows"][0]["assignment"].last_reminded_at is not None
     with time_machine.travel(timezone.now() + DAY):
         client_for(world.hr_a.user).post(url, {"assignment": row.pk})
-    assert Notification.objects.filter(user=world.in_progress.user).count() == 2
+    assert reminders().filter(user=world.in_progress.user).count() == 2
 
 
 def test_remind_the_filtered_list_reaches_only_that_list(world):
@@ -469,7 +475,7 @@ def test_remind_the_filtered_list_reaches_only_that_list(world):
     assert "1 reminder" in confirm.content.decode()
     response = client.post(url, {"status": "overdue", "all": "1"})
     assert "Sent 1 reminder" in messages_of(response)
-    assert set(Notification.objects.values_list("user_id", flat=True)) == {
+    assert set(reminders().values_list("user_id", flat=True)) == {
         world.overdue.user_id
     }
     # The whole bureau: the overdue person is skipped today, the others get one;
@@ -479,7 +485,7 @@ def test_remind_the_filtered_list_reaches_only_that_list(world):
     response = client.post(url, {"all": "1"})
     text = messages_of(response)
     assert "Sent 2 reminders" in text and "1 had been reminded today" in text
-    assert set(Notification.objects.values_list("user_id", flat=True)) == {
+    assert set(reminders().values_list("user_id", flat=True)) == {
         world.overdue.user_id,
         world.in_progress.user_id,
         world.not_started.user_id,
@@ -494,7 +500,7 @@ def test_hr_who_also_leads_elsewhere_reminds_only_the_people_they_manage(world):
     client = client_for(hr_b.user)
     response = client.post(reverse("compliance:remind"), {"all": "1"})
     assert "Sent 1 reminder" in messages_of(response)
-    assert list(Notification.objects.values_list("user_id", flat=True)) == [
+    assert list(reminders().values_list("user_id", flat=True)) == [
         world.outsider.user_id
     ]
 
@@ -696,7 +702,7 @@ def test_a_large_filtered_remind_goes_to_a_task(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("compliance:remind"), {"all": "1"})
     assert "in the background" in messages_of(response)
-    assert set(Notification.objects.values_list("user_id", flat=True)) == {
+    assert set(reminders().values_list("user_id", flat=True)) == {
         world.overdue.user_id,
         world.in_progress.user_id,
         world.not_started.user_id,
@@ -704,4 +710,4 @@ def test_a_large_filtered_remind_goes_to_a_task(
     # Run again (a retried task): nobody is reminded twice today.
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("compliance:remind"), {"all": "1"})
-    assert Notification.objects.count() == 3
+    assert reminders().count() == 3
