@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# The address in e-mailed links and the Wagtail site's port follow PORT (seed_demo
+# sets the site); set SITE_URL yourself to use another host name.
+SITE_URL ?= http://127.0.0.1:$(PORT)
 export DJANGO_SETTINGS_MODULE ?= cms.settings.base
 
 .PHONY: setup run test lint typecheck bench messages lock clean
@@ -60,9 +63,9 @@ messages: $(VENV)/.installed ## compile translations (.po -> .mo)
 
 run: setup ## migrate, build the demo county and serve on 127.0.0.1:$(PORT)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo
 	@echo "CivicSkills on http://127.0.0.1:$(PORT)/"
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	SITE_URL=$(SITE_URL) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.installed typecheck ## ruff, import layers, types, migrations in step with models
 	$(VENV)/bin/ruff check .

@@ -1,5 +1,8 @@
 """Writes for the site shell."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.db import transaction
 from wagtail.models import Locale, Page, Site
 
@@ -48,3 +51,18 @@ def home_page_ensure() -> HomePage:
         site.root_page = home
         site.save(update_fields=["root_page"])
     return home
+
+
+def site_address_ensure() -> Site | None:
+    """Point the default Wagtail site at the host name and port of SITE_URL (what
+    e-mailed links use too), so that `make run PORT=8001` serves and links the same
+    address. Returns the site when it changed."""
+    address = urlsplit(settings.WAGTAILADMIN_BASE_URL)
+    hostname = address.hostname or "localhost"
+    port = address.port or (443 if address.scheme == "https" else 80)
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None or (site.hostname, site.port) == (hostname, port):
+        return None
+    site.hostname, site.port = hostname, port
+    site.save(update_fields=["hostname", "port"])
+    return site

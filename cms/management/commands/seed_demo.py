@@ -14,7 +14,7 @@ from accounts import demo as signin_demo
 from analytics import demo as analytics_demo
 from assessments import demo as assessments_demo
 from cms.demo import seed_site
-from cms.services import home_page_ensure
+from cms.services import home_page_ensure, site_address_ensure
 from courses import demo as courses_demo
 from learning.demo import courses as course_history
 from learning.demo import curricula as curricula_demo
@@ -55,8 +55,11 @@ class Command(BaseCommand):
         began = time.monotonic()
         self._step(
             "Site",
-            lambda: (home_page_ensure(), seed_site())[1],
-            lambda pages: f"+{pages} pages",
+            lambda: (home_page_ensure(), site_address_ensure(), seed_site())[2],
+            lambda pages: (
+                f"+{pages} pages, served and linked as "
+                f"{settings.WAGTAILADMIN_BASE_URL}"
+            ),
         )
         self._step(
             "County",
