@@ -22,7 +22,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.contrib.auth.signals import user_login_failed
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -33,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import SigninCode
 from audit.context import request_address
+from audit.limits import SIGNIN_CODE_ATTEMPTS, limit_count, limit_reached
 from learning import policy
 from learning.organisation import rules
 from learning.organisation.models import Department, LearnerProfile
@@ -224,38 +224,20 @@ def signin_codes_revoke_many(user_ids: Iterable[int]) -> int:
 # Redeeming ---------------------------------------------------------------------------
 
 
-def _client_address(request: Any) -> str:
-    # Found as the lock-out and the audit log find it (REVERSE_PROXIES).
-    return (request_address(request) or "") if request is not None else ""
-
-
-def _attempt_keys(number: str, request: Any) -> list[tuple[str, int]]:
-    return [
-        (
-            f"accounts:code:person:{number.lower()}",
-            settings.SIGNIN_CODE_ATTEMPTS_PER_PERSON,
-        ),
-        (
-            f"accounts:code:address:{_client_address(request)}",
-            settings.SIGNIN_CODE_ATTEMPTS_PER_ADDRESS,
-        ),
-    ]
+def _attempt_subjects(number: str, request: Any) -> dict:
+    # The address is found as the lock-out and the audit log find it
+    # (REVERSE_PROXIES).
+    address = request_address(request) if request is not None else None
+    return {"user_key": number.lower(), "address": address}
 
 
 def _throttled(number: str, request: Any) -> bool:
-    return any(
-        (cache.get(key) or 0) >= limit for key, limit in _attempt_keys(number, request)
-    )
+    limited = limit_reached(SIGNIN_CODE_ATTEMPTS, **_attempt_subjects(number, request))
+    return limited is not None
 
 
 def _attempt_count(number: str, request: Any) -> None:
-    window = settings.SIGNIN_CODE_WINDOW_MINUTES * 60
-    for key, _limit in _attempt_keys(number, request):
-        if not cache.add(key, 1, window):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, window)
+    limit_count(SIGNIN_CODE_ATTEMPTS, **_attempt_subjects(number, request))
 
 
 def _refuse(number: str, request: Any, message: str, code: str) -> ValidationError:

@@ -24,6 +24,7 @@ from accounts import codes
 from accounts.codes_email import activation_links_send
 from accounts.codes_sheets import by_department, codes_pdf, codes_xlsx, signin_address
 from accounts.forms import IssueCodesForm
+from audit.limits import EXPORTS, rate_limited
 from learning import policy
 
 CODE_BATCH_MINUTES = 60
@@ -111,6 +112,7 @@ def codes_batch_view(request, batch: str):
 
 
 @_issuer_required
+@rate_limited(EXPORTS, methods=("GET", "HEAD"))
 def codes_sheet_view(request, batch: str, fmt: str):
     issued = _batch_get(request, batch)["issued"]
     department = request.GET.get("department")

@@ -26,6 +26,8 @@ from accounts import codes, otp
 from accounts.forms import CodeSigninForm, NewPasswordForm, SecondFactorForm
 from accounts.models import SigninCode
 from accounts.passwords import password_expiry_forget
+from audit.context import request_address
+from audit.limits import PASSWORD_RESETS, Limited, limit_hit, too_many_requests
 
 # A checked code waits this long in the session for its new password.
 _PENDING = "_accounts_code_pending"
@@ -129,6 +131,20 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
     extra_email_context = {"site_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/")}
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Requests count per address and per e-mail asked for (whether or not an
+        account has it, so the answer tells nothing); past the limit no mail goes."""
+        email = str(request.POST.get("email", "")).strip().lower()[:254]
+        try:
+            limit_hit(
+                PASSWORD_RESETS,
+                user_key=email or None,
+                address=request_address(request),
+            )
+        except Limited as limited:
+            return too_many_requests(request, limited)
+        return super().post(request, *args, **kwargs)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -19,6 +19,7 @@ from analytics.report import (
 from analytics.report_pdf import ReportFontMissing
 from analytics.report_pdf import report_pdf as report_pdf_bytes
 from analytics.scope import dashboard_scope
+from audit.limits import EXPORTS, rate_limited
 from audit.services import record_export
 from learning import policy
 
@@ -34,6 +35,7 @@ def _refused(request: HttpRequest, message: str, *, status: int) -> HttpResponse
 
 @login_required
 @require_safe
+@rate_limited(EXPORTS, methods=("GET", "HEAD"))
 def report_pdf(request: HttpRequest) -> HttpResponse:
     """The report on `?department=` (default: the top of the viewer's scope) for
     `?month=YYYY-MM` (default: last month), in the viewer's language. 404 for a

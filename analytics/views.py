@@ -14,7 +14,13 @@ from django.views.decorators.http import require_http_methods
 from analytics import action, pages
 from analytics.scope import DashboardScope, dashboard_scope, id_param, single_param
 from analytics.tables import export_requested, export_response
+from audit.limits import EXPORTS, rate_limited
 from learning import policy
+
+# A dashboard page is an export when it is asked for one of its tables (?export=).
+export_limited = rate_limited(
+    EXPORTS, methods=("GET", "HEAD"), when=lambda request: "export" in request.GET
+)
 
 
 def _scope(request) -> DashboardScope:
@@ -39,6 +45,7 @@ def _page(request, template: str, scope: DashboardScope, context: dict, tables):
 
 
 @login_required
+@export_limited
 def dashboard(request):
     """Overview: headline figures for the chosen department."""
     scope = _scope(request)
@@ -53,6 +60,7 @@ def dashboard(request):
 
 
 @login_required
+@export_limited
 def gaps(request):
     """The department × competency (or area) heatmap."""
     scope = _scope(request)
@@ -73,6 +81,7 @@ def gaps(request):
 
 
 @login_required
+@export_limited
 def gap_people(request):
     """A heatmap cell's people below target (names only inside the scope)."""
     scope = _scope(request)
@@ -88,6 +97,7 @@ def gap_people(request):
 
 
 @login_required
+@export_limited
 @require_http_methods(["GET", "HEAD", "POST"])
 def gap_action(request):
     """From a gap to action: courses that close it, ranked by measured gain; HR
@@ -136,6 +146,7 @@ def gap_action(request):
 
 
 @login_required
+@export_limited
 def compliance(request):
     """Mandatory curricula per curriculum and sub-unit, slowest units first."""
     scope = _scope(request)
@@ -154,6 +165,7 @@ def _simple_page(name: str, build):
     """A page that is its builder's result rendered with its tables."""
 
     @login_required
+    @export_limited
     def view(request):
         scope = _scope(request)
         result = build(scope)

@@ -28,6 +28,7 @@ from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.views.snippets import DeleteView, SnippetViewSet
 
+from audit.limits import EXPORTS, UPLOADS, rate_limited
 from audit.services import record_export
 
 from . import interchange
@@ -375,6 +376,7 @@ def _require(request, permission: str) -> None:
         raise PermissionDenied
 
 
+@rate_limited(UPLOADS)
 def framework_import_view(request):
     _require(request, "assessments.add_framework")
     form = FrameworkImportForm(request.POST or None, request.FILES or None)
@@ -411,6 +413,7 @@ def framework_import_view(request):
     )
 
 
+@rate_limited(EXPORTS, methods=("GET", "HEAD"))
 def framework_export_view(request, pk: int, fmt: str):
     _require(request, "assessments.view_framework")
     framework = get_object_or_404(Framework, pk=pk)
@@ -424,6 +427,7 @@ def framework_export_view(request, pk: int, fmt: str):
     )
 
 
+@rate_limited(UPLOADS)
 def question_import_view(request):
     _require(request, "assessments.add_question")
     form = QuestionImportForm(request.POST or None, request.FILES or None)
@@ -467,6 +471,7 @@ def question_import_view(request):
     )
 
 
+@rate_limited(EXPORTS, methods=("GET", "HEAD"))
 def question_export_view(request, fmt: str):
     _require(request, "assessments.view_question")
     if fmt == "xlsx":

@@ -10,6 +10,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from audit.limits import EXPORTS, Limited, request_limit_hit, too_many_requests
 from audit.models import AuditEntry
 from audit.services import record
 
@@ -38,6 +39,10 @@ class AuditIndexView(generic.IndexView):
     def get(self, request, *args, **kwargs):
         export = request.GET.get("export")
         if export:
+            try:
+                request_limit_hit(EXPORTS, request)
+            except Limited as limited:
+                return too_many_requests(request, limited)
             filters = {
                 key: request.GET.getlist(key)
                 for key in request.GET

@@ -16,6 +16,7 @@ from learning.journey.models import (
     H5PActivityState,
     H5PResult,
     LessonProgress,
+    ReadingClock,
 )
 from learning.notifications.models import Notification
 from learning.organisation.models import (
@@ -47,6 +48,7 @@ __all__ = [
     "Notification",
     "Position",
     "Rank",
+    "ReadingClock",
     "RoleScope",
     "RosterImport",
     "StudyHourEntry",

@@ -602,6 +602,26 @@ XAPI_POSTS_PER_MINUTE = env.int("XAPI_POSTS_PER_MINUTE", default=120)
 XAPI_POSTS_PER_MINUTE_PER_ADDRESS = env.int(
     "XAPI_POSTS_PER_MINUTE_PER_ADDRESS", default=600
 )
+# Rate limits (audit/limits.py): per person and per client address, counted in the
+# cache. Lesson pages beat twice a minute per open tab; uploads are H5P packages,
+# rosters and framework/question imports; exports are every CSV/XLSX/PDF/JSON
+# download of records (dashboards, compliance, reports, code sheets, /me/ data,
+# the audit log); password-reset requests count per address and per e-mail asked.
+LESSON_BEATS_PER_MINUTE = env.int("LESSON_BEATS_PER_MINUTE", default=20)
+LESSON_BEATS_PER_MINUTE_PER_ADDRESS = env.int(
+    "LESSON_BEATS_PER_MINUTE_PER_ADDRESS", default=1200
+)
+UPLOADS_PER_HOUR = env.int("UPLOADS_PER_HOUR", default=30)
+UPLOADS_PER_HOUR_PER_ADDRESS = env.int("UPLOADS_PER_HOUR_PER_ADDRESS", default=120)
+EXPORTS_PER_HOUR = env.int("EXPORTS_PER_HOUR", default=60)
+EXPORTS_PER_HOUR_PER_ADDRESS = env.int("EXPORTS_PER_HOUR_PER_ADDRESS", default=300)
+PASSWORD_RESETS_PER_HOUR = env.int("PASSWORD_RESETS_PER_HOUR", default=3)
+PASSWORD_RESETS_PER_HOUR_PER_ADDRESS = env.int(
+    "PASSWORD_RESETS_PER_HOUR_PER_ADDRESS", default=20
+)
+# Reading time counts only from lesson pages the server rendered to the learner at
+# most this many minutes before the beat (reloading the page renews it).
+LESSON_VIEW_MINUTES = env.int("LESSON_VIEW_MINUTES", default=60)
 # Roster imports: refused before parsing above these sizes (zip bombs, runaway files).
 ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=50 * 1024 * 1024)
 # A 200,000-row workbook unpacks to about 100 MB; its shared strings are read into

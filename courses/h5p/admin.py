@@ -8,6 +8,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from audit.limits import UPLOADS, rate_limited
+
 from .services import h5p_package_store
 
 
@@ -28,6 +30,7 @@ class H5PUploadForm(forms.Form):
         return upload
 
 
+@rate_limited(UPLOADS)
 def h5p_upload(request):
     """The upload page (/admin/h5p/upload/): editors with the add permission. A
     refused package is told on the form, with what to fix."""

@@ -31,6 +31,7 @@ from django.views.decorators.http import (
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from audit.limits import EXPORTS, rate_limited
 from audit.services import record_export
 from learning import policy
 from learning.curricula.compliance import (
@@ -325,6 +326,7 @@ def people_view(request):
 
 
 @require_GET
+@rate_limited(EXPORTS, methods=("GET", "HEAD"))
 def export_view(request, fmt: str):
     filters = _filters(request, request.GET)
     people = _people(request, filters)

@@ -15,6 +15,7 @@ from assessments.services import quizzes
 from courses.h5p.activities import activity_iri
 from courses.models import CoursePage
 from learning.journey.models import Enrollment
+from learning.journey.selectors import lesson_view_issue
 from learning.journey.services import (
     course_enroll,
     lesson_complete,
@@ -43,10 +44,18 @@ def _course(slug: str) -> CoursePage | None:
 
 # One credited heartbeat: HEARTBEAT_MAX_SECONDS in learning.journey.services.
 BEAT_SECONDS = 90
+# The demo's readers read in a session of their own (the page view's proof names it).
+DEMO_SESSION = "demo"
 
 
 def read_lesson(learner, enrollment, lesson, start: datetime.datetime) -> None:
     """Open the lesson and read it actively for its minimum time."""
+    view = lesson_view_issue(
+        learner_id=learner.pk,
+        lesson_key=lesson.translation_key,
+        session_key=DEMO_SESSION,
+        now=start,
+    )
     lesson_open(enrollment=enrollment, lesson=lesson, now=start)
     beats = math.ceil(lesson.minimum_active_minutes * 60 / BEAT_SECONDS)
     for beat in range(1, beats + 1):
@@ -54,6 +63,8 @@ def read_lesson(learner, enrollment, lesson, start: datetime.datetime) -> None:
             learner=learner,
             lesson=lesson,
             seconds=BEAT_SECONDS,
+            view=view,
+            session_key=DEMO_SESSION,
             now=start + datetime.timedelta(seconds=BEAT_SECONDS * beat),
         )
 

@@ -94,6 +94,27 @@ class LessonProgress(models.Model):
         return f"{self.enrollment_id} · {self.lesson_key}"
 
 
+class ReadingClock(models.Model):
+    """One clock per learner for active reading time, shared by every lesson and
+    course: the moment up to which their reading is already counted. Two tabs or two
+    courses at once share it, so no learner is credited more than real time."""
+
+    learner = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    counted_until = models.DateTimeField(_("counted until"))
+
+    class Meta:
+        verbose_name = _("reading clock")
+        verbose_name_plural = _("reading clocks")
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} · {self.counted_until:%Y-%m-%d %H:%M:%S}"
+
+
 class Certificate(models.Model):
     """Proof of one completion. Names and titles are copied at issue time so that
     the certificate says what it said on the day, whatever is edited later."""

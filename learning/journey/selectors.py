@@ -5,13 +5,16 @@ the POST or the event that causes them (journey/services.py)."""
 
 from __future__ import annotations
 
+import datetime
 import re
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from assessments.models import Attempt, CompetencyLevel
@@ -31,6 +34,55 @@ from learning.targets.selectors import targets_for_profile
 
 # The page sends a beat about every HEARTBEAT_SECONDS of active time.
 HEARTBEAT_SECONDS = 30
+
+
+def _lesson_view_mac(*, learner_id: int, lesson_key, session_key: str, issued: int):
+    return salted_hmac(
+        "learning.journey.lesson_view",
+        f"{learner_id}|{lesson_key}|{session_key}|{issued}",
+        algorithm="sha256",
+    ).hexdigest()[:32]
+
+
+def lesson_view_issue(
+    *, learner_id: int, lesson_key, session_key: str, now: datetime.datetime
+) -> str:
+    """The proof that the server rendered a lesson page to this learner in this
+    session at `now`: the time and an HMAC (keyed by SECRET_KEY) of the four. The page
+    sends it with every beat; nothing is stored, so a page view writes nothing."""
+    issued = int(now.timestamp())
+    mac = _lesson_view_mac(
+        learner_id=learner_id,
+        lesson_key=lesson_key,
+        session_key=session_key,
+        issued=issued,
+    )
+    return f"{issued}.{mac}"
+
+
+def lesson_view_issued_at(
+    view: object, *, learner_id: int, lesson_key, session_key: str
+) -> datetime.datetime | None:
+    """When the server rendered this lesson to this learner and session, if `view`
+    is a proof it issued; None for anything else."""
+    issued_text, _dot, mac = str(view or "").partition(".")
+    if not issued_text.isascii() or not issued_text.isdigit() or len(issued_text) > 12:
+        return None
+    issued = int(issued_text)
+    expected = _lesson_view_mac(
+        learner_id=learner_id,
+        lesson_key=lesson_key,
+        session_key=session_key,
+        issued=issued,
+    )
+    if not constant_time_compare(mac, expected):
+        return None
+    return datetime.datetime.fromtimestamp(issued, tz=datetime.UTC)
+
+
+def lesson_view_valid_for() -> datetime.timedelta:
+    """How long after the page was rendered its beats count (LESSON_VIEW_MINUTES)."""
+    return datetime.timedelta(minutes=settings.LESSON_VIEW_MINUTES)
 
 
 def enrollment_for(*, learner, course_key) -> Enrollment | None:
@@ -246,7 +298,8 @@ def course_page_state(request, course: CoursePage, *, lessons) -> dict:
 
 def lesson_page_state(request, lesson, *, course, lessons) -> dict:
     """The learner's state on a lesson, read only: the page's script starts the
-    active-time clock with its first POST. Two queries once the learner has opened
+    active-time clock with its first POST, and every beat carries the proof of this
+    page view (`lesson_view`). Two queries once the learner has opened
     the lesson before."""
     user = request.user
     if not user.is_authenticated:
@@ -282,6 +335,12 @@ def lesson_page_state(request, lesson, *, course, lessons) -> dict:
         "required_activities": lesson.required_h5p_block_ids,
         "heartbeat_url": reverse("learning:lesson_heartbeat", args=[lesson.pk]),
         "heartbeat_seconds": HEARTBEAT_SECONDS,
+        "lesson_view": lesson_view_issue(
+            learner_id=user.pk,
+            lesson_key=lesson.translation_key,
+            session_key=request.session.session_key or "",
+            now=timezone.now(),
+        ),
         "complete_url": reverse("learning:lesson_complete", args=[lesson.pk]),
     }
 

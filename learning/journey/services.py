@@ -33,6 +33,7 @@ from learning.journey.models import (
     H5PActivityState,
     H5PResult,
     LessonProgress,
+    ReadingClock,
 )
 from learning.journey.selectors import (
     HEARTBEAT_SECONDS,
@@ -40,6 +41,8 @@ from learning.journey.selectors import (
     completed_course_keys,
     course_blockers,
     enrollment_for,
+    lesson_view_issued_at,
+    lesson_view_valid_for,
     missing_prerequisites,
     passed_quiz_ids,
 )
@@ -57,6 +60,9 @@ __all__ = [  # reads kept importable from here for the journey's callers
 # One beat never credits more than HEARTBEAT_MAX_SECONDS, nor more than the time
 # since the learner last opened the lesson or sent a beat.
 HEARTBEAT_MAX_SECONDS = 90
+# Web servers' clocks agree to within this; a reading clock further ahead of a beat
+# was set by history written out of order.
+READING_CLOCK_SKEW = datetime.timedelta(seconds=60)
 
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -148,17 +154,85 @@ def lesson_open(
     return row
 
 
+def _not_open() -> ValidationError:
+    return ValidationError(
+        _(
+            "Reading time counts only while the lesson page is open. Reload the "
+            "page to go on counting."
+        ),
+        code="not_open",
+    )
+
+
+def _lesson_view_check(
+    *, learner, lesson: LessonPage, view: object, session_key: str, now
+) -> datetime.datetime:
+    """When the server rendered this lesson page to the learner in this session;
+    ValidationError when it did not, or longer ago than LESSON_VIEW_MINUTES."""
+    issued = lesson_view_issued_at(
+        view,
+        learner_id=learner.pk,
+        lesson_key=lesson.translation_key,
+        session_key=session_key,
+    )
+    if issued is None or now - issued > lesson_view_valid_for():
+        raise _not_open()
+    return issued
+
+
+def _credit(begin: datetime.datetime, now: datetime.datetime, claimed: int) -> int:
+    seconds = int((now - begin).total_seconds())
+    return max(min(claimed, HEARTBEAT_MAX_SECONDS, seconds), 0)
+
+
+def _reading_clock_advance(
+    *, learner, begin: datetime.datetime, now: datetime.datetime, claimed: int
+) -> int:
+    """The seconds of (begin, now] the learner's one reading clock has not yet
+    counted (at most `claimed` and HEARTBEAT_MAX_SECONDS), moving the clock to `now`.
+    The move is a compare-and-set on the clock's row: of two beats at once (two tabs,
+    two courses), one counts the interval and the other finds it counted (PostgreSQL
+    re-reads the row once the first commits; SQLite writes one at a time)."""
+    clocks = ReadingClock.objects.filter(learner=learner)
+    for _try in range(5):
+        counted = clocks.values_list("counted_until", flat=True).first()
+        if counted is None:
+            try:
+                with transaction.atomic():
+                    ReadingClock.objects.create(learner=learner, counted_until=now)
+            except IntegrityError:  # a parallel beat started the clock
+                continue
+            return _credit(begin, now, claimed)
+        if counted > now + READING_CLOCK_SKEW:
+            # Only history written with explicit past times (the demo's year, course
+            # by course) is this far behind the clock: it is counted from its own
+            # opening and the clock follows it.
+            credit = _credit(begin, now, claimed)
+        elif counted >= now:
+            return 0  # a parallel beat already counted up to now
+        else:
+            credit = _credit(max(begin, counted), now, claimed)
+        if clocks.filter(counted_until=counted).update(counted_until=now):
+            return credit
+    return 0
+
+
 def lesson_heartbeat(
     *,
     learner,
     lesson: LessonPage,
     seconds: object,
+    view: object,
+    session_key: str,
     now: datetime.datetime | None = None,
 ) -> LessonProgress:
-    """Add active reading time reported by an open lesson page. A beat credits at
-    most HEARTBEAT_MAX_SECONDS, and never more than the time since the learner last
-    opened this lesson or sent any beat for this course: forged, replayed or
-    parallel beats (several lessons at once) add nothing real time did not allow.
+    """Add active reading time reported by an open lesson page. The beat must carry
+    the proof that the server rendered this lesson to this learner and session
+    (`view`, from the page) at most LESSON_VIEW_MINUTES before; ValidationError
+    otherwise. A beat credits at most HEARTBEAT_MAX_SECONDS, never more than the
+    time since the page was rendered or the lesson opened, and only time the
+    learner's one reading clock has not counted yet: beats from several tabs, lessons
+    or courses at once share real time, and forged or replayed beats add nothing.
     The first beat for a lesson opens it and credits nothing."""
     try:
         claimed = int(str(seconds))
@@ -172,6 +246,9 @@ def lesson_heartbeat(
     enrollment = _require_enrollment(learner, course)
     _require_live(course)
     now = now or timezone.now()
+    issued = _lesson_view_check(
+        learner=learner, lesson=lesson, view=view, session_key=session_key, now=now
+    )
     with transaction.atomic():
         row = (
             LessonProgress.objects.select_for_update()
@@ -181,36 +258,38 @@ def lesson_heartbeat(
         if row is None or row.last_seen_at is None:
             # The first beat opens the lesson: it starts the clock, credits nothing.
             return lesson_open(enrollment=enrollment, lesson=lesson, row=row, now=now)
-        locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
-        elapsed = now - row.last_seen_at
-        if locked.last_activity_at is not None and locked.last_activity_at <= now:
-            elapsed = min(elapsed, now - locked.last_activity_at)
-        credit = max(
-            min(claimed, HEARTBEAT_MAX_SECONDS, int(elapsed.total_seconds())), 0
+        credit = _reading_clock_advance(
+            learner=learner,
+            begin=max(row.last_seen_at, issued),
+            now=now,
+            claimed=claimed,
         )
-        # Claim the interval on the enrollment: without row locks (SQLite) the filter
-        # on the old timestamp is what stops a parallel beat from counting it twice.
-        claimed_interval = Enrollment.objects.filter(
-            pk=locked.pk, last_activity_at=locked.last_activity_at
-        ).update(last_activity_at=now)
-        if not claimed_interval:
-            credit = 0
         LessonProgress.objects.filter(pk=row.pk).update(
             last_seen_at=now, active_seconds=F("active_seconds") + credit
         )
+        Enrollment.objects.filter(pk=enrollment.pk).update(last_activity_at=now)
         row.refresh_from_db(fields=["last_seen_at", "active_seconds"])
     return row
 
 
 def lesson_start(
-    *, learner, lesson: LessonPage, now: datetime.datetime | None = None
+    *,
+    learner,
+    lesson: LessonPage,
+    view: object,
+    session_key: str,
+    now: datetime.datetime | None = None,
 ) -> LessonProgress:
     """The lesson page's script reports that the learner opened it (a POST when the
-    page loads): the active-time clock starts now, so the first beat credits no
-    more than the time since."""
+    page loads, with the proof of the page view): the active-time clock starts now,
+    so the first beat credits no more than the time since."""
     course = lesson.get_parent().specific
     enrollment = _require_enrollment(learner, course)
     _require_live(course)
+    now = now or timezone.now()
+    _lesson_view_check(
+        learner=learner, lesson=lesson, view=view, session_key=session_key, now=now
+    )
     return lesson_open(enrollment=enrollment, lesson=lesson, now=now)
 
 

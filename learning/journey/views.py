@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.limits import LESSON_BEATS, rate_limited
 from courses.models import CoursePage, LessonPage
 from learning import policy
 from learning.journey import services as journey
@@ -89,17 +90,25 @@ def course_finish(request, page_id: int):
 @login_required
 @require_POST
 @never_cache
+@rate_limited(LESSON_BEATS)
 def lesson_heartbeat(request, page_id: int):
     """Active reading time; the page's first POST ("open") starts the clock."""
     lesson = _live(LessonPage, page_id)
+    # The proof that the server rendered this page to this session (see
+    # lesson_page_state).
+    view = {
+        "view": request.POST.get("view"),
+        "session_key": request.session.session_key or "",
+    }
     try:
         if request.POST.get("open"):
-            row = journey.lesson_start(learner=request.user, lesson=lesson)
+            row = journey.lesson_start(learner=request.user, lesson=lesson, **view)
         else:
             row = journey.lesson_heartbeat(
                 learner=request.user,
                 lesson=lesson,
                 seconds=request.POST.get("seconds"),
+                **view,
             )
     except PermissionDenied as error:
         return JsonResponse({"error": str(error)}, status=403)

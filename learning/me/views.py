@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from wagtail.models import Site
 
+from audit.limits import EXPORTS, rate_limited
 from audit.services import record_export
 from learning.curricula.selectors import my_assignments
 from learning.hours.selectors import study_hour_entries, study_hours_summary
@@ -48,6 +49,7 @@ def me(request):
 
 @login_required
 @require_GET
+@rate_limited(EXPORTS, methods=("GET", "HEAD"))
 def my_data(request, fmt: str):
     """The person's whole record as JSON, or as CSV files in a ZIP."""
     if fmt not in ("json", "zip"):

@@ -22,6 +22,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from assessments.spreadsheets import xlsx_bytes
+from audit.limits import EXPORTS, UPLOADS, rate_limited
 from audit.services import record_export
 from learning import policy
 from learning.roster.models import RosterImport
@@ -88,6 +89,7 @@ def _import_or_404(request, pk: int) -> RosterImport:
 
 
 @_importer_required
+@rate_limited(UPLOADS)
 def roster_index_view(request):
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -158,6 +160,7 @@ def roster_report_view(request, pk: int):
 
 
 @_importer_required
+@rate_limited(EXPORTS, methods=("GET", "HEAD"))
 def roster_report_download_view(request, pk: int):
     """The whole report as Excel, in the words of the screen."""
     roster_import = _import_or_404(request, pk)

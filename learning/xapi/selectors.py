@@ -10,10 +10,11 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from learning.xapi.models import XAPIStatement
+from assessments.models import Evidence
+from learning.xapi.models import LaunchRegistration, XAPIStatement
 from learning.xapi.statements import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -140,4 +141,22 @@ def statement_get(
         visible.filter(statement_id=wanted, voided=voided)
         .values_list("body", flat=True)
         .first()
+    )
+
+
+def h5p_evidence_unbacked() -> QuerySet[Evidence]:
+    """H5P evidence still standing that no launch backs: its learner had used no
+    launch of its activity (the evidence's source_label is the activity's IRI) when
+    it was recorded. All H5P evidence from before launches were required is of this
+    kind: it came from statements any learner could write about themselves."""
+    launched = LaunchRegistration.objects.filter(
+        learner_id=OuterRef("learner_id"),
+        activity_iri=OuterRef("source_label"),
+        first_used_at__lte=OuterRef("observed_at"),
+    )
+    return (
+        Evidence.objects.filter(kind=Evidence.Kind.H5P, revoked_at__isnull=True)
+        .exclude(Exists(launched))
+        .select_related("competency", "competency__framework")
+        .order_by("pk")
     )

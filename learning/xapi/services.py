@@ -29,7 +29,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -37,8 +36,10 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from assessments.models import Competency
-from assessments.services.evidence import evidence_record
+from assessments.models import Competency, Evidence
+from assessments.services.evidence import evidence_record, evidence_revoke
+from audit.limits import XAPI_POSTS, Limited, limit_hit
+from audit.services import record
 from courses.h5p.activities import ActivityInfo, is_site_iri, site_base_url
 from courses.selectors import activities_for_iris
 from learning import policy
@@ -50,6 +51,7 @@ from learning.xapi.models import (
     LRSCredential,
     XAPIStatement,
 )
+from learning.xapi.selectors import h5p_evidence_unbacked
 from learning.xapi.statements import (
     VOIDED_VERB,
     ActivityForbidden,
@@ -255,38 +257,29 @@ def _quota_check(*, writer: Writer, new: list[CheckedStatement], now) -> list[in
         rows = rows.filter(learner=writer.learner, credential=None)
     used = rows.aggregate(total=Sum("size"))["total"] or 0
     if used + sum(sizes) > limit:
+        tomorrow = start + datetime.timedelta(days=1)
         raise TooManyRequests(
             _(
                 "You have stored %(used)s of the %(limit)s bytes of statements "
                 "allowed per day; try again tomorrow."
             )
-            % {"used": used, "limit": limit}
+            % {"used": used, "limit": limit},
+            retry_after=int((tomorrow - now).total_seconds()) + 1,
         )
     return sizes
 
 
-def post_rate_check(*, writer: Writer, address: str) -> None:
+def post_rate_check(*, writer: Writer, address: str | None) -> None:
     """Count one statement request for the writer and for the address it came from;
     TooManyRequests past XAPI_POSTS_PER_MINUTE (per person or tool) or
     XAPI_POSTS_PER_MINUTE_PER_ADDRESS within the current minute."""
-    minute = int(timezone.now().timestamp() // 60)
-    for key, limit in (
-        (f"xapi-rate:{writer.key}:{minute}", settings.XAPI_POSTS_PER_MINUTE),
-        (
-            f"xapi-rate:addr:{address}:{minute}",
-            settings.XAPI_POSTS_PER_MINUTE_PER_ADDRESS,
-        ),
-    ):
-        cache.add(key, 0, timeout=120)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.set(key, 1, timeout=120)
-            count = 1
-        if count > limit:
-            raise TooManyRequests(
-                _("Too many statements sent in a minute; wait a minute and send again.")
-            )
+    try:
+        limit_hit(XAPI_POSTS, user_key=writer.key, address=address)
+    except Limited as limited:
+        raise TooManyRequests(
+            _("Too many statements sent in a minute; wait a minute and send again."),
+            retry_after=limited.retry_after,
+        ) from None
 
 
 def _activity_of(iri: str) -> str:
@@ -740,3 +733,34 @@ def credential_authenticate(*, key: str, secret: str) -> LRSCredential | None:
     ):
         LRSCredential.objects.filter(pk=credential.pk).update(last_used_at=now)
     return credential
+
+
+def h5p_evidence_unbacked_revoke(
+    *, reason: str, dry_run: bool = False, now: datetime.datetime | None = None
+) -> list[Evidence]:
+    """Withdraw every piece of H5P evidence no launch backs (see
+    selectors.h5p_evidence_unbacked): each with `reason` in its note and the
+    learner's level recomputed in the same transaction, each withdrawal in the audit
+    log and one entry for the whole run. With `dry_run`, only says which. Returns the
+    evidence concerned."""
+    if not reason.strip():
+        raise ValidationError(_("Say why the evidence is withdrawn."))
+    now = now or timezone.now()
+    with transaction.atomic():
+        found = list(h5p_evidence_unbacked().select_for_update(of=("self",)))
+        if dry_run:
+            return found
+        for evidence in found:
+            evidence_revoke(evidence=evidence, reason=reason, now=now)
+        if found:
+            record(
+                "evidence_revoke_unbacked",
+                object_type="assessments.evidence",
+                object_label=str(_("H5P evidence without a launch")),
+                changes={
+                    "reason": reason.strip(),
+                    "count": len(found),
+                    "evidence": [evidence.pk for evidence in found],
+                },
+            )
+    return found

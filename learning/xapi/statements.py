@@ -185,6 +185,11 @@ class RequestTooLarge(XAPIError):
 class TooManyRequests(XAPIError):
     status = 429
 
+    def __init__(self, message: str, *, retry_after: int | None = None):
+        super().__init__(message)
+        # Seconds until the limit lets the sender in again (the Retry-After header).
+        self.retry_after = retry_after
+
 
 def moment_parse(value) -> datetime.datetime | None:
     """An ISO 8601 date and time with a time zone, in UTC; None when the text is not

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from audit.context import request_address
 from learning.xapi.selectors import (
     StatementQuery,
     statement_get,
@@ -156,12 +157,15 @@ def _statements(request) -> HttpResponse:
             return _get(request, writer)
         if writer.credential is not None and not writer.credential.can_write:
             return _error(_("This credential may not write statements."), status=403)
-        post_rate_check(writer=writer, address=request.META.get("REMOTE_ADDR", ""))
+        post_rate_check(writer=writer, address=request_address(request))
         if request.method == "PUT":
             return _put(request, writer)
         return _post(request, writer)
     except XAPIError as error:
-        return _error(error.message, status=error.status)
+        response = _error(error.message, status=error.status)
+        if getattr(error, "retry_after", None):
+            response["Retry-After"] = str(error.retry_after)
+        return response
 
 
 def _payload(request):

@@ -21,6 +21,7 @@ from courses.models import (
     LessonPage,
     Topic,
 )
+from learning.journey.selectors import lesson_view_issue
 from learning.journey.services import enrollment_for, lesson_heartbeat, lesson_open
 from tests.assessments.quiz_factories import (
     QuestionFactory,
@@ -181,17 +182,34 @@ def course_tree() -> CourseTree:
     )
 
 
+# The session the service-level readers read in (the page view's proof names it).
+SESSION = "test-session"
+
+
+def lesson_view(learner, lesson, *, now, session_key: str = SESSION) -> str:
+    """The proof the lesson page carries that the server rendered it at `now`."""
+    return lesson_view_issue(
+        learner_id=learner.pk,
+        lesson_key=lesson.translation_key,
+        session_key=session_key,
+        now=now,
+    )
+
+
 def read_lesson(learner, lesson, minutes: int, *, start):
     """Open the lesson and send a beat every 30 s of active time for `minutes`."""
     enrollment = enrollment_for(
         learner=learner, course_key=lesson.get_parent().translation_key
     )
+    view = lesson_view(learner, lesson, now=start)
     lesson_open(enrollment=enrollment, lesson=lesson, now=start)
     for beat in range(1, minutes * 2 + 1):
         lesson_heartbeat(
             learner=learner,
             lesson=lesson,
             seconds=30,
+            view=view,
+            session_key=SESSION,
             now=start + datetime.timedelta(seconds=30 * beat),
         )
 

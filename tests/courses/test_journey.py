@@ -23,7 +23,14 @@ from learning.journey.services import (
 from learning.models import Certificate, Enrollment, LessonProgress, StudyHourEntry
 from tests.factories import UserFactory
 
-from .builders import course_tree, pass_quiz, publish, read_lesson
+from .builders import (
+    SESSION,
+    course_tree,
+    lesson_view,
+    pass_quiz,
+    publish,
+    read_lesson,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -102,32 +109,29 @@ def test_prerequisites_must_be_completed_first(tree, learner):
 # Active time ------------------------------------------------------------------------
 
 
+def beat(learner, lesson, seconds, at, *, viewed=NOON):
+    """A beat sent `at` from the lesson page the server rendered at `viewed`."""
+    return lesson_heartbeat(
+        learner=learner,
+        lesson=lesson,
+        seconds=seconds,
+        view=lesson_view(learner, lesson, now=viewed),
+        session_key=SESSION,
+        now=at,
+    )
+
+
 def test_heartbeats_are_capped_by_real_time(tree, learner):
     enrollment, _ = course_enroll(learner=learner, course=tree.course)
     lesson_open(enrollment=enrollment, lesson=tree.reading, now=NOON)
     # A claim of an hour, ten seconds after opening, credits ten seconds.
-    row = lesson_heartbeat(
-        learner=learner,
-        lesson=tree.reading,
-        seconds=3600,
-        now=NOON + datetime.timedelta(seconds=10),
-    )
+    row = beat(learner, tree.reading, 3600, NOON + datetime.timedelta(seconds=10))
     assert row.active_seconds == 10
     # A replay at the same moment adds nothing.
-    row = lesson_heartbeat(
-        learner=learner,
-        lesson=tree.reading,
-        seconds=30,
-        now=NOON + datetime.timedelta(seconds=10),
-    )
+    row = beat(learner, tree.reading, 30, NOON + datetime.timedelta(seconds=10))
     assert row.active_seconds == 10
-    # After a long absence one beat is still capped.
-    row = lesson_heartbeat(
-        learner=learner,
-        lesson=tree.reading,
-        seconds=100000,
-        now=NOON + datetime.timedelta(hours=5),
-    )
+    # After a long absence (the page still open) one beat is still capped.
+    row = beat(learner, tree.reading, 100000, NOON + datetime.timedelta(minutes=50))
     assert row.active_seconds == 10 + HEARTBEAT_MAX_SECONDS
 
 
@@ -135,25 +139,20 @@ def test_beats_for_several_lessons_at_once_share_real_time(tree, learner):
     enrollment, _ = course_enroll(learner=learner, course=tree.course)
     for lesson in (tree.reading, tree.quiz_lesson):
         lesson_open(enrollment=enrollment, lesson=lesson, now=NOON)
-    for beat in range(1, 5):
-        moment = NOON + datetime.timedelta(seconds=30 * beat)
+    for number in range(1, 5):
+        moment = NOON + datetime.timedelta(seconds=30 * number)
         for lesson in (tree.reading, tree.quiz_lesson):
-            lesson_heartbeat(learner=learner, lesson=lesson, seconds=30, now=moment)
+            beat(learner, lesson, 30, moment)
     total = sum(LessonProgress.objects.values_list("active_seconds", flat=True))
     assert total <= 120  # two minutes passed, whatever the number of tabs
 
 
 def test_the_first_beat_opens_the_lesson_and_credits_nothing(tree, learner):
     course_enroll(learner=learner, course=tree.course)
-    row = lesson_heartbeat(learner=learner, lesson=tree.reading, seconds=30, now=NOON)
+    row = beat(learner, tree.reading, 30, NOON)
     assert row.active_seconds == 0
     assert row.last_seen_at == NOON
-    row = lesson_heartbeat(
-        learner=learner,
-        lesson=tree.reading,
-        seconds=30,
-        now=NOON + datetime.timedelta(seconds=20),
-    )
+    row = beat(learner, tree.reading, 30, NOON + datetime.timedelta(seconds=20))
     assert row.active_seconds == 20
 
 
@@ -163,12 +162,7 @@ def test_an_unpublished_course_records_no_progress(tree, learner):
     tree.course.unpublish()
     tree.reading.refresh_from_db()
     with pytest.raises(ValidationError):
-        lesson_heartbeat(
-            learner=learner,
-            lesson=tree.reading,
-            seconds=30,
-            now=NOON + datetime.timedelta(seconds=30),
-        )
+        beat(learner, tree.reading, 30, NOON + datetime.timedelta(seconds=30))
 
 
 def test_a_course_whose_last_open_lesson_is_withdrawn_is_finished_by_a_post(
@@ -210,13 +204,13 @@ def test_finishing_a_course_with_an_open_lesson_is_refused(tree, learner, client
 def test_malformed_heartbeats_are_refused(tree, learner, seconds):
     course_enroll(learner=learner, course=tree.course)
     with pytest.raises(ValidationError):
-        lesson_heartbeat(learner=learner, lesson=tree.reading, seconds=seconds)
+        beat(learner, tree.reading, seconds, NOON + datetime.timedelta(seconds=30))
     assert not LessonProgress.objects.filter(active_seconds__gt=0).exists()
 
 
 def test_heartbeat_for_a_course_one_is_not_in_is_refused(tree, learner, client):
     with pytest.raises(PermissionDenied):
-        lesson_heartbeat(learner=learner, lesson=tree.reading, seconds=30)
+        beat(learner, tree.reading, 30, NOON)
     client.force_login(learner)
     url = reverse("learning:lesson_heartbeat", args=[tree.reading.pk])
     response = client.post(url, {"seconds": "30"})
@@ -233,11 +227,12 @@ def test_heartbeat_view_answers_json(tree, learner, client):
     url = reverse("learning:lesson_heartbeat", args=[tree.reading.pk])
     with time_machine.travel(NOON, tick=False) as traveller:
         client.force_login(learner)
-        client.get(tree.reading.url)
-        opened = client.post(url, {"open": "1"})  # the page's script, on load
+        view = client.get(tree.reading.url).context["lesson_view"]
+        # The page's script, on load.
+        opened = client.post(url, {"open": "1", "view": view})
         traveller.shift(datetime.timedelta(seconds=40))
-        response = client.post(url, {"seconds": "30"})
-        refused = client.post(url, {"seconds": "-1"})
+        response = client.post(url, {"seconds": "30", "view": view})
+        refused = client.post(url, {"seconds": "-1", "view": view})
     assert opened.status_code == 200
     assert opened.json()["active_seconds"] == 0
     assert response.status_code == 200
@@ -255,15 +250,15 @@ def test_viewing_a_lesson_writes_nothing_and_reopening_restarts_the_clock(
         response = client.get(tree.reading.url)
         assert response.context["heartbeat_url"] == url
         assert not LessonProgress.objects.exists()
-        client.post(url, {"open": "1"})
+        client.post(url, {"open": "1", "view": response.context["lesson_view"]})
         traveller.shift(datetime.timedelta(minutes=20))
-        client.get(tree.reading.url)
+        view = client.get(tree.reading.url).context["lesson_view"]
         assert LessonProgress.objects.get().last_seen_at == NOON
-        client.post(url, {"open": "1"})  # back twenty minutes later
+        client.post(url, {"open": "1", "view": view})  # back twenty minutes later
         traveller.shift(datetime.timedelta(seconds=5))
-        beat = client.post(url, {"seconds": "30"})
+        answer = client.post(url, {"seconds": "30", "view": view})
     # Only the five seconds since the page was opened again count.
-    assert beat.json()["active_seconds"] == 5
+    assert answer.json()["active_seconds"] == 5
 
 
 # Lesson completion -------------------------------------------------------------------

@@ -8,6 +8,8 @@
   if (!article) return;
   var url = article.getAttribute("data-heartbeat-url");
   var interval = parseInt(article.getAttribute("data-heartbeat-seconds"), 10) || 30;
+  // The server's proof that it rendered this page: beats count only with it.
+  var view = article.getAttribute("data-lesson-view") || "";
   var idleAfterMs = 60 * 1000;
   var lastInteraction = Date.now();
   var pending = 0;
@@ -34,7 +36,7 @@
     if (pending <= 0) return;
     var seconds = pending;
     pending = 0;
-    var body = new URLSearchParams({ seconds: String(seconds) });
+    var body = new URLSearchParams({ seconds: String(seconds), view: view });
     if (useBeacon && navigator.sendBeacon) {
       body.append("csrfmiddlewaretoken", csrfToken());
       navigator.sendBeacon(url, body);
@@ -46,9 +48,9 @@
       headers: { "X-CSRFToken": csrfToken(), "X-Requested-With": "fetch" },
       body: body
     }).then(function (response) {
-      return response.ok ? response.json() : null;
+      return response.status < 500 ? response.json() : null;
     }).then(function (data) {
-      if (data && label && data.label) label.textContent = data.label;
+      if (data && label && (data.label || data.error)) label.textContent = data.label || data.error;
     }).catch(function () { pending += seconds; });
   }
 
@@ -57,7 +59,7 @@
     method: "POST",
     credentials: "same-origin",
     headers: { "X-CSRFToken": csrfToken(), "X-Requested-With": "fetch" },
-    body: new URLSearchParams({ open: "1" })
+    body: new URLSearchParams({ open: "1", view: view })
   }).catch(function () {});
 
   setInterval(function () { send(false); }, interval * 1000);
