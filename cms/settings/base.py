@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
-from csp.constants import NONE, SELF, UNSAFE_INLINE
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -87,7 +87,8 @@ MIDDLEWARE = [
     # H5P_CONTENT_ORIGIN serves H5P frames and files only, without cookies.
     "courses.h5p.origin.H5PContentOriginMiddleware",
     "cms.middleware.SecurityHeadersMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp, with the back office's own policy under /admin/ (cms/csp.py).
+    "cms.csp.SiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -572,10 +573,8 @@ H5P_CONTENT_URL_HOURS = env.int("H5P_CONTENT_URL_HOURS", default=12)
 # no plugins, no <base>, forms posted here only. Inline style attributes stay allowed
 # (progress bars set their width). H5P activities are framed from this site or from
 # H5P_CONTENT_ORIGIN; their frames and files carry their own sandbox policy, which
-# this leaves alone. The back office (/admin/) keeps Wagtail's own headers: its
-# editors still use inline scripts.
+# this leaves alone. The back office has its own policy (below).
 CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/admin/"],
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
@@ -583,6 +582,27 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "media-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF] + ([H5P_CONTENT_ORIGIN] if H5P_CONTENT_ORIGIN else []),
+        "frame-ancestors": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    },
+}
+# The back office (Wagtail's admin under /admin/): the same, with what Wagtail's
+# screens need besides: image previews of files being uploaded (blob:), and inline
+# scripts only with the response's nonce, which only Wagtail's own widget start-up
+# calls get (cms/csp.py).
+BACK_OFFICE_PATH_PREFIX = "/admin/"
+BACK_OFFICE_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "media-src": [SELF, "blob:"],
         "connect-src": [SELF],
         "frame-src": [SELF] + ([H5P_CONTENT_ORIGIN] if H5P_CONTENT_ORIGIN else []),
         "frame-ancestors": [SELF],
