@@ -59,6 +59,7 @@ def build(learners: int) -> dict:
         "password": factories.PASSWORD,
         "course": tree.course.pk,
         "lesson": lesson.pk,
+        "lesson_url": lesson.url,
         "lesson_key": str(lesson.translation_key),
         "block_id": block_id,
         "quiz": quiz.code,
