@@ -274,6 +274,9 @@ def _backup_postgresql(database: dict, work: Path) -> tuple[dict, dict, list[str
 
 def _backup_sqlite(using: str, work: Path) -> tuple[dict, dict, list[str]]:
     connection = connections[using]
+    if connection.in_atomic_block:
+        # SQLite's backup would wait for this very transaction to end.
+        raise BackupError(_("Run the backup outside a database transaction."))
     connection.ensure_connection()
     target = sqlite3.connect(work / SQLITE_COPY)
     try:
