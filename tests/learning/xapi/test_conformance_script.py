@@ -32,8 +32,9 @@ def test_every_listed_requirement_passes_against_a_live_server(live_server, caps
             f"{live_server.url}/xapi/",
             "--key",
             credential.key,
-            "--secret",
-            secret,
+            # Joined with "=": a secret may begin with "-", which argparse would
+            # take for an option (seen once: "expected one argument").
+            f"--secret={secret}",
         ]
     )
 
