@@ -11,7 +11,6 @@ import secrets
 from functools import wraps
 
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -39,7 +38,7 @@ def _issuer_required(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not may_issue_codes(request.user):
-            return permission_denied(request, PermissionDenied())
+            return permission_denied(request)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -56,12 +56,7 @@ def json_escapes_unstorable(text: str) -> bool:
 
 
 def _raw_body_unstorable(request: HttpRequest) -> bool:
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return False
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    if not length or (limit is not None and length > limit):
+    if not request.META.get("CONTENT_LENGTH") or not _body_fits_in_memory(request):
         return False  # the view refuses a body that is too large in its own words
     body = request.body
     if b"\x00" in body:
@@ -73,8 +68,22 @@ def _raw_body_unstorable(request: HttpRequest) -> bool:
     return text_is_unstorable(text) or json_escapes_unstorable(text)
 
 
+def _body_fits_in_memory(request: HttpRequest) -> bool:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return limit is None or length <= limit
+
+
 def request_unstorable(request: HttpRequest) -> bool:
     """Whether any text the request carries could not be stored (see above)."""
+    if _is_form(request) and _body_fits_in_memory(request):
+        # Read (and keep) the body before parsing the form: a multipart form is
+        # otherwise parsed from the stream, and a view that reads request.body
+        # (JSON endpoints) would then fail with RawPostDataException, a 500.
+        request.body  # noqa: B018
     if text_is_unstorable(request.path):
         return True
     for name, value in request.META.items():

@@ -601,6 +601,25 @@ def _spreadsheet_cases() -> list[Case]:
 
 def _more_number_cases() -> list[Case]:
     return [
+        # A form posted where JSON is read: the view reads the body after the
+        # form was parsed (RawPostDataException was a 500).
+        Case(
+            "form_posted_to_h5p_state",
+            "learner",
+            "POST",
+            "/h5p/state/{lesson_key}/{block}/",
+            400,
+            data={"state": "{}"},
+        ),
+        Case(
+            "form_posted_to_xapi",
+            "learner",
+            "POST",
+            "/xapi/statements",
+            400,
+            data={"statement": "{}"},
+            headers=XAPI,
+        ),
         Case(
             "notification_read_5000_digits",
             "learner",

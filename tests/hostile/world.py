@@ -16,14 +16,17 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from wagtail.users.models import UserProfile
 
-from assessments.models import Attempt
+from assessments.models import Attempt, Question
 from assessments.services import quizzes
 from courses.h5p.civiccheck import civiccheck_package
 from courses.h5p.services import h5p_package_store
+from courses.h5p.serving import h5p_content_token
 from courses.models import LessonPage
 from learning.curricula.services import curriculum_activate
 from learning.journey.services import course_enroll
 from learning.models import Assignment, Certificate, RoleScope
+from learning.roster.models import RosterImport
+from learning.targets.models import CompetencyTarget
 from learning.xapi.services import launches_issue
 from tests import factories
 from tests.courses.builders import course_tree, publish
@@ -58,6 +61,7 @@ class World:
     certificate: Certificate
     package: object
     values: dict = field(default_factory=dict)  # placeholders for corpus URLs
+    objects: dict = field(default_factory=dict)  # more ids, for the matrix
 
 
 def _h5p_lesson(tree) -> LessonPage:
@@ -164,5 +168,33 @@ def build_world() -> World:
         "department": county.section_a1.pk,
         "county": county.county.pk,
         "package": package.pk,
+    }
+    world.values["competency"] = tree.framework.c1.pk
+    world.values["h5p_token"] = h5p_content_token(
+        package_id=package.pk, preview=False, parent_origin="http://testserver"
+    )
+    question = Question.objects.get(pk=attempt.question_ids[0])
+    world.objects = {
+        "role_scope": RoleScope.objects.filter(user=users["hr_in_scope"]).get().pk,
+        "target": CompetencyTarget.objects.create(
+            position=profiles["learner"].position,
+            department=county.bureau_a,
+            competency=tree.framework.c1,
+            required_level=2,
+        ).pk,
+        "certificate": certificate.pk,
+        "roster_import": RosterImport.objects.create(
+            uploaded_by=users["hr_in_scope"],
+            scope_department=county.bureau_a,
+            file_name="roster.xlsx",
+            checksum="0" * 64,
+            content=b"",
+        ).pk,
+        "framework": tree.framework.c1.framework_id,
+        "competency": tree.framework.c1.pk,
+        "quiz": tree.quiz.pk,
+        "question": question.pk,
+        "category": question.category_id,
+        "topic": tree.topic.pk,
     }
     return world
