@@ -43,6 +43,13 @@ FIXED_URLS = {
         "/admin/pages/999999/revisions/compare/earliest...latest/"
     ),
     "admin/^.*/$": "/admin/no-such-screen/",
+    **{
+        f"wagtailsnippets_assessments_{model}:revisions_compare": (
+            f"/admin/snippets/assessments/{model}/history/999999/revisions/"
+            "compare/earliest...latest/"
+        )
+        for model in ("quiz", "question")
+    },
 }
 
 

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 NAME = "网络安全培训\r\nBcc: attacker@example.org"
 NAME_EN = "Security training\r\nBcc: attacker@example.org"
+HR_REMINDER = "assignment_reminder_hr"  # not the "new training" notices
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def test_a_line_break_in_the_name_gives_one_line_subjects(reminder_run):
         assert len(message.recipients()) == 1
         assert "Bcc" not in message.message().keys()
     assert {m.to[0] for m in mail.outbox} == {p.user.email for p in learners}
-    for notification in Notification.objects.all():
+    for notification in Notification.objects.filter(kind=HR_REMINDER):
         assert "\n" not in notification.subject
         assert notification.emailed_at is not None
 
@@ -93,6 +94,8 @@ def test_a_mail_server_that_refuses_leaves_the_run_whole(reminder_run, settings)
     # Every learner got the reminder and its notification; the e-mails wait for
     # the sweep (notifications_email_sweep) as after a dead worker.
     assert AssignmentReminder.objects.count() == 3
-    notifications = Notification.objects.filter(user__in=[p.user for p in learners])
+    notifications = Notification.objects.filter(
+        user__in=[p.user for p in learners], kind=HR_REMINDER
+    )
     assert notifications.count() == 3
     assert all(n.email_wanted and n.emailed_at is None for n in notifications)
