@@ -26,6 +26,7 @@ from learning.organisation.models import (
     Rank,
     RoleScope,
 )
+from learning.outbox.models import OutboxTask
 from learning.roster.models import RosterImport
 from learning.targets.models import CompetencyTarget
 from learning.xapi.models import LaunchRegistration, LRSCredential, XAPIStatement
@@ -46,6 +47,7 @@ __all__ = [
     "LearnerProfile",
     "LessonProgress",
     "Notification",
+    "OutboxTask",
     "Position",
     "Rank",
     "ReadingClock",

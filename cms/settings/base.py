@@ -162,15 +162,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # Pages keep serving while Redis is away (cms.cache): reads miss, writes are
+    # dropped, each after at most a second's wait. Sessions stay in the database.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "cms.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "civicskills",
             "TIMEOUT": 300,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {
@@ -192,10 +194,23 @@ CELERY_RESULT_BACKEND = (
     )
     or None
 )
+# A task is acknowledged when it has run: one whose pool process was killed goes
+# back to the queue at once (reject_on_worker_lost), and one whose whole worker died
+# is delivered again CELERY_VISIBILITY_TIMEOUT seconds after it was sent. That must
+# exceed the hard time limit, or a task still running would be delivered twice (the
+# tasks are idempotent and their claims leave live work alone, but it would wait).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
+_visibility_timeout = env.int("CELERY_VISIBILITY_TIMEOUT", default=35 * 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _visibility_timeout,
+    # Look for dead workers' messages every few seconds (kombu's default scans
+    # only on every tenth of its 10 s sweeps).
+    "unacked_restore_interval": min(10, max(1, _visibility_timeout // 4)),
+    "unacked_restore_throttle": 1,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -232,6 +247,11 @@ CELERY_BEAT_SCHEDULE = {
     "assignments-remind-daily": {
         "task": "learning.assignments_remind",
         "schedule": crontab(hour=8, minute=0),
+    },
+    # Tasks the broker could not take when they were asked for (learning.outbox).
+    "outbox-relay": {
+        "task": "learning.outbox_relay",
+        "schedule": env.int("OUTBOX_RELAY_SECONDS", default=30),
     },
     "notifications-email-sweep": {
         "task": "learning.notifications_email_sweep",
@@ -477,6 +497,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 EMAIL_URL = env.str("EMAIL_URL", default="consolemail://")
 vars().update(env.email_url_config(EMAIL_URL))
+# Seconds a mail server may take to answer, so that a stalled one cannot hold a
+# worker (and its claim on the message) for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="CivicSkills <noreply@localhost>"
 )

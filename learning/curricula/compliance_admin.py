@@ -14,7 +14,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -56,6 +55,7 @@ from learning.curricula.status import (
 from learning.curricula.tasks import assignments_remind_now_task
 from learning.organisation.models import Department
 from learning.organisation.selectors import department_labels
+from learning.outbox.services import task_enqueue
 
 PER_PAGE = 50
 
@@ -429,10 +429,7 @@ def remind_view(request):
             raise Http404
         ids = list(remindable.values_list("pk", flat=True))
         if len(ids) > REMIND_IN_REQUEST_MAX:
-            actor_id = request.user.pk
-            transaction.on_commit(
-                lambda: assignments_remind_now_task.delay(actor_id, ids)
-            )
+            task_enqueue(assignments_remind_now_task, request.user.pk, ids)
             messages.success(
                 request,
                 _(

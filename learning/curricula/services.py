@@ -24,6 +24,7 @@ from learning.curricula.sync import (
 from learning.curricula.tasks import assignments_sync_task
 from learning.notifications.services import notifications_resolve
 from learning.organisation.models import Department, LearnerProfile, Position, Rank
+from learning.outbox.services import task_enqueue
 
 # Above this many people changed at once, the sync runs for everyone instead.
 FULL_SYNC_ABOVE = 5000
@@ -37,9 +38,9 @@ def assignments_sync_after_roster(*, profile_ids: Iterable[int]) -> None:
         return
     if len(ids) > FULL_SYNC_ABOVE:
         # A big import: one full sync is cheaper than naming every person.
-        transaction.on_commit(lambda: assignments_sync_task.delay())
+        task_enqueue(assignments_sync_task)
         return
-    transaction.on_commit(lambda: assignments_sync_task.delay(profile_ids=ids))
+    task_enqueue(assignments_sync_task, profile_ids=ids)
 
 
 @dataclass
@@ -235,8 +236,7 @@ def curriculum_changed(*, curriculum: Curriculum) -> None:
     if curriculum.status == Curriculum.Status.DRAFT:
         return
 
-    pk = curriculum.pk
-    transaction.on_commit(lambda: assignments_sync_task.delay(curriculum_ids=[pk]))
+    task_enqueue(assignments_sync_task, curriculum_ids=[curriculum.pk])
 
 
 def _curriculum_save(

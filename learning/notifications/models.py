@@ -41,6 +41,8 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     email_wanted = models.BooleanField(default=False)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    # When a worker began sending it (learning.notifications.email's claim).
+    email_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -15,6 +15,7 @@ from learning.notifications.messages import MESSAGES
 from learning.notifications.models import Notification
 from learning.notifications.selectors import UNREAD_CACHE_KEY
 from learning.notifications.tasks import notification_email_send
+from learning.outbox.services import task_enqueue
 
 
 def _unread_changed(user_id: int) -> None:
@@ -24,12 +25,7 @@ def _unread_changed(user_id: int) -> None:
 
 
 def _enqueue_email(notification_id: int) -> None:
-    # Robust: a broker that is down, or a send that fails when tasks run eagerly,
-    # is logged and the notification stays pending for the sweep; it never breaks
-    # the work that committed it (a reminder run would stop half-way).
-    transaction.on_commit(
-        lambda: notification_email_send.delay(notification_id), robust=True
-    )
+    task_enqueue(notification_email_send, notification_id)
 
 
 def notification_create(

@@ -30,6 +30,7 @@ from learning.organisation.models import (
     Rank,
     RoleScope,
 )
+from learning.outbox.services import task_enqueue
 from learning.people.email import email_change_read
 from learning.people.tasks import email_change_send
 from learning.xapi.models import XAPIStatement
@@ -271,9 +272,7 @@ def email_change_request(*, actor: Any, user: Any, new_email: str) -> None:
     policy.require_account_changer(actor, user)
     profile = policy.profile_of(actor)
     requested_by = (profile.full_name if profile else "") or actor.get_username()
-    transaction.on_commit(
-        functools.partial(email_change_send.delay, user.pk, new_email, requested_by)
-    )
+    task_enqueue(email_change_send, user.pk, new_email, requested_by)
 
 
 @transaction.atomic

@@ -4,10 +4,10 @@ transaction.
 The claim lives here and only here. Celery delivers a task again when its worker
 dies (acks_late), so a delivery may find the import "applying". Because the apply is
 one transaction, a dead worker wrote nothing, and the next delivery may take over:
-- on PostgreSQL the applying worker holds an advisory lock for as long as it
-  applies; a delivery that gets the lock knows nobody is applying (the lock goes
-  with the dead worker's session) and takes over, one that does not get it leaves
-  the import to the worker that holds it;
+- on PostgreSQL the applying worker holds an advisory lock (learning.claims) for
+  as long as it applies; a delivery that gets the lock knows nobody is applying
+  (the lock goes with the dead worker's session) and takes over, one that does not
+  get it leaves the import to the worker that holds it;
 - without such locks (SQLite, the embedded default) a claim older than
   CLAIM_STALE_AFTER is taken over.
 Only the holder of the current claim token may finish the import, so a worker
@@ -17,23 +17,23 @@ whose claim was taken over rolls back instead of writing a second time.
 from __future__ import annotations
 
 import datetime
-import functools
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from learning import policy
+from learning.claims import ROSTER_IMPORT, working_lock
 from learning.curricula.services import assignments_sync_after_roster
 from learning.organisation.models import Department, LearnerProfile
+from learning.outbox.services import task_enqueue
 from learning.people.services import department_create
 from learning.people.tasks import email_change_send
 from learning.roster.models import RosterImport
@@ -43,9 +43,6 @@ from learning.roster.reading import RosterFileError
 logger = logging.getLogger(__name__)
 
 
-# pg_try_advisory_lock's first key: roster imports (7301 is the curricula's).
-_LOCK_NAMESPACE = 7302
-
 # Where the database has no advisory locks, a claim this old belongs to a worker
 # that died: longer than any apply the embedded default runs (and than Celery's
 # hard time limit).
@@ -54,33 +51,6 @@ CLAIM_STALE_AFTER = datetime.timedelta(hours=1)
 
 class _ClaimLost(Exception):
     """Another worker took the import over while this one was applying it."""
-
-
-@contextmanager
-def _apply_lock(import_id: int) -> Iterator[bool | None]:
-    """Hold the import's advisory lock while applying it. Yields True when this
-    session holds it, False when another session does (a live worker is applying),
-    and None on a database without advisory locks."""
-    if connection.vendor != "postgresql":
-        yield None
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_NAMESPACE, import_id]
-        )
-        held = bool(cursor.fetchone()[0])
-    try:
-        yield held
-    finally:
-        if held:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT pg_advisory_unlock(%s, %s)",
-                        [_LOCK_NAMESPACE, import_id],
-                    )
-            except DatabaseError:  # a broken session has released it anyway
-                logger.warning("roster import %s: lock not released", import_id)
 
 
 def _claim(
@@ -282,11 +252,7 @@ def _emails_confirm(plan: _Plan, *, actor) -> None:
     profile = policy.profile_of(actor)
     requested_by = (profile.full_name if profile else "") or actor.get_username()
     for user_id, email in plan.emails:
-        transaction.on_commit(
-            functools.partial(
-                email_change_send.delay, user_id, email, str(requested_by)
-            )
-        )
+        task_enqueue(email_change_send, user_id, email, str(requested_by))
 
 
 def roster_apply(
@@ -305,7 +271,7 @@ def roster_apply(
     failed with the reason. An import applied, failed, not waiting or being applied
     by a live worker is returned as it is. After commit the people created, moved,
     deactivated or reactivated have their assignments synced."""
-    with _apply_lock(roster_import.pk) as lock:
+    with working_lock(ROSTER_IMPORT, roster_import.pk) as lock:
         token = _claim(roster_import, waiting=waiting, lock=lock)
         if token is not None:
             _apply_claimed(roster_import, token=token, progress=progress)

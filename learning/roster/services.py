@@ -25,7 +25,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -35,6 +34,7 @@ from assessments.spreadsheets import csv_bytes, spreadsheet_safe, workbook_bytes
 from learning import policy
 from learning.organisation.models import Department
 from learning.organisation.rules import normalised
+from learning.outbox.services import task_enqueue
 from learning.roster.models import RosterImport
 from learning.roster.planning import _plan, _report, _Scope
 from learning.roster.reading import TEMPLATE_HEADERS
@@ -138,7 +138,7 @@ def roster_enqueue(
     ).update(status=RosterImport.Status.QUEUED)
     roster_import.refresh_from_db()
     if queued:
-        transaction.on_commit(lambda: roster_import_apply.delay(roster_import.pk))
+        task_enqueue(roster_import_apply, roster_import.pk)
     return roster_import
 
 

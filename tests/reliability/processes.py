@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -98,6 +99,38 @@ def manage(env: dict[str, str], *args: str, timeout: float = 300) -> str:
     if done.returncode:
         raise AssertionError(f"manage.py {' '.join(args)}:\n{done.stderr[-4000:]}")
     return done.stdout
+
+
+def signed_in(
+    url: str, username: str, password: str, *, language: str = "en"
+) -> requests.Session:
+    session = PlainHTTPSession()
+    session.get(f"{url}/accounts/login/", timeout=30).raise_for_status()
+    response = session.post(
+        f"{url}/accounts/login/",
+        data={
+            "username": username,
+            "password": password,
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+        },
+        headers={"Referer": f"{url}/accounts/login/", "Accept-Language": language},
+        timeout=30,
+        allow_redirects=False,
+    )
+    assert response.status_code == 302, (username, response.status_code)
+    session.headers["X-CSRFToken"] = session.cookies["csrftoken"]
+    session.headers["Accept-Language"] = language
+    return session
+
+
+class PlainHTTPSession(requests.Session):
+    """With DEBUG off the app marks its cookies secure; these servers speak plain
+    HTTP on loopback (a proxy would terminate TLS), so send them all the same."""
+
+    def prepare_request(self, request):
+        for cookie in self.cookies:
+            cookie.secure = False
+        return super().prepare_request(request)
 
 
 @dataclass
@@ -230,15 +263,17 @@ class Postgres:
     127.0.0.1) that can be stopped and started again, as an operator restarts one.
     Runs as the `postgres` system user when the tests run as root."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.data = folder / "pgdata"
+    def __init__(self) -> None:
+        # Its own folder under /tmp: as root the server runs as `postgres`, which
+        # cannot enter pytest's private temporary folders.
+        self.folder = Path(tempfile.mkdtemp(prefix="civicskills-pg-"))
+        self.data = self.folder / "pgdata"
         self.port = free_port(POSTGRES_PORTS)
         self.pg_ctl = _postgres_bin("pg_ctl")
         self.as_user: list[str] = []
         if os.geteuid() == 0:
             self.as_user = ["runuser", "-u", "postgres", "--"]
-            folder.chmod(0o777)
+            self.folder.chmod(0o777)
         self._run(
             [
                 _postgres_bin("initdb"),
@@ -283,13 +318,102 @@ class Postgres:
     def stop(self, mode: str = "fast") -> None:
         self._run([self.pg_ctl, "-D", str(self.data), "-m", mode, "-w", "stop"])
 
+    def copy_of(self, database_url: str, name: str) -> str:
+        """Create `name` here as a copy of the database at `database_url` (schema
+        and rows, by pg_dump); returns its URL."""
+        dump = self.folder / "copy.sql"
+        for command in (
+            [_postgres_bin("pg_dump"), "--no-owner", "-f", str(dump), database_url],
+            [_postgres_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port)]
+            + ["-U", "postgres", name],
+            [_postgres_bin("psql"), "-q", "-v", "ON_ERROR_STOP=1", "-f", str(dump)]
+            + [self.url(name)],
+        ):
+            done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+            if done.returncode:
+                raise AssertionError(f"{command[0]}: {done.stderr[-2000:]}")
+        return self.url(name)
+
 
 @contextlib.contextmanager
-def postgres_cluster(folder: Path) -> Iterator[Postgres]:
-    cluster = Postgres(folder)
+def postgres_cluster() -> Iterator[Postgres]:
+    cluster = Postgres()
     cluster.start()
     try:
         yield cluster
     finally:
         with contextlib.suppress(AssertionError):
             cluster.stop("immediate")
+        shutil.rmtree(cluster.folder, ignore_errors=True)
+
+
+# Celery ------------------------------------------------------------------------------
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen
+    log: Path
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool processes at once, as a machine that
+        loses power or an OOM killer taking the whole group does."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=20)
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@contextlib.contextmanager
+def celery_worker(
+    env: dict[str, str], log: Path, *, beat: bool = False
+) -> Iterator[Worker]:
+    """`celery worker` as the README runs it (prefork, one pool process here),
+    consuming the default queue of the broker `env` names, with celery beat in the
+    same process when asked; stopped on exit."""
+    command = [sys.executable, "-m", "celery", "-A", "cms", "worker"]
+    command += ["--concurrency=1", "--without-gossip", "--without-mingle"]
+    command += ["--loglevel=INFO"]
+    if beat:
+        command += ["--beat", f"--schedule={log.with_suffix('.beat')}"]
+    with log.open("a") as out:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    worker = Worker(process, log)
+    try:
+        wait_until(
+            lambda: "ready." in worker.log_text(),
+            timeout=90,
+            what="the worker did not start",
+            process=process,
+            log=log,
+        )
+        yield worker
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+
+
+def passwords_as_in_production() -> None:
+    """Hash everyone's test password with the production hasher (the test settings'
+    fast MD5 is unknown to an app running the real settings)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    from tests.factories import PASSWORD
+
+    hasher = PBKDF2PasswordHasher()
+    get_user_model().objects.update(password=hasher.encode(PASSWORD, hasher.salt()))

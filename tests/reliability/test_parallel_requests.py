@@ -22,7 +22,8 @@ from learning.models import (
 from learning.xapi.services import launches_issue, learner_actor
 from tests.courses.builders import course_tree, h5p_activity_add
 from tests.factories import PASSWORD, UserFactory
-from tests.reliability.test_sqlite_classroom import lesson_view_of, signed_in
+from tests.reliability.processes import signed_in
+from tests.reliability.test_sqlite_classroom import lesson_view_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 BROWSERS = 8

@@ -23,7 +23,13 @@ import requests
 
 from assessments.models import Attempt, AttemptAnswer
 from learning.models import H5PActivityState, LessonProgress, XAPIStatement
-from tests.reliability.processes import ROOT, app_environment, app_server, manage
+from tests.reliability.processes import (
+    ROOT,
+    app_environment,
+    app_server,
+    manage,
+    signed_in,
+)
 
 logger = logging.getLogger(__name__)
 LEARNERS = 20
@@ -57,25 +63,6 @@ def classroom(tmp_path_factory):
     data = json.loads(built.stdout)
     with app_server(env, folder / "server.log") as app:
         yield app, data, folder / "db.sqlite3"
-
-
-def signed_in(url: str, username: str, password: str) -> requests.Session:
-    session = requests.Session()
-    session.get(f"{url}/accounts/login/", timeout=30).raise_for_status()
-    response = session.post(
-        f"{url}/accounts/login/",
-        data={
-            "username": username,
-            "password": password,
-            "csrfmiddlewaretoken": session.cookies["csrftoken"],
-        },
-        headers={"Referer": f"{url}/accounts/login/"},
-        timeout=30,
-        allow_redirects=False,
-    )
-    assert response.status_code == 302, (username, response.status_code)
-    session.headers["X-CSRFToken"] = session.cookies["csrftoken"]
-    return session
 
 
 @dataclass
