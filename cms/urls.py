@@ -11,6 +11,9 @@ from accounts.sso_views import SignOutView
 from . import views
 from .forms import SignInForm
 
+# A database that cannot be reached answers 503 "back in a moment" (cms.views).
+handler500 = "cms.views.server_error"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path(

@@ -1,14 +1,22 @@
+import logging
+import sys
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.models import ContentType
-from django.http import Http404, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django.views.defaults import server_error as page_server_error
 from django.views.i18n import set_language as django_set_language
 from wagtail import views as wagtail_views
 from wagtail.documents import get_document_model
@@ -21,6 +29,8 @@ from learning.organisation.services import profile_set_language
 from .health import health_report
 from .middleware import PREFERRED_LANGUAGE_SESSION_KEY
 from .models import home_for_language
+
+logger = logging.getLogger(__name__)
 
 
 @never_cache
@@ -117,3 +127,22 @@ def back_office_sign_in(request):
     # on its way here; this page says it instead.
     list(messages.get_messages(request))
     return render(request, "cms/no_back_office.html", status=403)
+
+
+def server_error(request):
+    """A request that failed: 503 "back in a moment" (in the visitor's language,
+    without touching the database) when the database could not be reached, as
+    during a PostgreSQL restart; otherwise the plain 500 page. Either way no
+    details: they are in the log."""
+    error = sys.exc_info()[1]
+    if not isinstance(error, OperationalError | InterfaceError):
+        return page_server_error(request)
+    logger.warning(
+        "database unreachable, %s %s: %s", request.method, request.path, error
+    )
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        body = render_to_string("503.html", {"site_title": settings.SITE_TITLE})
+    response = HttpResponse(body, status=503)
+    response["Retry-After"] = "30"
+    return response

@@ -24,6 +24,7 @@ Limits are Django settings, read on every call:
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -161,17 +162,29 @@ def h5p_extract(fileobj, *, storage, prefix: str) -> H5PManifest:
         with _open_zip(fileobj) as archive:
             for info, size in members:
                 wanted = f"{prefix}/{info.filename}"
+                # Deleted on failure too: a save cut short leaves part of a file.
+                written.append(wanted)
                 with _spooled_member(archive, info, size) as content:
                     saved = storage.save(wanted, content)
-                written.append(saved)
+                if saved != wanted:
+                    written.append(saved)
                 if saved != wanted:
                     raise H5PPackageError(
                         _("could not be stored at its own path"),
                         member=info.filename,
                         code="storage_collision",
                     )
-    except BaseException:
+    except BaseException as error:
         _remove(storage, prefix, written)
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise H5PPackageError(
+                _(
+                    "The server has no room left to store this package, so nothing "
+                    "of it was kept. Ask the site administrator to free disk space, "
+                    "then upload it again."
+                ),
+                code="disk_full",
+            ) from error
         raise
     finally:
         fileobj.seek(0)

@@ -31,7 +31,12 @@ from tests.reliability.processes import (
     wait_until,
 )
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.django_db(transaction=True),
+    # send_task always goes through the broker, whatever task_always_eager says.
+    pytest.mark.filterwarnings("ignore:task_always_eager"),
+]
 # Seconds after which the broker gives a dead worker's task to another.
 VISIBILITY = 6
 
