@@ -6,8 +6,6 @@ worker is started: the broker delivers the task again, its claim is taken over,
 and the effect happens exactly once. Real PostgreSQL (the test database), a private
 Redis as the broker and real worker processes."""
 
-import csv
-import io
 import time
 from contextlib import contextmanager
 
@@ -22,6 +20,7 @@ from learning.models import LearnerProfile, Notification, RosterImport
 from learning.roster.services import roster_check
 from tests import factories
 from tests.conftest import subprocess_database_url
+from tests.learning.roster.test_claim import roster_csv
 from tests.learning.test_curricula import make_curriculum
 from tests.reliability.mail_server import MailServer
 from tests.reliability.processes import (
@@ -112,12 +111,23 @@ def killed_in_the_middle(worker_env, tmp_path, enqueue, *, held, stopped=None):
     return celery_worker(worker_env(), tmp_path / "second.log")
 
 
-def roster_csv(rows) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["工号", "姓名", "部门"])
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
+def finished_by(second, done, what: str) -> None:
+    """The new worker finishes the work; nothing more arrives after that."""
+    with second as worker:
+        wait_until(done, timeout=90, what=what, log=worker.log)
+        time.sleep(VISIBILITY + 2)
+
+
+def section_with_curriculum(county, **fields):
+    """Three people in a section and an active curriculum for it."""
+    people = [factories.person_in(county.section_a1) for _ in range(3)]
+    curriculum = make_curriculum(
+        county.county,
+        departments=[county.section_a1],
+        status=Curriculum.Status.ACTIVE,
+        **fields,
+    )
+    return people, curriculum
 
 
 def test_a_roster_apply_finishes_once_after_its_worker_is_killed(
@@ -154,12 +164,7 @@ def test_a_roster_apply_finishes_once_after_its_worker_is_killed(
 def test_an_assignment_sync_finishes_once_after_its_worker_is_killed(
     county, broker, worker_env, tmp_path
 ):
-    people = [factories.person_in(county.section_a1) for _ in range(3)]
-    curriculum = make_curriculum(
-        county.county,
-        departments=[county.section_a1],
-        status=Curriculum.Status.ACTIVE,
-    )
+    people, curriculum = section_with_curriculum(county)
     second = killed_in_the_middle(
         worker_env,
         tmp_path,
@@ -169,14 +174,7 @@ def test_an_assignment_sync_finishes_once_after_its_worker_is_killed(
         held=Assignment,
     )
     assert not Assignment.objects.exists()
-    with second as worker:
-        wait_until(
-            lambda: Assignment.objects.count() == len(people),
-            timeout=90,
-            what="not synced",
-            log=worker.log,
-        )
-        time.sleep(VISIBILITY + 2)  # nothing more arrives
+    finished_by(second, lambda: Assignment.objects.count() == len(people), "not synced")
     assert sorted(Assignment.objects.values_list("profile_id", flat=True)) == sorted(
         p.pk for p in people
     )
@@ -185,13 +183,7 @@ def test_an_assignment_sync_finishes_once_after_its_worker_is_killed(
 def test_a_reminder_run_reminds_once_after_its_worker_is_killed(
     county, broker, worker_env, tmp_path
 ):
-    people = [factories.person_in(county.section_a1) for _ in range(3)]
-    curriculum = make_curriculum(
-        county.county,
-        departments=[county.section_a1],
-        status=Curriculum.Status.ACTIVE,
-        due_days=5,
-    )
+    people, curriculum = section_with_curriculum(county, due_days=5)
     assignments_sync(curriculum_ids=[curriculum.pk])
     assert Assignment.objects.count() == len(people)
     second = killed_in_the_middle(
@@ -203,14 +195,11 @@ def test_a_reminder_run_reminds_once_after_its_worker_is_killed(
     # The sync's "new training" notices are there; no reminder yet.
     reminders = Notification.objects.exclude(kind="assignment_assigned")
     assert not reminders.exists()
-    with second as worker:
-        wait_until(
-            lambda: AssignmentReminder.objects.count() == len(people),
-            timeout=90,
-            what="no reminders",
-            log=worker.log,
-        )
-        time.sleep(VISIBILITY + 2)
+    finished_by(
+        second,
+        lambda: AssignmentReminder.objects.count() == len(people),
+        "no reminders",
+    )
     assert AssignmentReminder.objects.count() == len(people)
     assert sorted(reminders.values_list("user_id", flat=True)) == sorted(
         p.user_id for p in people
