@@ -7,7 +7,7 @@ stopped, the network gone) the change still succeeds and the row waits: the rela
 waiting once the broker is back, and a process that died between commit and send
 leaves a row the relay sends too. A task may so arrive twice; every task is
 idempotent. Without a broker (the embedded default) tasks run in-process when the
-transaction commits, as before, and nothing is written.
+transaction commits and nothing is written; a failure there is logged, not raised.
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ def task_enqueue(task, *args, **kwargs) -> None:
     """Enqueue `task(*args, **kwargs)` when the current transaction commits (at
     once outside one); arguments must be JSON."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        transaction.on_commit(lambda: task.delay(*args, **kwargs))
+        # Robust: a task that fails in-process is logged and left to its sweep; it
+        # never undoes or interrupts the work that committed it.
+        transaction.on_commit(lambda: task.delay(*args, **kwargs), robust=True)
         return
     row = OutboxTask.objects.create(task=task.name, args=list(args), kwargs=kwargs)
     transaction.on_commit(lambda: outbox_send(rows=[row]), robust=True)
