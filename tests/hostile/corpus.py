@@ -560,6 +560,21 @@ def _nesting_and_time_cases() -> list[Case]:
     ]
 
 
+def _case_import_cases() -> list[Case]:
+    # A CASE JSON package nested 100,000 levels deep (deep_case.json).
+    return [
+        Case(
+            "deep_json_case_import",
+            "admin",
+            "POST",
+            "/admin/competence_io/frameworks/import/",
+            400,
+            file=("file", "deep_case.json"),
+            says="nested",
+        )
+    ]
+
+
 def _spreadsheet_cases() -> list[Case]:
     cases = []
     for name in ("chartsheet_only.xlsx", "no_sheets.xlsx"):
@@ -646,5 +661,6 @@ CASES: list[Case] = [
     *_text_cases(),
     *_nesting_and_time_cases(),
     *_spreadsheet_cases(),
+    *_case_import_cases(),
     *_more_number_cases(),
 ]
