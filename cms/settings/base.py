@@ -87,8 +87,8 @@ MIDDLEWARE = [
     # H5P_CONTENT_ORIGIN serves H5P frames and files only, without cookies.
     "courses.h5p.origin.H5PContentOriginMiddleware",
     "cms.middleware.SecurityHeadersMiddleware",
-    # django-csp, with the back office's own policy under /admin/ (cms/csp.py).
-    "cms.csp.SiteCSPMiddleware",
+    # django-csp, with the back office's own policy under /admin/ (cms/security_policy.py).
+    "cms.security_policy.SiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -616,7 +616,7 @@ CONTENT_SECURITY_POLICY = {
 # The back office (Wagtail's admin under /admin/): the same, with what Wagtail's
 # screens need besides: image previews of files being uploaded (blob:), and inline
 # scripts only with the response's nonce, which only Wagtail's own widget start-up
-# calls get (cms/csp.py).
+# calls get (cms/security_policy.py).
 BACK_OFFICE_PATH_PREFIX = "/admin/"
 BACK_OFFICE_CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -8,7 +8,7 @@ import re
 import pytest
 from wagtail.admin.admin_url_finder import AdminURLFinder
 
-from cms.csp import wagtail_starter
+from cms.security_policy import wagtail_starter
 from tests.courses.builders import course_tree
 
 WAGTAIL_STARTERS = [
