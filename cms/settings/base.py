@@ -87,7 +87,8 @@ MIDDLEWARE = [
     # H5P_CONTENT_ORIGIN serves H5P frames and files only, without cookies.
     "courses.h5p.origin.H5PContentOriginMiddleware",
     "cms.middleware.SecurityHeadersMiddleware",
-    # django-csp, with the back office's own policy under /admin/ (cms/security_policy.py).
+    # django-csp, with the back office's own policy under /admin/
+    # (cms/security_policy.py).
     "cms.security_policy.SiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
