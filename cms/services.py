@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Collection, Locale, Page, Site
 
 from .models import HomePage
 
@@ -18,9 +18,12 @@ HOME_INTRO = (
 
 @transaction.atomic
 def home_page_ensure() -> HomePage:
-    """Both content locales, a live Chinese home page under the tree root and the
-    default site pointing at it (the migration does the same on a new database; this
-    repairs a flushed one). Idempotent."""
+    """Both content locales, the root collection, a live Chinese home page under the
+    tree root and the default site pointing at it (the migrations do the same on a
+    new database; this repairs a flushed one). Idempotent."""
+    if Collection.get_first_root_node() is None:
+        # Documents, images and their choosers need it.
+        Collection.add_root(name="Root")
     zh, _created = Locale.objects.get_or_create(language_code="zh-hans")
     Locale.objects.get_or_create(language_code="en")
     home = HomePage.objects.filter(locale=zh).first()

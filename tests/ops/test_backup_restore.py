@@ -23,6 +23,7 @@ from django.db import connection
 from psycopg import sql
 from wagtail.documents.models import Document
 
+from cms.services import home_page_ensure
 from courses.h5p.civiccheck import civiccheck_package
 from courses.h5p.services import h5p_package_store
 from courses.models import LessonPage
@@ -173,6 +174,9 @@ def render(environment, requests) -> dict[str, dict]:
 def county_with_content(site_folders):
     """A published course whose reading lesson has a document and an H5P activity,
     a learner enrolled, a site admin, a roster upload still kept."""
+    # A transactional test before this one may have flushed the migrations' rows
+    # (the root collection documents need, the home page).
+    home_page_ensure()
     county = county_tree()
     learner = person_in(county.section_a1).user
     admin = UserFactory(is_superuser=True, is_staff=True)
